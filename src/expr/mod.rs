@@ -1,0 +1,260 @@
+//! Expression language of equation files: lexer, parser, resolved AST and
+//! evaluation over any [`Field`] (plain numbers or network jets).
+//!
+//! Parsing turns text into a [`Expr`] whose names are resolved against a
+//! [`Symbols`] table (inputs, outputs, constants), with constant subtrees
+//! folded to numbers. Evaluation walks the tree once per batch through the
+//! small [`Field`] trait, so the same residual runs on `f64` points (reference
+//! expressions, checks) and on dfdx jets (training) without the expression
+//! code ever seeing a tape.
+
+use crate::multi_index::MultiIndex;
+
+/// Elementary functions of the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Sin,
+    Cos,
+    Tan,
+    Exp,
+    Log,
+    Sqrt,
+    Tanh,
+    Abs,
+}
+
+impl Func {
+    /// Applies the function to a number.
+    pub fn apply(self, v: f64) -> f64 {
+        match self {
+            Func::Sin => v.sin(),
+            Func::Cos => v.cos(),
+            Func::Tan => v.tan(),
+            Func::Exp => v.exp(),
+            Func::Log => v.ln(),
+            Func::Sqrt => v.sqrt(),
+            Func::Tanh => v.tanh(),
+            Func::Abs => v.abs(),
+        }
+    }
+}
+
+/// Values over a batch of points, with the operations expressions need.
+///
+/// Implemented for `f64` evaluation at one point and, in [`crate::jet`], for
+/// network outputs and their derivatives on a batch.
+pub trait Field {
+    /// One value per point of the batch.
+    type V: Clone;
+    /// Input coordinate `i` (physical units) at every point.
+    fn input(&mut self, i: usize) -> Self::V;
+    /// Derivative `d` of output `out` at every point.
+    fn output(&mut self, out: usize, d: &MultiIndex) -> Self::V;
+    /// A constant at every point.
+    fn constant(&mut self, c: f64) -> Self::V;
+    fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    fn sub(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    fn mul(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    fn div(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    fn neg(&mut self, a: &Self::V) -> Self::V;
+    /// `a + c` for a number `c`.
+    fn add_scalar(&mut self, a: &Self::V, c: f64) -> Self::V;
+    /// `a * c` for a number `c`.
+    fn mul_scalar(&mut self, a: &Self::V, c: f64) -> Self::V;
+    /// `a ^ n` for an integer `n` (may be negative).
+    fn powi(&mut self, a: &Self::V, n: i32) -> Self::V;
+    /// `a ^ p` for a non-integer number `p`.
+    fn powf(&mut self, a: &Self::V, p: f64) -> Self::V;
+    fn func(&mut self, f: Func, a: &Self::V) -> Self::V;
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+/// A resolved expression: names are indices, constants are folded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    /// Input coordinate by index.
+    Input(usize),
+    /// A derivative (or the value, for the empty multi-index) of an output.
+    Output { out: usize, d: MultiIndex },
+    Neg(Box<Expr>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    Call(Func, Box<Expr>),
+}
+
+impl Expr {
+    /// The distinct output derivatives the expression reads (any output).
+    pub fn derivatives(&self) -> Vec<MultiIndex> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Output { d, .. } = e {
+                if !out.contains(d) {
+                    out.push(d.clone());
+                }
+            }
+        });
+        out
+    }
+
+    /// True when the expression reads no network output.
+    pub fn is_data_only(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, Expr::Output { .. }));
+        !found
+    }
+
+    fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(a) | Expr::Call(_, a) => a.visit(f),
+            Expr::Bin(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } => {}
+        }
+    }
+
+    /// Evaluates the expression on a batch. Numeric operands are passed to the
+    /// field's scalar operations instead of being broadcast.
+    pub fn eval<F: Field>(&self, f: &mut F) -> F::V {
+        match self.eval_inner(f) {
+            Val::Num(c) => f.constant(c),
+            Val::Field(v) => v,
+        }
+    }
+
+    fn eval_inner<F: Field>(&self, f: &mut F) -> Val<F::V> {
+        use Val::{Field as Fv, Num};
+        match self {
+            Expr::Num(c) => Num(*c),
+            Expr::Input(i) => Fv(f.input(*i)),
+            Expr::Output { out, d } => Fv(f.output(*out, d)),
+            Expr::Neg(a) => match a.eval_inner(f) {
+                Num(c) => Num(-c),
+                Fv(v) => Fv(f.neg(&v)),
+            },
+            Expr::Call(func, a) => match a.eval_inner(f) {
+                Num(c) => Num(func.apply(c)),
+                Fv(v) => Fv(f.func(*func, &v)),
+            },
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (a.eval_inner(f), b.eval_inner(f));
+                bin(f, *op, a, b)
+            }
+        }
+    }
+}
+
+enum Val<V> {
+    Num(f64),
+    Field(V),
+}
+
+fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> {
+    use Val::{Field as Fv, Num};
+    match (op, a, b) {
+        (BinOp::Add, Num(x), Num(y)) => Num(x + y),
+        (BinOp::Sub, Num(x), Num(y)) => Num(x - y),
+        (BinOp::Mul, Num(x), Num(y)) => Num(x * y),
+        (BinOp::Div, Num(x), Num(y)) => Num(x / y),
+        (BinOp::Pow, Num(x), Num(y)) => Num(x.powf(y)),
+        (BinOp::Add, Fv(v), Num(c)) | (BinOp::Add, Num(c), Fv(v)) => Fv(f.add_scalar(&v, c)),
+        (BinOp::Sub, Fv(v), Num(c)) => Fv(f.add_scalar(&v, -c)),
+        (BinOp::Sub, Num(c), Fv(v)) => {
+            let n = f.neg(&v);
+            Fv(f.add_scalar(&n, c))
+        }
+        (BinOp::Mul, Fv(v), Num(c)) | (BinOp::Mul, Num(c), Fv(v)) => Fv(f.mul_scalar(&v, c)),
+        (BinOp::Div, Fv(v), Num(c)) => Fv(f.mul_scalar(&v, 1.0 / c)),
+        (BinOp::Div, Num(c), Fv(v)) => {
+            let r = f.powi(&v, -1);
+            Fv(f.mul_scalar(&r, c))
+        }
+        (BinOp::Pow, Fv(v), Num(p)) => {
+            if p.fract() == 0.0 && p.abs() <= 64.0 {
+                Fv(f.powi(&v, p as i32))
+            } else {
+                Fv(f.powf(&v, p))
+            }
+        }
+        (BinOp::Pow, Num(c), Fv(v)) => {
+            // c^v = exp(v ln c)
+            let s = f.mul_scalar(&v, c.ln());
+            Fv(f.func(Func::Exp, &s))
+        }
+        (op, Fv(x), Fv(y)) => Fv(match op {
+            BinOp::Add => f.add(&x, &y),
+            BinOp::Sub => f.sub(&x, &y),
+            BinOp::Mul => f.mul(&x, &y),
+            BinOp::Div => f.div(&x, &y),
+            BinOp::Pow => {
+                let l = f.func(Func::Log, &x);
+                let p = f.mul(&y, &l);
+                f.func(Func::Exp, &p)
+            }
+        }),
+    }
+}
+
+/// Evaluation at one point with plain numbers: inputs given, outputs absent.
+///
+/// Used for reference expressions and boundary data, which the parser has
+/// checked read no network output.
+pub struct PointEval<'a> {
+    pub inputs: &'a [f64],
+}
+
+impl Field for PointEval<'_> {
+    type V = f64;
+    fn input(&mut self, i: usize) -> f64 {
+        self.inputs[i]
+    }
+    fn output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
+        // The parser rejects outputs in data-only expressions; NaN makes any
+        // misuse visible in results rather than silently plausible.
+        f64::NAN
+    }
+    fn constant(&mut self, c: f64) -> f64 {
+        c
+    }
+    fn add(&mut self, a: &f64, b: &f64) -> f64 {
+        a + b
+    }
+    fn sub(&mut self, a: &f64, b: &f64) -> f64 {
+        a - b
+    }
+    fn mul(&mut self, a: &f64, b: &f64) -> f64 {
+        a * b
+    }
+    fn div(&mut self, a: &f64, b: &f64) -> f64 {
+        a / b
+    }
+    fn neg(&mut self, a: &f64) -> f64 {
+        -a
+    }
+    fn add_scalar(&mut self, a: &f64, c: f64) -> f64 {
+        a + c
+    }
+    fn mul_scalar(&mut self, a: &f64, c: f64) -> f64 {
+        a * c
+    }
+    fn powi(&mut self, a: &f64, n: i32) -> f64 {
+        a.powi(n)
+    }
+    fn powf(&mut self, a: &f64, p: f64) -> f64 {
+        a.powf(p)
+    }
+    fn func(&mut self, func: Func, a: &f64) -> f64 {
+        func.apply(*a)
+    }
+}
