@@ -85,7 +85,10 @@ pub enum Expr {
     /// Input coordinate by index.
     Input(usize),
     /// A derivative (or the value, for the empty multi-index) of an output.
-    Output { out: usize, d: MultiIndex },
+    Output {
+        out: usize,
+        d: MultiIndex,
+    },
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),

@@ -1,0 +1,306 @@
+//! Network outputs and their derivatives on a batch, as an expression [`Field`].
+
+use super::{hidden_jet, scaled_params, Jet, Tracer};
+use crate::expr::{Field, Func};
+use crate::multi_index::MultiIndex;
+use crate::net::{real, Mat, Network, Real, Vector};
+use dfdx::prelude::*;
+use std::collections::HashMap;
+
+/// A fixed set of points, prepared once for repeated passes.
+#[derive(Clone, Debug)]
+pub struct Batch<E: Real> {
+    /// Normalized coordinates, N × d.
+    pub x: Mat<E>,
+    /// Physical coordinates, one vector per input.
+    pub coords: Vec<Vector<E>>,
+}
+
+impl<E: Real> Batch<E>
+where
+    Cpu: Device<E>,
+{
+    pub fn new(net: &Network<E>, points: &[Vec<f64>]) -> Self {
+        let coords = (0..net.n_inputs())
+            .map(|i| {
+                let v: Vec<E> = points.iter().map(|p| real(p[i])).collect();
+                net.dev.tensor_from_vec(v, (points.len(),))
+            })
+            .collect();
+        Self {
+            x: net.normalize(points),
+            coords,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.x.shape().0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Outputs of a network on a batch, with the derivatives of `index`.
+///
+/// Each output derivative is formed on first use (one small matmul with the
+/// output layer) and cached, so an expression may read `u_x` many times.
+pub struct Outputs<E: Real> {
+    hidden: Jet<E>,
+    w_out: Mat<E>,
+    b_out: Vector<E>,
+    coords: Vec<Vector<E>>,
+    cache: HashMap<(usize, MultiIndex), Vector<E>>,
+    full: HashMap<MultiIndex, Mat<E>>,
+}
+
+impl<E: Real> Outputs<E>
+where
+    Cpu: Device<E>,
+{
+    /// Runs the hidden layers once for the multi-indices `index` (closed
+    /// under sub-multisets, sorted by order).
+    pub fn new<T: Tape<E, Cpu>>(
+        tr: &mut Tracer<E, T>,
+        net: &Network<E>,
+        batch: &Batch<E>,
+        index: &[MultiIndex],
+    ) -> Self {
+        let hidden = hidden_jet(tr, net, &batch.x, index);
+        let last = net.layers.last().expect("a network has an output layer");
+        let (w_out, b_out) = scaled_params(tr, last.scale, &last.w, &last.b);
+        Self {
+            hidden,
+            w_out,
+            b_out,
+            coords: batch.coords.clone(),
+            cache: HashMap::new(),
+            full: HashMap::new(),
+        }
+    }
+
+    /// D_d of output `out` at every point of the batch.
+    pub fn get<T: Tape<E, Cpu>>(
+        &mut self,
+        tr: &mut Tracer<E, T>,
+        out: usize,
+        d: &MultiIndex,
+    ) -> Vector<E> {
+        if let Some(v) = self.cache.get(&(out, d.clone())) {
+            return v.clone();
+        }
+        let all = self.all_outputs(tr, d);
+        let n_out = self.b_out.shape().0;
+        let v = if n_out == 1 {
+            tr.flatten(&all)
+        } else {
+            // Select the column by a product with a one-hot vector: selecting
+            // it with dfdx 0.13's slice op failed the gradient test.
+            let mut one_hot = vec![real::<E>(0.0); n_out];
+            one_hot[out] = real(1.0);
+            let e = tr.dev.tensor_from_vec(one_hot, (n_out, 1));
+            let col = tr.matmul(&all, &e);
+            tr.flatten(&col)
+        };
+        self.cache.insert((out, d.clone()), v.clone());
+        v
+    }
+
+    /// D_d of all outputs (N × outputs), formed once per multi-index.
+    fn all_outputs<T: Tape<E, Cpu>>(&mut self, tr: &mut Tracer<E, T>, d: &MultiIndex) -> Mat<E> {
+        if let Some(m) = self.full.get(d) {
+            return m.clone();
+        }
+        let k = self
+            .hidden
+            .index
+            .iter()
+            .position(|m| m == d)
+            .unwrap_or_else(|| panic!("derivative {d} was not requested from the jet"));
+        let n = self.coords.first().map_or(0, |c| c.shape().0);
+        let n_out = self.b_out.shape().0;
+        let m = match &self.hidden.blocks[k] {
+            None => tr
+                .dev
+                .tensor_from_vec(vec![real::<E>(0.0); n * n_out], (n, n_out)),
+            Some(block) => {
+                let y = tr.matmul(block, &self.w_out);
+                if d.order() == 0 {
+                    tr.add_row(&y, &self.b_out)
+                } else {
+                    y
+                }
+            }
+        };
+        self.full.insert(d.clone(), m.clone());
+        m
+    }
+}
+
+/// A value of a [`JetField`]: a tensor with a key that says which values are
+/// the very same tensor. dfdx's binary ops refuse the same tensor on both
+/// sides (their gradients would alias), so `u * u` must become `u²`.
+#[derive(Clone, Debug)]
+pub struct Node<E: Real> {
+    key: usize,
+    pub value: Vector<E>,
+}
+
+/// An expression [`Field`] over a batch: inputs, outputs and derivatives.
+pub struct JetField<'a, E: Real, T> {
+    tr: &'a mut Tracer<E, T>,
+    outputs: &'a mut Outputs<E>,
+    /// Keys of values read from the batch: inputs, then outputs by (out, d).
+    keys: HashMap<(usize, Option<MultiIndex>), usize>,
+    next_key: usize,
+}
+
+impl<'a, E: Real, T: Tape<E, Cpu>> JetField<'a, E, T>
+where
+    Cpu: Device<E>,
+{
+    pub fn new(tr: &'a mut Tracer<E, T>, outputs: &'a mut Outputs<E>) -> Self {
+        Self {
+            tr,
+            outputs,
+            keys: HashMap::new(),
+            next_key: 0,
+        }
+    }
+
+    fn fresh(&mut self, value: Vector<E>) -> Node<E> {
+        self.next_key += 1;
+        Node {
+            key: self.next_key,
+            value,
+        }
+    }
+
+    fn read(&mut self, slot: (usize, Option<MultiIndex>), value: Vector<E>) -> Node<E> {
+        let next = self.next_key + 1;
+        let key = *self.keys.entry(slot).or_insert(next);
+        self.next_key = self.next_key.max(key);
+        Node { key, value }
+    }
+
+    fn n(&self) -> usize {
+        self.outputs.coords.first().map_or(0, |v| v.shape().0)
+    }
+}
+
+impl<E: Real, T: Tape<E, Cpu>> Field for JetField<'_, E, T>
+where
+    Cpu: Device<E>,
+{
+    type V = Node<E>;
+
+    fn input(&mut self, i: usize) -> Node<E> {
+        let v = self.outputs.coords[i].clone();
+        self.read((i, None), v)
+    }
+    fn output(&mut self, out: usize, d: &MultiIndex) -> Node<E> {
+        let v = self.outputs.get(self.tr, out, d);
+        // Offset output slots past the inputs so the two never share a key.
+        self.read((out + self.outputs.coords.len(), Some(d.clone())), v)
+    }
+    fn constant(&mut self, c: f64) -> Node<E> {
+        let v = self.tr.filled(self.n(), c);
+        self.fresh(v)
+    }
+    fn add(&mut self, a: &Node<E>, b: &Node<E>) -> Node<E> {
+        let v = if a.key == b.key {
+            self.tr.mul_scalar(&a.value, 2.0)
+        } else {
+            self.tr.add(&a.value, &b.value)
+        };
+        self.fresh(v)
+    }
+    fn sub(&mut self, a: &Node<E>, b: &Node<E>) -> Node<E> {
+        let v = if a.key == b.key {
+            self.tr.mul_scalar(&a.value, 0.0)
+        } else {
+            self.tr.sub(&a.value, &b.value)
+        };
+        self.fresh(v)
+    }
+    fn mul(&mut self, a: &Node<E>, b: &Node<E>) -> Node<E> {
+        let v = if a.key == b.key {
+            self.tr.unary(&a.value, |t| t.square())
+        } else {
+            self.tr.mul(&a.value, &b.value)
+        };
+        self.fresh(v)
+    }
+    fn div(&mut self, a: &Node<E>, b: &Node<E>) -> Node<E> {
+        let v = if a.key == b.key {
+            let z = self.tr.mul_scalar(&a.value, 0.0);
+            self.tr.add_scalar(&z, 1.0)
+        } else {
+            self.tr.div(&a.value, &b.value)
+        };
+        self.fresh(v)
+    }
+    fn neg(&mut self, a: &Node<E>) -> Node<E> {
+        let v = self.tr.neg(&a.value);
+        self.fresh(v)
+    }
+    fn add_scalar(&mut self, a: &Node<E>, c: f64) -> Node<E> {
+        let v = self.tr.add_scalar(&a.value, c);
+        self.fresh(v)
+    }
+    fn mul_scalar(&mut self, a: &Node<E>, c: f64) -> Node<E> {
+        let v = self.tr.mul_scalar(&a.value, c);
+        self.fresh(v)
+    }
+    fn powi(&mut self, a: &Node<E>, n: i32) -> Node<E> {
+        let v = match n {
+            1 => return a.clone(),
+            2 => self.tr.unary(&a.value, |t| t.square()),
+            _ => self.tr.unary(&a.value, |t| t.powi(n)),
+        };
+        self.fresh(v)
+    }
+    fn powf(&mut self, a: &Node<E>, p: f64) -> Node<E> {
+        let v = self.tr.unary(&a.value, |t| t.powf(p));
+        self.fresh(v)
+    }
+    fn func(&mut self, f: Func, a: &Node<E>) -> Node<E> {
+        let x = &a.value;
+        let v = match f {
+            Func::Sin => self.tr.unary(x, |t| t.sin()),
+            Func::Cos => self.tr.unary(x, |t| t.cos()),
+            Func::Tan => {
+                let s = self.tr.unary(x, |t| t.sin());
+                let c = self.tr.unary(x, |t| t.cos());
+                self.tr.div(&s, &c)
+            }
+            Func::Exp => self.tr.unary(x, |t| t.exp()),
+            Func::Log => self.tr.unary(x, |t| t.ln()),
+            Func::Sqrt => self.tr.unary(x, |t| t.sqrt()),
+            Func::Tanh => self.tr.unary(x, |t| t.tanh()),
+            Func::Abs => self.tr.unary(x, |t| t.abs()),
+        };
+        self.fresh(v)
+    }
+}
+
+/// Network outputs (values only) at `points`, per output, evaluated in chunks
+/// without recording a tape.
+pub fn predict<E: Real>(net: &Network<E>, points: &[Vec<f64>]) -> Vec<Vec<f64>>
+where
+    Cpu: Device<E>,
+{
+    let mut out = vec![Vec::with_capacity(points.len()); net.n_outputs()];
+    let value = [MultiIndex::value()];
+    for chunk in points.chunks(8192) {
+        let mut tr = super::Evaluating::<E>::new(&net.dev);
+        let batch = Batch::new(net, chunk);
+        let mut outputs = Outputs::new(&mut tr, net, &batch, &value);
+        for (j, col) in out.iter_mut().enumerate() {
+            let v = outputs.get(&mut tr, j, &MultiIndex::value());
+            col.extend(v.as_vec().into_iter().map(Into::<f64>::into));
+        }
+    }
+    out
+}

@@ -1,0 +1,63 @@
+//! Saving and loading trained networks as JSON (config, normalization, parameters).
+
+use super::{Network, Real};
+use crate::config::NetConfig;
+use dfdx::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The on-disk form of a network.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SavedNet {
+    pub config: NetConfig,
+    /// Per input: (centre, half-width) of the normalization.
+    pub normalization: Vec<(f64, f64)>,
+    /// Layer widths [inputs, hidden…, outputs].
+    pub widths: Vec<usize>,
+    /// All parameters, laid out as [`Network::flat_params`].
+    pub params: Vec<f64>,
+}
+
+/// Captures a network for writing.
+pub fn save<E: Real>(net: &Network<E>) -> SavedNet
+where
+    Cpu: Device<E>,
+{
+    let mut widths = vec![net.n_inputs()];
+    widths.extend(net.layers.iter().map(|l| l.w.shape().1));
+    SavedNet {
+        config: net.config.clone(),
+        normalization: net.normalization.clone(),
+        widths,
+        params: net.flat_params(),
+    }
+}
+
+/// Rebuilds a network; errors when the parameter count does not match the widths.
+pub fn load<E: Real>(saved: &SavedNet) -> Result<Network<E>, String>
+where
+    Cpu: Device<E>,
+{
+    let w = &saved.widths;
+    if w.len() < 2 || w[1..w.len() - 1].iter().any(|&h| h != saved.config.width) {
+        return Err(format!("layer widths {w:?} do not match the saved config"));
+    }
+    let domain: Vec<[f64; 2]> = saved
+        .normalization
+        .iter()
+        .map(|&(c, h)| [c - h, c + h])
+        .collect();
+    if domain.len() != w[0] {
+        return Err("normalization does not match the input count".into());
+    }
+    let mut net = Network::<E>::new(&saved.config, &domain, w[w.len() - 1]);
+    if saved.params.len() != net.n_params() {
+        return Err(format!(
+            "{} parameters saved, {} expected",
+            saved.params.len(),
+            net.n_params()
+        ));
+    }
+    net.set_flat_params(&saved.params);
+    net.normalization = saved.normalization.clone();
+    Ok(net)
+}

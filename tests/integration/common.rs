@@ -1,0 +1,27 @@
+//! Helpers shared by the test modules.
+
+use pinn::config::{NetConfig, NetKind};
+use pinn::net::Network;
+
+/// A small f64 network on t ∈ [0, 1], x ∈ [−1, 1].
+pub fn small_net(kind: NetKind, omega: f64, seed: u64) -> Network<f64> {
+    let config = NetConfig {
+        kind,
+        width: 12,
+        depth: 3,
+        omega,
+        seed,
+        ..NetConfig::default()
+    };
+    Network::new(&config, &[[0.0, 1.0], [-1.0, 1.0]], 2)
+}
+
+/// A few fixed points inside t ∈ [0, 1], x ∈ [−1, 1].
+pub fn sample_points() -> Vec<Vec<f64>> {
+    vec![
+        vec![0.13, -0.71],
+        vec![0.5, 0.2],
+        vec![0.87, 0.93],
+        vec![0.31, -0.05],
+    ]
+}

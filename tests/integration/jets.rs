@@ -1,0 +1,198 @@
+//! Jets against finite differences, and parameter gradients against finite
+//! differences of the loss (f64 throughout).
+
+use crate::common::{sample_points, small_net};
+use pinn::config::NetKind;
+use pinn::expr::{BinOp, Expr};
+use pinn::jet::{predict, Batch, JetField, Outputs, Recording};
+use pinn::multi_index::{closure, MultiIndex};
+use pinn::net::Network;
+
+/// D_α of output `out` at `p` by nested central differences with step `h`,
+/// improved by one Richardson step (error O(h⁴)).
+fn finite_difference(net: &Network<f64>, out: usize, p: &[f64], dirs: &[usize], h: f64) -> f64 {
+    let nested = |h: f64| -> f64 {
+        // Expand the stencil: each direction doubles the points, weights ±1/(2h).
+        let mut stencil: Vec<(Vec<f64>, f64)> = vec![(p.to_vec(), 1.0)];
+        for &d in dirs {
+            stencil = stencil
+                .into_iter()
+                .flat_map(|(q, w)| {
+                    let (mut a, mut b) = (q.clone(), q);
+                    a[d] += h;
+                    b[d] -= h;
+                    [(a, w / (2.0 * h)), (b, -w / (2.0 * h))]
+                })
+                .collect();
+        }
+        let points: Vec<Vec<f64>> = stencil.iter().map(|(q, _)| q.clone()).collect();
+        let values = &predict(net, &points)[out];
+        stencil.iter().zip(values).map(|((_, w), v)| w * v).sum()
+    };
+    (4.0 * nested(h / 2.0) - nested(h)) / 3.0
+}
+
+fn jet_values(
+    net: &Network<f64>,
+    points: &[Vec<f64>],
+    requested: &[MultiIndex],
+) -> Vec<(MultiIndex, usize, Vec<f64>)> {
+    let index = closure(requested);
+    let mut tr = Recording::<f64>::new(&net.dev);
+    let batch = Batch::new(net, points);
+    let mut outputs = Outputs::new(&mut tr, net, &batch, &index);
+    let mut got = Vec::new();
+    for m in &index {
+        for out in 0..net.n_outputs() {
+            got.push((m.clone(), out, outputs.get(&mut tr, out, m).as_vec()));
+        }
+    }
+    got
+}
+
+fn check_jets(kind: NetKind, omega: f64) {
+    let net = small_net(kind, omega, 7);
+    let points = sample_points();
+    let requested: Vec<MultiIndex> = [
+        vec![0],
+        vec![1],
+        vec![1, 1],
+        vec![0, 1],
+        vec![1, 1, 1],
+        vec![0, 1, 1],
+        vec![1, 1, 1, 1],
+        vec![0, 0, 1, 1],
+    ]
+    .into_iter()
+    .map(MultiIndex::new)
+    .collect();
+    for (m, out, values) in jet_values(&net, &points, &requested) {
+        // Tolerances: the FD error grows with order (h^4 truncation and
+        // eps/h^k rounding); scale by the derivative's magnitude.
+        let (h, tol) = match m.order() {
+            0 => continue,
+            1 => (1e-3, 1e-8),
+            2 => (1e-3, 1e-7),
+            3 => (1e-3, 1e-6),
+            // Fourth differences lose ~eps/h⁴ ≈ 1e-5 of the value to rounding.
+            _ => (2e-3, 1e-4),
+        };
+        let scale = 1.0 + values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (p, v) in points.iter().zip(&values) {
+            let fd = finite_difference(&net, out, p, m.dirs(), h);
+            let err = (v - fd).abs() / scale;
+            assert!(err < tol, "{kind:?} ω={omega} D{m} out {out} at {p:?}: jet {v}, finite differences {fd}, rel err {err:e} > {tol:e}");
+        }
+    }
+}
+
+#[test]
+fn simple_sine_jets_match_finite_differences() {
+    check_jets(NetKind::SimpleSine, 2.0);
+}
+
+#[test]
+fn siren_jets_match_finite_differences() {
+    check_jets(NetKind::Siren, 3.0);
+}
+
+#[test]
+fn tanh_jets_match_finite_differences() {
+    check_jets(NetKind::Tanh, 1.0);
+}
+
+/// Burgers residual u_t + u u_x − ν u_xx on output 0, plus v v_x of output 1,
+/// so that both outputs take part.
+fn loss_expr() -> Expr {
+    let u = |d: Vec<usize>| Expr::Output {
+        out: 0,
+        d: MultiIndex::new(d),
+    };
+    let bin = |op, a, b| Expr::Bin(op, Box::new(a), Box::new(b));
+    let r = bin(
+        BinOp::Add,
+        u(vec![0]),
+        bin(BinOp::Mul, u(vec![]), u(vec![1])),
+    );
+    let r = bin(
+        BinOp::Sub,
+        r,
+        bin(
+            BinOp::Mul,
+            Expr::Num(0.01 / std::f64::consts::PI),
+            u(vec![1, 1]),
+        ),
+    );
+    let v = |d: Vec<usize>| Expr::Output {
+        out: 1,
+        d: MultiIndex::new(d),
+    };
+    bin(BinOp::Add, r, bin(BinOp::Mul, v(vec![]), v(vec![1])))
+}
+
+fn loss_and_grad(net: &Network<f64>, points: &[Vec<f64>]) -> (f64, Vec<f64>) {
+    let expr = loss_expr();
+    let index = closure(&expr.derivatives());
+    let mut tr = Recording::<f64>::new(&net.dev);
+    let batch = Batch::new(net, points);
+    let mut outputs = Outputs::new(&mut tr, net, &batch, &index);
+    let r = expr.eval(&mut JetField::new(&mut tr, &mut outputs)).value;
+    let loss = tr.mean_square(&r);
+    let value = loss.as_vec()[0];
+    let grads = tr.backward_flat(&loss, net);
+    (value, grads)
+}
+
+fn check_gradients(kind: NetKind, omega: f64) {
+    let mut net = small_net(kind, omega, 3);
+    let points = sample_points();
+    let (_, grad) = loss_and_grad(&net, &points);
+    let theta = net.flat_params();
+    assert_eq!(grad.len(), theta.len());
+    // Every parameter must receive a gradient (dfdx silently drops ops that
+    // were not recorded); a structurally zero gradient would show up here.
+    let zero: Vec<usize> = grad
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| **g == 0.0)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        zero.is_empty(),
+        "{kind:?}: parameters without gradient: {zero:?}"
+    );
+    // Central differences on a spread of parameters (every layer, weights and biases).
+    let h = 1e-6;
+    for k in (0..theta.len()).step_by(7) {
+        let mut t = theta.clone();
+        t[k] = theta[k] + h;
+        net.set_flat_params(&t);
+        let lp = loss_and_grad(&net, &points).0;
+        t[k] = theta[k] - h;
+        net.set_flat_params(&t);
+        let lm = loss_and_grad(&net, &points).0;
+        let fd = (lp - lm) / (2.0 * h);
+        let err = (grad[k] - fd).abs() / (1e-6 + fd.abs().max(grad[k].abs()));
+        assert!(
+            err < 1e-5,
+            "{kind:?} param {k}: backward {} vs finite differences {fd} (rel err {err:e})",
+            grad[k]
+        );
+    }
+    net.set_flat_params(&theta);
+}
+
+#[test]
+fn simple_sine_gradients_match_finite_differences() {
+    check_gradients(NetKind::SimpleSine, 2.0);
+}
+
+#[test]
+fn siren_gradients_match_finite_differences() {
+    check_gradients(NetKind::Siren, 3.0);
+}
+
+#[test]
+fn tanh_gradients_match_finite_differences() {
+    check_gradients(NetKind::Tanh, 1.0);
+}
