@@ -5,6 +5,7 @@
 //! ([`train`]) → evaluation against [`reference`] → [`report`].
 
 pub mod config;
+pub mod evaluate;
 pub mod expr;
 pub mod jet;
 pub mod multi_index;
@@ -13,4 +14,5 @@ pub mod problem;
 pub mod reference;
 pub mod report;
 pub mod sample;
+pub mod solve;
 pub mod train;

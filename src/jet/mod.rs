@@ -23,6 +23,22 @@ mod field;
 pub use faa_di_bruno::{partition_plan, PartitionTerm};
 pub use field::{predict, Batch, JetField, Node, Outputs};
 
+/// Sum of `weights[k] * terms[k]`, recorded on the tracer (weights are numbers).
+pub fn weighted_sum<E: Real, T: Tape<E, Cpu>>(tr: &mut Tracer<E, T>, terms: &[Tensor<(), E, Cpu>], weights: &[f64]) -> Tensor<(), E, Cpu>
+where
+    Cpu: Device<E>,
+{
+    let mut total: Option<Tensor<(), E, Cpu>> = None;
+    for (t, &w) in terms.iter().zip(weights) {
+        let wt = tr.mul_scalar(t, w);
+        total = Some(match total {
+            Some(acc) => tr.add(&acc, &wt),
+            None => wt,
+        });
+    }
+    total.unwrap_or_else(|| tr.dev.tensor_from_vec(vec![real::<E>(0.0)], ()))
+}
+
 use crate::multi_index::MultiIndex;
 use crate::net::{real, Activation, Mat, Network, Real, Vector};
 use dfdx::prelude::*;
@@ -166,32 +182,25 @@ where
     Cpu: Device<E>,
 {
     /// Runs the reverse pass of `loss` (recorded on this tracer) and returns
-    /// the gradient with respect to every parameter of `net`, laid out as
-    /// [`Network::flat_params`]; zeros where a parameter took no part.
-    pub fn backward_flat(mut self, loss: &Tensor<(), E, Cpu>, net: &Network<E>) -> Vec<f64> {
+    /// the gradient of every parameter tensor of `net`, in the order W₁, b₁,
+    /// W₂, b₂, …; zeros where a parameter took no part.
+    pub fn backward(mut self, loss: &Tensor<(), E, Cpu>, net: &Network<E>) -> Vec<Vec<E>> {
         let loss = self.on(loss);
         let mut grads = loss.backward();
-        let mut flat = Vec::with_capacity(net.n_params());
+        let mut out = Vec::with_capacity(2 * net.layers.len());
         for layer in &net.layers {
             grads.try_alloc_for(&layer.w).expect("cpu allocation");
             grads.try_alloc_for(&layer.b).expect("cpu allocation");
-            flat.extend(
-                grads
-                    .get(&layer.w)
-                    .as_vec()
-                    .into_iter()
-                    .map(Into::<f64>::into),
-            );
-            flat.extend(
-                grads
-                    .get(&layer.b)
-                    .as_vec()
-                    .into_iter()
-                    .map(Into::<f64>::into),
-            );
+            out.push(grads.get(&layer.w).as_vec());
+            out.push(grads.get(&layer.b).as_vec());
         }
-        flat
+        out
     }
+}
+
+/// Per-tensor gradients laid out as [`Network::flat_params`].
+pub fn flatten_grads<E: Real>(grads: &[Vec<E>]) -> Vec<f64> {
+    grads.iter().flatten().map(|&g| g.into()).collect()
 }
 
 /// The jet of one layer quantity: `blocks[k]` holds D_{index[k]} of it over

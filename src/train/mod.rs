@@ -1,1 +1,200 @@
-//! TODO
+//! Training: loss assembly, Adam with a decaying learning rate, then L-BFGS,
+//! with observers and a time budget.
+//!
+//! ```text
+//! Trainer::new(&problem, &config, &net)
+//!     .monitor(move |net| errors(...))       // error against the reference
+//!     .add_observer(ProgressObserver::new(n))
+//!     .run(&mut net)                          // → Outcome { history, … }
+//! ```
+
+mod adam;
+mod lbfgs;
+mod objective;
+mod observe;
+
+pub use adam::Adam;
+pub use objective::Objective;
+pub use observe::{Observer, Phase, ProgressObserver, Record};
+
+use crate::config::TrainConfig;
+use crate::evaluate::Errors;
+use crate::net::{Network, Real};
+use crate::problem::Problem;
+use dfdx::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Error of the current network against a reference.
+pub type Monitor<E> = Box<dyn Fn(&Network<E>) -> Errors>;
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub history: Vec<Record>,
+    pub adam_steps: usize,
+    pub lbfgs_iters: usize,
+    pub seconds: f64,
+    /// Why training ended (steps done, converged, time budget, interrupted).
+    pub stopped_by: String,
+}
+
+/// Shared between the Adam loop and the L-BFGS observer.
+struct Log<E: Real> {
+    names: Vec<String>,
+    history: Vec<Record>,
+    observers: Vec<Box<dyn Observer>>,
+    monitor: Option<Monitor<E>>,
+    start: Instant,
+}
+
+impl<E: Real> Log<E>
+where
+    Cpu: Device<E>,
+{
+    fn record(&mut self, phase: Phase, step: usize, net: &Network<E>, losses: Vec<f64>, total: f64) {
+        let errors = self.monitor.as_ref().map(|m| m(net));
+        let record = Record {
+            phase,
+            step,
+            seconds: self.start.elapsed().as_secs_f64(),
+            losses,
+            total,
+            errors,
+        };
+        for o in &mut self.observers {
+            o.observe(&self.names, &record);
+        }
+        self.history.push(record);
+    }
+}
+
+/// Runs Adam then L-BFGS on one problem.
+pub struct Trainer<E: Real> {
+    objective: Objective<E>,
+    config: TrainConfig,
+    log: Rc<RefCell<Log<E>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl<E: Real> Trainer<E>
+where
+    Cpu: Device<E>,
+{
+    pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
+        let objective = Objective::new(problem, config, net);
+        let log = Log {
+            names: objective.names.clone(),
+            history: Vec::new(),
+            observers: Vec::new(),
+            monitor: None,
+            start: Instant::now(),
+        };
+        Self {
+            objective,
+            config: config.clone(),
+            log: Rc::new(RefCell::new(log)),
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Measures the error at every record.
+    pub fn monitor(self, f: impl Fn(&Network<E>) -> Errors + 'static) -> Self {
+        self.log.borrow_mut().monitor = Some(Box::new(f));
+        self
+    }
+
+    pub fn add_observer(self, o: impl Observer + 'static) -> Self {
+        self.log.borrow_mut().observers.push(Box::new(o));
+        self
+    }
+
+    /// A flag that, once set (e.g. by Ctrl-C), ends training at the next step.
+    pub fn stop_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = flag;
+        self
+    }
+
+    /// Term names in loss order.
+    pub fn names(&self) -> Vec<String> {
+        self.objective.names.clone()
+    }
+
+    /// Trains `net` in place.
+    pub fn run(mut self, net: &mut Network<E>) -> Outcome {
+        let start = Instant::now();
+        self.log.borrow_mut().start = start;
+        let deadline = self.config.max_seconds.map(|s| start + Duration::from_secs_f64(s));
+        let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
+        let every = self.config.eval_every.max(1);
+        let steps = self.config.adam_steps;
+        let mut adam = Adam::new(net.n_params());
+        let mut params = net.flat_params();
+        let mut stopped_by = String::new();
+        let mut done = 0;
+        for step in 1..=steps {
+            if self.stop.load(Ordering::Relaxed) {
+                stopped_by = "interrupted".into();
+                break;
+            }
+            if out_of_time() {
+                stopped_by = "time budget".into();
+                break;
+            }
+            if self.config.resample_every > 0 && step > 1 && (step - 1) % self.config.resample_every == 0 {
+                self.objective.resample(net);
+            }
+            let (losses, grads) = self.objective.losses_and_gradient(net);
+            // Exponential decay from lr to lr·lr_final_fraction over the Adam steps.
+            let progress = (step - 1) as f64 / steps.max(1) as f64;
+            let lr = self.config.lr * self.config.lr_final_fraction.powf(progress);
+            adam.step(&mut params, &crate::jet::flatten_grads(&grads), lr);
+            net.set_flat_params(&params);
+            done = step;
+            if step % every == 0 || step == 1 {
+                let total = self.objective.total(&losses);
+                self.log.borrow_mut().record(Phase::Adam, step, net, losses, total);
+            }
+        }
+        let mut lbfgs_iters = 0;
+        if stopped_by.is_empty() && self.config.lbfgs_iters > 0 {
+            // A fresh, fixed point set: L-BFGS needs a deterministic objective.
+            self.objective.resample(net);
+            let run = lbfgs::minimize(
+                &self.objective,
+                net,
+                &lbfgs::Settings {
+                    max_iters: self.config.lbfgs_iters,
+                    memory: self.config.lbfgs_memory,
+                    deadline,
+                    record_every: every,
+                    step_offset: done,
+                },
+                &self.log,
+                &self.stop,
+            );
+            lbfgs_iters = run.iters;
+            stopped_by = run.stopped_by;
+        } else if stopped_by.is_empty() {
+            stopped_by = "all Adam steps done".into();
+        }
+        let losses = self.objective.losses(net);
+        let total = self.objective.total(&losses);
+        let last_phase = if lbfgs_iters > 0 { Phase::Lbfgs } else { Phase::Adam };
+        let mut log = self.log.borrow_mut();
+        log.record(last_phase, done + lbfgs_iters, net, losses, total);
+        for o in &mut log.observers {
+            o.finish();
+        }
+        Outcome {
+            history: std::mem::take(&mut log.history),
+            adam_steps: done,
+            lbfgs_iters,
+            seconds: start.elapsed().as_secs_f64(),
+            stopped_by,
+        }
+    }
+}

@@ -139,7 +139,7 @@ fn loss_and_grad(net: &Network<f64>, points: &[Vec<f64>]) -> (f64, Vec<f64>) {
     let r = expr.eval(&mut JetField::new(&mut tr, &mut outputs)).value;
     let loss = tr.mean_square(&r);
     let value = loss.as_vec()[0];
-    let grads = tr.backward_flat(&loss, net);
+    let grads = pinn::jet::flatten_grads(&tr.backward(&loss, net));
     (value, grads)
 }
 

@@ -1,0 +1,233 @@
+//! L-BFGS (argmin, Moré–Thuente line search) on the flattened parameters.
+//!
+//! argmin works in f64 on `Vec<f64>`; the network may run in f32, so the
+//! parameters are converted at each evaluation. A line search that fails
+//! (common once the loss is near rounding level, especially in f32) ends an
+//! argmin run with an error; we then restart from the best point seen with a
+//! fresh memory, and stop only when a restart makes no progress, the
+//! iteration limit or the time budget is reached, or the user interrupts.
+
+use super::{Log, Phase};
+use crate::net::{Network, Real};
+use crate::train::Objective;
+use argmin::core::observers::{Observe, ObserverMode};
+use argmin::core::{CostFunction, Error, Executor, Gradient, IterState, State, TerminationReason, KV};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use dfdx::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+pub struct Settings {
+    pub max_iters: usize,
+    pub memory: usize,
+    pub deadline: Option<Instant>,
+    pub record_every: usize,
+    /// Step number of the first L-BFGS iteration minus one (Adam steps done).
+    pub step_offset: usize,
+}
+
+pub struct Run {
+    pub iters: usize,
+    pub stopped_by: String,
+}
+
+/// The last evaluation and the best point so far, shared with the observer.
+struct Shared<E: Real> {
+    net: Network<E>,
+    last: Option<(Vec<f64>, Vec<f64>, f64, Vec<f64>)>,
+    best: Option<(f64, Vec<f64>)>,
+    iters_done: usize,
+    iters_this_run: usize,
+}
+
+struct LossProblem<'a, E: Real> {
+    objective: &'a Objective<E>,
+    shared: Rc<RefCell<Shared<E>>>,
+    stop: &'a AtomicBool,
+}
+
+impl<E: Real> LossProblem<'_, E>
+where
+    Cpu: Device<E>,
+{
+    /// (total, gradient) at `p`, cached: argmin asks for cost and gradient separately.
+    fn eval(&self, p: &[f64]) -> Result<(f64, Vec<f64>), Error> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(Error::msg("interrupted"));
+        }
+        let mut s = self.shared.borrow_mut();
+        if let Some((param, _, total, grad)) = &s.last {
+            if param.as_slice() == p {
+                return Ok((*total, grad.clone()));
+            }
+        }
+        s.net.set_flat_params(p);
+        let (losses, grads) = self.objective.losses_and_gradient(&s.net);
+        let total = self.objective.total(&losses);
+        let grad = crate::jet::flatten_grads(&grads);
+        if total.is_finite() && s.best.as_ref().is_none_or(|(b, _)| total < *b) {
+            s.best = Some((total, p.to_vec()));
+        }
+        s.last = Some((p.to_vec(), losses, total, grad.clone()));
+        Ok((total, grad))
+    }
+}
+
+impl<E: Real> CostFunction for LossProblem<'_, E>
+where
+    Cpu: Device<E>,
+{
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Vec<f64>) -> Result<f64, Error> {
+        Ok(self.eval(p)?.0)
+    }
+}
+
+impl<E: Real> Gradient for LossProblem<'_, E>
+where
+    Cpu: Device<E>,
+{
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, Error> {
+        Ok(self.eval(p)?.1)
+    }
+}
+
+type LbfgsState = IterState<Vec<f64>, Vec<f64>, (), (), (), f64>;
+
+/// Feeds L-BFGS iterations into the run's history and observers.
+struct Recorder<E: Real> {
+    shared: Rc<RefCell<Shared<E>>>,
+    log: Rc<RefCell<Log<E>>>,
+    every: usize,
+    offset: usize,
+}
+
+impl<E: Real> Observe<LbfgsState> for Recorder<E>
+where
+    Cpu: Device<E>,
+{
+    fn observe_iter(&mut self, state: &LbfgsState, _kv: &KV) -> Result<(), Error> {
+        let mut s = self.shared.borrow_mut();
+        s.iters_this_run = state.get_iter() as usize;
+        let iter = s.iters_done + s.iters_this_run;
+        if iter % self.every != 0 {
+            return Ok(());
+        }
+        if let (Some(p), Some((_, losses, total, _))) = (state.get_param(), s.last.clone()) {
+            s.net.set_flat_params(p);
+            self.log.borrow_mut().record(Phase::Lbfgs, self.offset + iter, &s.net, losses, total);
+        }
+        Ok(())
+    }
+}
+
+/// Minimizes the objective from the current parameters of `net`, leaving the
+/// best point found in `net`.
+pub(super) fn minimize<E: Real>(
+    objective: &Objective<E>,
+    net: &mut Network<E>,
+    settings: &Settings,
+    log: &Rc<RefCell<Log<E>>>,
+    stop: &AtomicBool,
+) -> Run
+where
+    Cpu: Device<E>,
+{
+    let shared = Rc::new(RefCell::new(Shared {
+        net: net.clone(),
+        last: None,
+        best: None,
+        iters_done: 0,
+        iters_this_run: 0,
+    }));
+    let mut stopped_by = String::from("L-BFGS iteration limit");
+    let mut restarts = 0;
+    loop {
+        let (start, best_before) = {
+            let s = shared.borrow();
+            let start = s.best.as_ref().map_or_else(|| net.flat_params(), |(_, p)| p.clone());
+            (start, s.best.as_ref().map(|(b, _)| *b))
+        };
+        let remaining = settings.max_iters - shared.borrow().iters_done;
+        let problem = LossProblem {
+            objective,
+            shared: shared.clone(),
+            stop,
+        };
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), settings.memory)
+            .with_tolerance_grad(1e-12)
+            .and_then(|s| s.with_tolerance_cost(0.0));
+        let solver = match solver {
+            Ok(s) => s,
+            Err(e) => {
+                stopped_by = format!("L-BFGS setup failed: {e}");
+                break;
+            }
+        };
+        let recorder = Recorder {
+            shared: shared.clone(),
+            log: log.clone(),
+            every: settings.record_every,
+            offset: settings.step_offset,
+        };
+        let mut exec = Executor::new(problem, solver)
+            .configure(|state| state.param(start).max_iters(remaining as u64))
+            .add_observer(recorder, ObserverMode::Always);
+        if let Some(d) = settings.deadline {
+            exec = exec.timeout(d.saturating_duration_since(Instant::now()));
+        }
+        let result = exec.run();
+        {
+            let mut s = shared.borrow_mut();
+            s.iters_done += s.iters_this_run;
+            s.iters_this_run = 0;
+        }
+        let iters_done = shared.borrow().iters_done;
+        let best_after = shared.borrow().best.as_ref().map(|(b, _)| *b);
+        match result {
+            Ok(res) => {
+                match res.state().get_termination_reason() {
+                    Some(TerminationReason::Timeout) => stopped_by = "time budget".into(),
+                    Some(TerminationReason::MaxItersReached) => stopped_by = "L-BFGS iteration limit".into(),
+                    Some(reason) => stopped_by = format!("L-BFGS: {}", reason.text()),
+                    None => {}
+                }
+                break;
+            }
+            Err(_) if stop.load(Ordering::Relaxed) => {
+                stopped_by = "interrupted".into();
+                break;
+            }
+            Err(e) => {
+                let improved = match (best_before, best_after) {
+                    (Some(b), Some(a)) => a < b * (1.0 - 1e-6),
+                    (None, Some(_)) => true,
+                    _ => false,
+                };
+                if !improved || iters_done >= settings.max_iters || restarts >= 50 {
+                    stopped_by = format!("L-BFGS converged (line search: {e})");
+                    break;
+                }
+                restarts += 1;
+            }
+        }
+        if settings.deadline.is_some_and(|d| Instant::now() >= d) {
+            stopped_by = "time budget".into();
+            break;
+        }
+        if iters_done >= settings.max_iters {
+            break;
+        }
+    }
+    if let Some((_, p)) = &shared.borrow().best {
+        net.set_flat_params(p);
+    }
+    let iters = shared.borrow().iters_done;
+    Run { iters, stopped_by }
+}

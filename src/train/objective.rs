@@ -1,0 +1,114 @@
+//! The loss: weighted mean-squared residuals of every term on its points.
+
+use crate::config::TrainConfig;
+use crate::jet::{weighted_sum, Batch, JetField, Outputs, Tracer};
+use crate::multi_index::{closure, MultiIndex};
+use crate::net::{Network, Real};
+use crate::problem::{Problem, Region};
+use crate::sample::Sampler;
+use dfdx::prelude::*;
+
+/// Terms that share a point set (all interior residuals; each condition).
+struct Group<E: Real> {
+    region: Region,
+    n_points: usize,
+    terms: Vec<usize>,
+    /// Output derivatives the group's terms read, closed under sub-multisets.
+    index: Vec<MultiIndex>,
+    batch: Option<Batch<E>>,
+}
+
+/// Loss assembly for a problem: the terms, their weights and their points.
+pub struct Objective<E: Real> {
+    problem: Problem,
+    pub names: Vec<String>,
+    pub weights: Vec<f64>,
+    groups: Vec<Group<E>>,
+    sampler: Sampler,
+}
+
+impl<E: Real> Objective<E>
+where
+    Cpu: Device<E>,
+{
+    /// Groups the problem's terms and draws a first set of points.
+    pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
+        let names: Vec<String> = problem.terms.iter().map(|(t, _)| t.name.clone()).collect();
+        let weights = names.iter().map(|n| config.weights.get(n).copied().unwrap_or(1.0)).collect();
+        let mut groups: Vec<Group<E>> = Vec::new();
+        for (k, (term, region)) in problem.terms.iter().enumerate() {
+            let n_points = match region {
+                Region::Interior => config.interior_points,
+                Region::Faces(_) => config.condition_points,
+            };
+            let shared = groups.iter_mut().find(|g| *region == Region::Interior && g.region == Region::Interior);
+            match shared {
+                Some(g) => g.terms.push(k),
+                None => groups.push(Group {
+                    region: region.clone(),
+                    n_points,
+                    terms: vec![k],
+                    index: Vec::new(),
+                    batch: None,
+                }),
+            }
+            let _ = term;
+        }
+        for g in &mut groups {
+            let wanted: Vec<MultiIndex> = g.terms.iter().flat_map(|&k| problem.terms[k].0.expr.derivatives()).collect();
+            g.index = closure(&wanted);
+        }
+        let mut objective = Self {
+            problem: problem.clone(),
+            names,
+            weights,
+            groups,
+            sampler: Sampler::new(&problem.domain, net.config.seed),
+        };
+        objective.resample(net);
+        objective
+    }
+
+    /// Draws fresh collocation points for every group.
+    pub fn resample(&mut self, net: &Network<E>) {
+        for g in &mut self.groups {
+            let points = self.sampler.draw(&g.region, g.n_points);
+            g.batch = Some(Batch::new(net, &points));
+        }
+    }
+
+    /// Mean-squared residual of every term, recorded on `tr`.
+    fn term_losses<T: Tape<E, Cpu>>(&self, tr: &mut Tracer<E, T>, net: &Network<E>) -> Vec<Tensor<(), E, Cpu>> {
+        let mut losses: Vec<Option<Tensor<(), E, Cpu>>> = vec![None; self.names.len()];
+        for g in &self.groups {
+            let batch = g.batch.as_ref().expect("points are drawn in new()");
+            let mut outputs = Outputs::new(tr, net, batch, &g.index);
+            for &k in &g.terms {
+                let r = self.problem.terms[k].0.expr.eval(&mut JetField::new(tr, &mut outputs));
+                losses[k] = Some(tr.mean_square(&r.value));
+            }
+        }
+        losses.into_iter().map(|l| l.expect("every term belongs to a group")).collect()
+    }
+
+    /// Per-term losses (unweighted) without recording a tape.
+    pub fn losses(&self, net: &Network<E>) -> Vec<f64> {
+        let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
+        self.term_losses(&mut tr, net).iter().map(|l| l.as_vec()[0].into()).collect()
+    }
+
+    /// Per-term losses and the gradient of the weighted total with respect to
+    /// every parameter tensor (see [`crate::jet::Recording::backward`]).
+    pub fn losses_and_gradient(&self, net: &Network<E>) -> (Vec<f64>, Vec<Vec<E>>) {
+        let mut tr = Tracer::<E, OwnedTape<E, Cpu>>::new(&net.dev);
+        let terms = self.term_losses(&mut tr, net);
+        let values = terms.iter().map(|l| l.as_vec()[0].into()).collect();
+        let total = weighted_sum(&mut tr, &terms, &self.weights);
+        (values, tr.backward(&total, net))
+    }
+
+    /// Weighted total of per-term losses.
+    pub fn total(&self, losses: &[f64]) -> f64 {
+        losses.iter().zip(&self.weights).map(|(l, w)| l * w).sum()
+    }
+}
