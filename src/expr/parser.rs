@@ -161,13 +161,13 @@ impl Symbols {
         let mut dirs = Vec::new();
         for c in sub.chars() {
             let mut buf = [0u8; 4];
-            match self.input(c.encode_utf8(&mut buf)) {
-                Some(i) => dirs.push(i),
-                None => return Err(format!(
-                    "reads as a derivative of '{output}', but '{c}' is not an input (inputs: {})",
-                    self.inputs.join(", ")
-                )),
-            }
+            let Some(i) = self.input(c.encode_utf8(&mut buf)) else {
+                let inputs = self.inputs.join(", ");
+                return Err(format!(
+                    "reads as a derivative of '{output}', but '{c}' is not an input (inputs: {inputs})"
+                ));
+            };
+            dirs.push(i);
         }
         Ok((out, MultiIndex::new(dirs)))
     }
@@ -600,38 +600,43 @@ impl<'a> Parser<'a> {
             let sep = self.bump();
             match sep.tok {
                 Tok::Comma => {}
-                Tok::RParen if count > 0 => return Ok(Expr::Output { out, d: MultiIndex::new(dirs) }),
+                Tok::RParen if count > 0 => {
+                    return Ok(Expr::Output {
+                        out,
+                        d: MultiIndex::new(dirs),
+                    });
+                }
                 Tok::RParen => {
-                    return Err(ExprError::new(
-                        at,
-                        "wrong number of arguments: d(u, x, ...) needs an output and at least one input",
-                    ))
+                    let msg =
+                        "wrong number of arguments: d(u, x, ...) needs an output and an input";
+                    return Err(ExprError::new(at, msg));
                 }
                 other => {
+                    let found = other.describe();
                     return Err(ExprError {
                         offset: sep.start,
-                        message: format!("expected ',' or ')' in d(...), found {}", other.describe()),
-                        note: Some(Note { offset: open, text: "the '(' is".into() }),
-                    })
+                        message: format!("expected ',' or ')' in d(...), found {found}"),
+                        note: Some(Note {
+                            offset: open,
+                            text: "the '(' is".into(),
+                        }),
+                    });
                 }
             }
             let v = self.bump();
-            match &v.tok {
-                Tok::Ident(n) if self.symbols.input(n).is_some() => {
-                    dirs.extend(self.symbols.input(n));
-                    count += 1;
-                }
-                other => {
-                    return Err(ExprError::new(
-                        v.start,
-                        format!(
-                            "expected an input name in d(...), found {} (inputs: {})",
-                            other.describe(),
-                            self.symbols.inputs.join(", ")
-                        ),
-                    ))
-                }
-            }
+            let input = match &v.tok {
+                Tok::Ident(n) => self.symbols.input(n),
+                _ => None,
+            };
+            let Some(i) = input else {
+                let (found, inputs) = (v.tok.describe(), self.symbols.inputs.join(", "));
+                return Err(ExprError::new(
+                    v.start,
+                    format!("expected an input name in d(...), found {found} (inputs: {inputs})"),
+                ));
+            };
+            dirs.push(i);
+            count += 1;
         }
     }
 }
