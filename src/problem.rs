@@ -6,7 +6,38 @@
 use crate::config::RunConfig;
 use crate::expr::Expr;
 use crate::multi_index::MultiIndex;
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+mod build;
+mod error;
+mod raw;
+
+pub use error::ProblemError;
+use error::Source;
+
+/// Equation files shipped with the crate, by name.
+const BUILTINS: [(&str, &str); 2] = [
+    ("burgers", include_str!("../equations/burgers.toml")),
+    ("heat", include_str!("../equations/heat.toml")),
+];
+
+/// The text of a builtin equation file: `(name, toml)`.
+pub fn builtin(name: &str) -> Option<(&'static str, &'static str)> {
+    BUILTINS.iter().copied().find(|(n, _)| *n == name)
+}
+
+/// Builtin equations as `(name, title)`.
+pub fn builtins() -> Vec<(&'static str, String)> {
+    BUILTINS
+        .iter()
+        .map(|&(name, text)| {
+            let title = Problem::from_toml(text, &format!("builtin:{name}"))
+                .map_or_else(|_| String::new(), |p| p.title);
+            (name, title)
+        })
+        .collect()
+}
 
 /// One side of the box domain: input `input` held at its lower or upper bound.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,5 +112,241 @@ impl Problem {
     /// (the jet propagation needs every part of every requested index).
     pub fn derivatives(term: &Term) -> Vec<MultiIndex> {
         crate::multi_index::closure(&term.expr.derivatives())
+    }
+}
+
+impl Problem {
+    /// Parses and validates an equation file's text; `source` names it in
+    /// errors (a path, or `builtin:NAME`) and anchors relative CSV paths.
+    pub fn from_toml(text: &str, source: &str) -> Result<Problem, ProblemError> {
+        let src = Source { text, name: source };
+        let raw: raw::RawProblem = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
+        build::build(raw, &src)
+    }
+
+    /// Reads and parses an equation file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Problem, ProblemError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ProblemError::general(&name, format!("cannot read the equation file: {e}"))
+        })?;
+        Self::from_toml(&text, &name)
+    }
+
+    /// Loads an existing file, else a builtin equation of that name.
+    pub fn load(name_or_path: &str) -> Result<Problem, ProblemError> {
+        if Path::new(name_or_path).is_file() {
+            return Self::from_file(name_or_path);
+        }
+        if let Some((name, text)) = builtin(name_or_path) {
+            return Self::from_toml(text, &format!("builtin:{name}"));
+        }
+        let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
+        Err(ProblemError::general(
+            name_or_path,
+            format!(
+                "no such file, and no builtin equation of that name (builtins: {})",
+                names.join(", ")
+            ),
+        ))
+    }
+
+    /// Human-readable summary for `pinn check`: what was understood from the file.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        // Writing to a String cannot fail; the results are ignored on purpose.
+        let _ = writeln!(s, "{}: {}", self.name, self.title);
+        let _ = writeln!(s, "source: {}", self.source);
+        let _ = writeln!(s, "inputs:");
+        for (name, [lo, hi]) in self.inputs.iter().zip(&self.domain) {
+            let _ = writeln!(s, "  {name} in [{lo}, {hi}]");
+        }
+        let _ = writeln!(s, "outputs: {}", self.outputs.join(", "));
+        if !self.constants.is_empty() {
+            let _ = writeln!(s, "constants:");
+            for (name, v) in &self.constants {
+                let _ = writeln!(s, "  {name} = {v}");
+            }
+        }
+        let _ = writeln!(s, "terms:");
+        for (term, region) in &self.terms {
+            let _ = writeln!(
+                s,
+                "  {} [{}]: {}",
+                term.name,
+                self.region_text(region),
+                term.text
+            );
+            let reads: Vec<String> = term
+                .expr
+                .output_derivatives()
+                .iter()
+                .map(|(out, d)| d.label(&self.outputs[*out], &self.inputs))
+                .collect();
+            let _ = writeln!(s, "    reads: {}", reads.join(", "));
+        }
+        let reference = match &self.reference {
+            None => "none".to_string(),
+            Some(Reference::BurgersColeHopf { nu }) => {
+                format!("builtin burgers-cole-hopf (nu = {nu})")
+            }
+            Some(Reference::Exprs(_)) => "closed-form expression per output".to_string(),
+            Some(Reference::Csv { path }) => format!("csv {}", path.display()),
+        };
+        let _ = writeln!(s, "reference: {reference}");
+        let axes: Vec<String> = self
+            .inputs
+            .iter()
+            .zip(&self.grid)
+            .map(|(name, g)| format!("{name}: {} points in [{}, {}]", g.n, g.lo, g.hi))
+            .collect();
+        let _ = writeln!(s, "grid: {}", axes.join("; "));
+        let settings =
+            toml::to_string(&self.config).unwrap_or_else(|e| format!("(cannot show: {e})\n"));
+        let _ = write!(s, "settings:\n{}", indent(&settings));
+        s
+    }
+
+    /// `interior` or the faces as written in `on`, e.g. `x = -1, x = 1`.
+    pub fn region_text(&self, region: &Region) -> String {
+        match region {
+            Region::Interior => "interior".to_string(),
+            Region::Faces(faces) => {
+                let parts: Vec<String> = faces
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} = {}",
+                            self.inputs[f.input],
+                            self.domain[f.input][usize::from(f.upper)]
+                        )
+                    })
+                    .collect();
+                parts.join(", ")
+            }
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::PI;
+
+    const WAVE: &str = r#"
+name = "wave"
+inputs = ["t", "x"]
+outputs = ["u"]
+constants = { c2 = "c^2", c = 2 }
+domain = { t = [0, 1], x = ["-pi", "pi"] }
+[residuals]
+wave = "d(u, t, t) - c2 * u_xx"
+[[conditions]]
+on = "x = -pi, x = pi"
+require = "u = 0"
+[[conditions]]
+name = "velocity"
+on = "t = 0"
+require = "u_t = 0"
+[[conditions]]
+on = "t = 0"
+require = "u = sin(x)"
+[reference]
+u = "cos(c * t) * sin(x)"
+grid = { x = [0, "pi", 11] }
+"#;
+
+    #[test]
+    fn constants_in_any_order_and_expression_bounds() {
+        let p = Problem::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        // File order is kept; c2 is evaluated after c.
+        assert_eq!(
+            p.constants,
+            vec![("c2".to_string(), 4.0), ("c".to_string(), 2.0)]
+        );
+        assert_eq!(p.domain[1], [-PI, PI]);
+        assert_eq!(
+            p.grid[1],
+            GridAxis {
+                lo: 0.0,
+                hi: PI,
+                n: 11
+            }
+        );
+        assert_eq!(
+            p.grid[0],
+            GridAxis {
+                lo: 0.0,
+                hi: 1.0,
+                n: 101
+            }
+        );
+        let faces = Region::Faces(vec![
+            Face {
+                input: 1,
+                upper: false,
+            },
+            Face {
+                input: 1,
+                upper: true,
+            },
+        ]);
+        assert_eq!(p.terms[1].1, faces);
+        let names: Vec<&str> = p.terms.iter().map(|(t, _)| t.name.as_str()).collect();
+        assert_eq!(names, ["wave", "bc", "velocity", "ic"]);
+        assert_eq!(
+            Problem::derivatives(&p.terms[0].0),
+            vec![
+                MultiIndex::value(),
+                MultiIndex::new(vec![0]),
+                MultiIndex::new(vec![1]),
+                MultiIndex::new(vec![0, 0]),
+                MultiIndex::new(vec![1, 1]),
+            ]
+        );
+    }
+
+    #[test]
+    fn reference_expression_evaluates() {
+        let p = Problem::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        let Some(Reference::Exprs(exprs)) = &p.reference else {
+            panic!("expected expressions, got {:?}", p.reference);
+        };
+        // cos(2 * 0.5) sin(pi / 2) = cos(1) = 0.5403023058681398.
+        let v = exprs[0].eval(&mut crate::expr::PointEval {
+            inputs: &[0.5, PI / 2.0],
+        });
+        assert!((v - 0.540_302_305_868_139_8).abs() < 1e-15);
+    }
+
+    #[test]
+    fn network_and_train_overrides() {
+        let text = format!(
+            "{WAVE}\n[network]\nwidth = 8\n[train]\nadam_steps = 7\nweights = {{ ic = 10 }}\n"
+        );
+        let p = Problem::from_toml(&text, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((p.config.network.width, p.config.network.depth), (8, 3));
+        assert_eq!(p.config.train.adam_steps, 7);
+        assert_eq!(p.config.train.weights.get("ic"), Some(&10.0));
+    }
+
+    #[test]
+    fn region_text_shows_bounds() {
+        let p = Problem::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.region_text(&p.terms[3].1), "t = 0");
+        assert_eq!(p.region_text(&Region::Interior), "interior");
     }
 }

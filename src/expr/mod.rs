@@ -10,6 +10,15 @@
 
 use crate::multi_index::MultiIndex;
 
+mod lexer;
+mod parser;
+
+pub use lexer::{lex, Tok, Token};
+pub use parser::{
+    is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, ExprError, FaceSpec,
+    Note, Symbols, FUNCTIONS,
+};
+
 /// Elementary functions of the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
@@ -105,6 +114,20 @@ impl Expr {
                 }
             }
         });
+        out
+    }
+
+    /// The distinct `(output, derivative)` pairs the expression reads, sorted
+    /// by derivative order, then output, then directions.
+    pub fn output_derivatives(&self) -> Vec<(usize, MultiIndex)> {
+        let mut out: Vec<(usize, MultiIndex)> = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Output { out: o, d } = e {
+                out.push((*o, d.clone()));
+            }
+        });
+        out.sort_by(|a, b| (a.1.order(), a.0, &a.1).cmp(&(b.1.order(), b.0, &b.1)));
+        out.dedup();
         out
     }
 

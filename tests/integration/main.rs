@@ -2,3 +2,4 @@
 
 mod common;
 mod jets;
+mod parser;

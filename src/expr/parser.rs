@@ -1,0 +1,934 @@
+//! Recursive-descent parser: text → resolved, constant-folded [`Expr`].
+//!
+//! Grammar (loosest binding first):
+//!
+//! ```text
+//! equation := expr '=' expr
+//! expr     := term (('+' | '-') term)*
+//! term     := unary (('*' | '/') unary)*
+//! unary    := ('-' | '+') unary | power
+//! power    := primary ('^' unary)?          right-associative; -x^2 = -(x^2)
+//! primary  := number | name | func '(' expr ')' | 'd' '(' output (',' input)+ ')'
+//!           | '(' expr ')'
+//! ```
+//!
+//! Names resolve while parsing, so an unknown name is reported at its own
+//! position and the tree never holds a string.
+
+use super::lexer::{lex, Tok, Token};
+use super::{BinOp, Expr, Func};
+use crate::multi_index::MultiIndex;
+
+/// A parse or resolution error at byte `offset` of the expression text.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}{}", note_suffix(.note))]
+pub struct ExprError {
+    /// Byte offset of the offending token within the expression.
+    pub offset: usize,
+    /// What was expected and what was found.
+    pub message: String,
+    /// A second place that explains the error (e.g. the unclosed '(').
+    pub note: Option<Note>,
+}
+
+/// A secondary position attached to an error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub offset: usize,
+    /// Reads as a sentence fragment, e.g. "the '(' is here".
+    pub text: String,
+}
+
+fn note_suffix(note: &Option<Note>) -> String {
+    match note {
+        Some(n) => format!(" ({} at column {})", n.text, n.offset + 1),
+        None => String::new(),
+    }
+}
+
+impl ExprError {
+    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+        Self {
+            offset,
+            message: message.into(),
+            note: None,
+        }
+    }
+
+    /// The same error for an expression embedded at `base` in a longer text.
+    pub fn shifted(mut self, base: usize) -> Self {
+        self.offset += base;
+        if let Some(n) = &mut self.note {
+            n.offset += base;
+        }
+        self
+    }
+}
+
+/// The names an expression may use, by index in the problem.
+#[derive(Clone, Debug, Default)]
+pub struct Symbols {
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    /// Named constants with their values.
+    pub constants: Vec<(String, f64)>,
+}
+
+/// Function names of the language, in the order shown in messages.
+pub const FUNCTIONS: [(&str, Func); 8] = [
+    ("sin", Func::Sin),
+    ("cos", Func::Cos),
+    ("tan", Func::Tan),
+    ("exp", Func::Exp),
+    ("log", Func::Log),
+    ("sqrt", Func::Sqrt),
+    ("tanh", Func::Tanh),
+    ("abs", Func::Abs),
+];
+
+/// Names with a fixed meaning that a file may not declare.
+pub fn is_reserved(name: &str) -> bool {
+    matches!(name, "pi" | "e" | "d") || FUNCTIONS.iter().any(|(f, _)| *f == name)
+}
+
+impl Symbols {
+    pub fn new(inputs: Vec<String>, outputs: Vec<String>, constants: Vec<(String, f64)>) -> Self {
+        Self {
+            inputs,
+            outputs,
+            constants,
+        }
+    }
+
+    fn input(&self, name: &str) -> Option<usize> {
+        self.inputs.iter().position(|n| n == name)
+    }
+
+    fn output(&self, name: &str) -> Option<usize> {
+        self.outputs.iter().position(|n| n == name)
+    }
+
+    fn constant(&self, name: &str) -> Option<f64> {
+        self.constants
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, v)| v)
+    }
+
+    /// True when derivative subscripts (`u_tx`) are allowed: every input
+    /// name is one letter, so a subscript splits into inputs one way only.
+    pub fn subscripts_allowed(&self) -> bool {
+        self.inputs.iter().all(|n| n.chars().count() == 1)
+    }
+
+    /// Reads `name` as `output_subscript` if it has that shape: `None` when
+    /// no output prefixes it, `Some(Err(why))` when it does but the subscript
+    /// is not a list of inputs.
+    pub fn subscript_derivative(&self, name: &str) -> Option<Result<(usize, MultiIndex), String>> {
+        let mut found = None;
+        for (out, o) in self.outputs.iter().enumerate() {
+            let Some(sub) = name
+                .strip_prefix(o.as_str())
+                .and_then(|r| r.strip_prefix('_'))
+            else {
+                continue;
+            };
+            if sub.is_empty() {
+                continue;
+            }
+            let reading = self.read_subscript(o, out, sub);
+            // Prefer a valid reading: outputs `u` and `u_a` make `u_a_x` mean d(u_a)/dx.
+            match (&found, &reading) {
+                (None, _) | (Some(Err(_)), Ok(_)) => found = Some(reading),
+                _ => {}
+            }
+        }
+        found
+    }
+
+    fn read_subscript(
+        &self,
+        output: &str,
+        out: usize,
+        sub: &str,
+    ) -> Result<(usize, MultiIndex), String> {
+        if !self.subscripts_allowed() {
+            return Err(format!(
+                "subscript derivatives need one-letter input names (inputs: {}); write d({output}, ...) instead",
+                self.inputs.join(", ")
+            ));
+        }
+        let mut dirs = Vec::new();
+        for c in sub.chars() {
+            let mut buf = [0u8; 4];
+            let Some(i) = self.input(c.encode_utf8(&mut buf)) else {
+                let inputs = self.inputs.join(", ");
+                return Err(format!(
+                    "reads as a derivative of '{output}', but '{c}' is not an input (inputs: {inputs})"
+                ));
+            };
+            dirs.push(i);
+        }
+        Ok((out, MultiIndex::new(dirs)))
+    }
+
+    fn listing(&self) -> String {
+        let names: Vec<&str> = self.constants.iter().map(|(n, _)| n.as_str()).collect();
+        let list = |v: &[&str]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        let inputs: Vec<&str> = self.inputs.iter().map(String::as_str).collect();
+        let outputs: Vec<&str> = self.outputs.iter().map(String::as_str).collect();
+        format!(
+            "inputs: {}; outputs: {}; constants: {}",
+            list(&inputs),
+            list(&outputs),
+            list(&names)
+        )
+    }
+
+    /// A declared name at most two edits from `name`, for "did you mean".
+    fn closest(&self, name: &str) -> Option<&str> {
+        let candidates = self
+            .inputs
+            .iter()
+            .chain(&self.outputs)
+            .map(String::as_str)
+            .chain(self.constants.iter().map(|(n, _)| n.as_str()))
+            .chain(["pi", "e"]);
+        candidates
+            .map(|c| (edit_distance(c, name), c))
+            .filter(|&(d, c)| d <= 2 && d < c.len().max(name.len()))
+            .min_by_key(|&(d, _)| d)
+            .map(|(_, c)| c)
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            row.push(sub.min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    prev[b.len()]
+}
+
+/// Parses an expression such as `u_t + u * u_x - nu * u_xx`.
+pub fn parse_expr(text: &str, symbols: &Symbols) -> Result<Expr, ExprError> {
+    let mut p = Parser::new(text, symbols)?;
+    let e = p.expr()?;
+    p.expect_end("an operator or end of expression")?;
+    Ok(e)
+}
+
+/// Parses an equation `lhs = rhs` into the residual `lhs - rhs`.
+pub fn parse_equation(text: &str, symbols: &Symbols) -> Result<Expr, ExprError> {
+    let mut p = Parser::new(text, symbols)?;
+    let lhs = p.expr()?;
+    if p.peek().tok != Tok::Eq {
+        let t = p.peek().clone();
+        return Err(ExprError::new(
+            t.start,
+            format!(
+                "expected '=' (a condition is an equation such as 'u = 0'), found {}",
+                t.tok.describe()
+            ),
+        ));
+    }
+    p.bump();
+    let rhs = p.expr()?;
+    p.expect_end("an operator or end of equation")?;
+    Ok(fold_bin(BinOp::Sub, lhs, rhs))
+}
+
+/// Parses an expression that must evaluate to a number (constants, `on`
+/// values, domain bounds given as text).
+pub fn parse_constant(text: &str, symbols: &Symbols) -> Result<f64, ExprError> {
+    let mut p = Parser::new(text, symbols)?;
+    let v = p.constant_value()?;
+    p.expect_end("an operator or end of expression")?;
+    Ok(v)
+}
+
+/// One face named in an `on` spec: `input = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceSpec {
+    pub input: usize,
+    pub value: f64,
+    /// Byte offset of the value in the spec text, for boundary errors.
+    pub offset: usize,
+}
+
+/// Parses an `on` spec such as `x = -1, x = 1` (one or more faces).
+pub fn parse_faces(text: &str, symbols: &Symbols) -> Result<Vec<FaceSpec>, ExprError> {
+    let mut p = Parser::new(text, symbols)?;
+    let mut faces = Vec::new();
+    loop {
+        let t = p.bump();
+        let input = match &t.tok {
+            Tok::Ident(name) => symbols.input(name).ok_or_else(|| {
+                ExprError::new(
+                    t.start,
+                    format!(
+                        "expected an input name, found '{name}' (inputs: {})",
+                        symbols.inputs.join(", ")
+                    ),
+                )
+            })?,
+            other => {
+                return Err(ExprError::new(
+                    t.start,
+                    format!(
+                        "expected an input name such as '{}', found {}",
+                        example_input(symbols),
+                        other.describe()
+                    ),
+                ))
+            }
+        };
+        p.expect(Tok::Eq, "'=' after the input name")?;
+        let offset = p.peek().start;
+        let value = p.constant_value()?;
+        faces.push(FaceSpec {
+            input,
+            value,
+            offset,
+        });
+        if p.peek().tok == Tok::Comma {
+            p.bump();
+        } else {
+            p.expect_end("',' or end of the face list")?;
+            return Ok(faces);
+        }
+    }
+}
+
+fn example_input(symbols: &Symbols) -> &str {
+    symbols.inputs.first().map_or("x", String::as_str)
+}
+
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    pos: usize,
+    symbols: &'a Symbols,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &str, symbols: &'a Symbols) -> Result<Self, ExprError> {
+        Ok(Self {
+            tokens: lex(text)?,
+            pos: 0,
+            symbols,
+        })
+    }
+
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos]
+    }
+
+    /// Returns the current token and advances (staying on `End`).
+    fn bump(&mut self) -> Token {
+        let t = self.tokens[self.pos].clone();
+        if self.pos + 1 < self.tokens.len() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, ExprError> {
+        let t = self.bump();
+        if t.tok == tok {
+            Ok(t)
+        } else {
+            Err(ExprError::new(
+                t.start,
+                format!("expected {what}, found {}", t.tok.describe()),
+            ))
+        }
+    }
+
+    fn expect_end(&self, what: &str) -> Result<(), ExprError> {
+        let t = self.peek();
+        match t.tok {
+            Tok::End => Ok(()),
+            Tok::RParen => Err(ExprError::new(
+                t.start,
+                "unmatched ')': no '(' is open here",
+            )),
+            _ => Err(ExprError::new(
+                t.start,
+                format!("expected {what}, found {}", t.tok.describe()),
+            )),
+        }
+    }
+
+    /// Parses an expression and requires it to fold to a number.
+    fn constant_value(&mut self) -> Result<f64, ExprError> {
+        let start = self.peek().start;
+        match self.expr()? {
+            Expr::Num(v) => Ok(v),
+            _ => Err(ExprError::new(
+                start,
+                "expected a constant (numbers, pi, e and named constants), found an expression of inputs or outputs",
+            )),
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, ExprError> {
+        let mut lhs = self.term()?;
+        loop {
+            let op = match self.peek().tok {
+                Tok::Plus => BinOp::Add,
+                Tok::Minus => BinOp::Sub,
+                _ => return Ok(lhs),
+            };
+            let at = self.bump().start;
+            let rhs = self.term()?;
+            lhs = checked(at, fold_bin(op, lhs, rhs))?;
+        }
+    }
+
+    fn term(&mut self) -> Result<Expr, ExprError> {
+        let mut lhs = self.unary()?;
+        loop {
+            let op = match self.peek().tok {
+                Tok::Star => BinOp::Mul,
+                Tok::Slash => BinOp::Div,
+                _ => return Ok(lhs),
+            };
+            let at = self.bump().start;
+            let rhs = self.unary()?;
+            lhs = checked(at, fold_bin(op, lhs, rhs))?;
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        match self.peek().tok {
+            Tok::Minus => {
+                self.bump();
+                Ok(fold_neg(self.unary()?))
+            }
+            Tok::Plus => {
+                self.bump();
+                self.unary()
+            }
+            _ => self.power(),
+        }
+    }
+
+    fn power(&mut self) -> Result<Expr, ExprError> {
+        let base = self.primary()?;
+        if self.peek().tok != Tok::Caret {
+            return Ok(base);
+        }
+        let at = self.bump().start;
+        // The exponent is a unary so that 2^-x parses; recursion through
+        // unary → power makes ^ right-associative.
+        let exponent = self.unary()?;
+        checked(at, fold_bin(BinOp::Pow, base, exponent))
+    }
+
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        let t = self.bump();
+        match t.tok {
+            Tok::Num(v) => Ok(Expr::Num(v)),
+            Tok::LParen => {
+                let inner = self.expr()?;
+                self.close_paren(t.start)?;
+                Ok(inner)
+            }
+            Tok::Ident(name) if self.peek().tok == Tok::LParen => self.call(&name, t.start),
+            Tok::Ident(name) => self.name(&name, t.start),
+            other => {
+                let prev = self.pos.checked_sub(2).map(|i| &self.tokens[i].tok);
+                let hint = match (prev, &other) {
+                    (Some(Tok::Star), Tok::Star) => " (write powers with '^')",
+                    _ => "",
+                };
+                Err(ExprError::new(
+                    t.start,
+                    format!(
+                        "expected a number, name or '(', found {}{hint}",
+                        other.describe()
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn close_paren(&mut self, open: usize) -> Result<(), ExprError> {
+        let t = self.bump();
+        if t.tok == Tok::RParen {
+            return Ok(());
+        }
+        Err(ExprError {
+            offset: t.start,
+            message: format!("expected ')' to close '(', found {}", t.tok.describe()),
+            note: Some(Note {
+                offset: open,
+                text: "the '(' is".into(),
+            }),
+        })
+    }
+
+    fn name(&self, name: &str, at: usize) -> Result<Expr, ExprError> {
+        let s = self.symbols;
+        if let Some(i) = s.input(name) {
+            return Ok(Expr::Input(i));
+        }
+        if let Some(out) = s.output(name) {
+            return Ok(Expr::Output {
+                out,
+                d: MultiIndex::value(),
+            });
+        }
+        if let Some(v) = s.constant(name) {
+            return Ok(Expr::Num(v));
+        }
+        match name {
+            "pi" => return Ok(Expr::Num(std::f64::consts::PI)),
+            "e" => return Ok(Expr::Num(std::f64::consts::E)),
+            _ => {}
+        }
+        match s.subscript_derivative(name) {
+            Some(Ok((out, d))) => Ok(Expr::Output { out, d }),
+            Some(Err(why)) => Err(ExprError::new(at, format!("unknown name '{name}': {why}"))),
+            None if FUNCTIONS.iter().any(|(f, _)| *f == name) => Err(ExprError::new(
+                at,
+                format!("function '{name}' needs an argument: write {name}(...)"),
+            )),
+            None => {
+                let hint = s
+                    .closest(name)
+                    .map(|c| format!("; did you mean '{c}'?"))
+                    .unwrap_or_default();
+                Err(ExprError::new(
+                    at,
+                    format!("unknown name '{name}' ({}){hint}", s.listing()),
+                ))
+            }
+        }
+    }
+
+    /// `name(` has been seen: a function call or the derivative operator `d`.
+    fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
+        let open = self.bump().start;
+        if name == "d" {
+            return self.derivative(at, open);
+        }
+        let Some(&(_, func)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
+            let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
+            return Err(ExprError::new(
+                at,
+                format!(
+                    "unknown function '{name}' (functions: {}, and d(u, x) for derivatives)",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let args = self.call_args(open)?;
+        if args.len() != 1 {
+            return Err(ExprError::new(
+                at,
+                format!(
+                    "wrong number of arguments: '{name}' takes 1 argument, found {}",
+                    args.len()
+                ),
+            ));
+        }
+        let arg = args.into_iter().next().unwrap_or(Expr::Num(0.0));
+        checked(at, fold_call(func, arg))
+    }
+
+    /// Comma-separated arguments up to the closing ')'.
+    fn call_args(&mut self, open: usize) -> Result<Vec<Expr>, ExprError> {
+        let mut args = Vec::new();
+        if self.peek().tok == Tok::RParen {
+            self.bump();
+            return Ok(args);
+        }
+        loop {
+            args.push(self.expr()?);
+            if self.peek().tok == Tok::Comma {
+                self.bump();
+            } else {
+                self.close_paren(open)?;
+                return Ok(args);
+            }
+        }
+    }
+
+    /// `d(u, x, y, ...)` after `d(`: output then one input name per differentiation.
+    fn derivative(&mut self, at: usize, open: usize) -> Result<Expr, ExprError> {
+        let t = self.bump();
+        let (out, mut dirs) = match &t.tok {
+            Tok::Ident(n) => match (self.symbols.output(n), self.symbols.subscript_derivative(n)) {
+                (Some(out), _) => (out, Vec::new()),
+                // d(u_x, x) is u_xx: differentiating further is natural to write.
+                (None, Some(Ok((out, d)))) => (out, d.dirs().to_vec()),
+                _ => {
+                    return Err(ExprError::new(
+                        t.start,
+                        format!(
+                            "expected an output name in d(...), found '{n}' (outputs: {})",
+                            self.symbols.outputs.join(", ")
+                        ),
+                    ))
+                }
+            },
+            other => {
+                return Err(ExprError::new(
+                    t.start,
+                    format!(
+                        "expected an output name in d(...), found {}",
+                        other.describe()
+                    ),
+                ))
+            }
+        };
+        let mut count = 0;
+        loop {
+            let sep = self.bump();
+            match sep.tok {
+                Tok::Comma => {}
+                Tok::RParen if count > 0 => {
+                    return Ok(Expr::Output {
+                        out,
+                        d: MultiIndex::new(dirs),
+                    });
+                }
+                Tok::RParen => {
+                    let msg =
+                        "wrong number of arguments: d(u, x, ...) needs an output and an input";
+                    return Err(ExprError::new(at, msg));
+                }
+                other => {
+                    let found = other.describe();
+                    return Err(ExprError {
+                        offset: sep.start,
+                        message: format!("expected ',' or ')' in d(...), found {found}"),
+                        note: Some(Note {
+                            offset: open,
+                            text: "the '(' is".into(),
+                        }),
+                    });
+                }
+            }
+            let v = self.bump();
+            let input = match &v.tok {
+                Tok::Ident(n) => self.symbols.input(n),
+                _ => None,
+            };
+            let Some(i) = input else {
+                let (found, inputs) = (v.tok.describe(), self.symbols.inputs.join(", "));
+                return Err(ExprError::new(
+                    v.start,
+                    format!("expected an input name in d(...), found {found} (inputs: {inputs})"),
+                ));
+            };
+            dirs.push(i);
+            count += 1;
+        }
+    }
+}
+
+/// Rejects constant subtrees that fold to a non-finite value (1/0, log(0)),
+/// which would otherwise surface as NaN losses far from their cause.
+fn checked(at: usize, e: Expr) -> Result<Expr, ExprError> {
+    match e {
+        Expr::Num(v) if !v.is_finite() => Err(ExprError::new(
+            at,
+            format!("constant part of the expression evaluates to {v}"),
+        )),
+        e => Ok(e),
+    }
+}
+
+fn fold_neg(a: Expr) -> Expr {
+    match a {
+        Expr::Num(v) => Expr::Num(-v),
+        a => Expr::Neg(Box::new(a)),
+    }
+}
+
+fn fold_call(f: Func, a: Expr) -> Expr {
+    match a {
+        Expr::Num(v) => Expr::Num(f.apply(v)),
+        a => Expr::Call(f, Box::new(a)),
+    }
+}
+
+fn fold_bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+    match (&a, &b) {
+        (Expr::Num(x), Expr::Num(y)) => Expr::Num(match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+            BinOp::Pow => x.powf(*y),
+        }),
+        _ => Expr::Bin(op, Box::new(a), Box::new(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::PointEval;
+    use std::f64::consts::PI;
+
+    fn burgers() -> Symbols {
+        Symbols::new(
+            vec!["t".into(), "x".into()],
+            vec!["u".into()],
+            vec![("nu".into(), 0.01 / PI)],
+        )
+    }
+
+    fn num(text: &str) -> f64 {
+        match parse_expr(text, &burgers()) {
+            Ok(Expr::Num(v)) => v,
+            other => panic!("{text} did not fold to a number: {other:?}"),
+        }
+    }
+
+    fn at(text: &str, t: f64, x: f64) -> f64 {
+        let e = parse_expr(text, &burgers()).expect("parses");
+        e.eval(&mut PointEval { inputs: &[t, x] })
+    }
+
+    fn err(text: &str) -> ExprError {
+        parse_expr(text, &burgers()).expect_err("should fail")
+    }
+
+    fn out(d: Vec<usize>) -> Expr {
+        Expr::Output {
+            out: 0,
+            d: MultiIndex::new(d),
+        }
+    }
+
+    // Expected numbers below are computed by hand from the usual precedence
+    // rules; all are exact in binary floating point or within 1e-15.
+    #[test]
+    fn precedence_and_associativity() {
+        assert_eq!(num("1 + 2 * 3"), 7.0);
+        assert_eq!(num("(1 + 2) * 3"), 9.0);
+        assert_eq!(num("8 - 2 - 1"), 5.0); // left-assoc
+        assert_eq!(num("16 / 4 / 2"), 2.0); // left-assoc
+        assert_eq!(num("2 ^ 3 ^ 2"), 512.0); // right-assoc: 2^9
+        assert_eq!(num("-2 ^ 2"), -4.0); // -(2^2)
+        assert_eq!(num("2 ^ -1"), 0.5);
+        assert_eq!(num("-+-3"), 3.0);
+        assert_eq!(num("2 * -3"), -6.0);
+        assert_eq!(num("1e-3 * .5e1"), 5e-3);
+    }
+
+    #[test]
+    fn unary_minus_binds_looser_than_power_on_fields() {
+        // -x^2 at x = 3 is -9, not 9.
+        assert_eq!(at("-x^2", 0.0, 3.0), -9.0);
+        let e = parse_expr("-x^2", &burgers()).expect("parses");
+        let x2 = Expr::Bin(
+            BinOp::Pow,
+            Box::new(Expr::Input(1)),
+            Box::new(Expr::Num(2.0)),
+        );
+        assert_eq!(e, Expr::Neg(Box::new(x2)));
+    }
+
+    #[test]
+    fn constants_fold() {
+        assert!((num("0.01 / pi") - 0.01 / PI).abs() < 1e-18);
+        assert_eq!(num("nu * pi * 100"), 0.01 / PI * PI * 100.0);
+        assert_eq!(num("sqrt(16) + abs(-2) + log(e)"), 7.0);
+        // A constant subtree inside a field expression folds too.
+        let e = parse_expr("x * (2 * pi)", &burgers()).expect("parses");
+        assert_eq!(
+            e,
+            Expr::Bin(
+                BinOp::Mul,
+                Box::new(Expr::Input(1)),
+                Box::new(Expr::Num(2.0 * PI))
+            )
+        );
+    }
+
+    #[test]
+    fn evaluation_matches_hand_values() {
+        // -sin(pi x) at x = 0.5 is -1 (to 1e-15).
+        assert!((at("-sin(pi * x)", 0.0, 0.5) + 1.0).abs() < 1e-15);
+        // exp(-0.4 t) sin(pi x) at t = 1, x = 0.5: exp(-0.4) = 0.6703200460356393.
+        assert!(
+            (at("exp(-0.4 * t) * sin(pi * x)", 1.0, 0.5) - 0.670_320_046_035_639_3).abs() < 1e-15
+        );
+        // t^x with both fields: 4^0.5 = 2.
+        assert!((at("t ^ x", 4.0, 0.5) - 2.0).abs() < 1e-15);
+        // 2^x = exp(x ln 2): 2^3 = 8.
+        assert!((at("2 ^ x", 0.0, 3.0) - 8.0).abs() < 1e-14);
+        assert_eq!(at("tanh(0 * t) + cos(0 * x) + tan(0 * x)", 1.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn derivatives_in_both_syntaxes() {
+        let s = burgers();
+        assert_eq!(parse_expr("u", &s), Ok(out(vec![])));
+        assert_eq!(parse_expr("u_x", &s), Ok(out(vec![1])));
+        assert_eq!(parse_expr("u_xx", &s), Ok(out(vec![1, 1])));
+        assert_eq!(parse_expr("u_tx", &s), Ok(out(vec![0, 1])));
+        assert_eq!(parse_expr("u_xt", &s), Ok(out(vec![0, 1])));
+        assert_eq!(parse_expr("d(u, x, x)", &s), Ok(out(vec![1, 1])));
+        assert_eq!(parse_expr("d(u, t)", &s), Ok(out(vec![0])));
+        assert_eq!(parse_expr("d(u_x, x)", &s), Ok(out(vec![1, 1])));
+        let e = parse_expr("u_t + u * u_x - nu * u_xx", &s).expect("parses");
+        let ds = e.output_derivatives();
+        let want: Vec<(usize, MultiIndex)> = [vec![], vec![0], vec![1], vec![1, 1]]
+            .into_iter()
+            .map(|d| (0, MultiIndex::new(d)))
+            .collect();
+        assert_eq!(ds, want);
+    }
+
+    #[test]
+    fn long_input_names_need_the_d_form() {
+        let s = Symbols::new(vec!["x1".into(), "x2".into()], vec!["phi".into()], vec![]);
+        assert_eq!(
+            parse_expr("d(phi, x1, x2)", &s),
+            Ok(Expr::Output {
+                out: 0,
+                d: MultiIndex::new(vec![0, 1])
+            })
+        );
+        let e = parse_expr("phi_x1", &s).expect_err("ambiguous subscript");
+        assert_eq!(e.offset, 0);
+        assert!(
+            e.message.contains("one-letter") && e.message.contains("d(phi"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn equations_become_lhs_minus_rhs() {
+        let e = parse_equation("u = -sin(pi * x)", &burgers()).expect("parses");
+        // u - (-sin(pi x)) at x = 0.5 with u = NaN is NaN; compare structure.
+        let rhs = Expr::Neg(Box::new(Expr::Call(
+            Func::Sin,
+            Box::new(Expr::Bin(
+                BinOp::Mul,
+                Box::new(Expr::Num(PI)),
+                Box::new(Expr::Input(1)),
+            )),
+        )));
+        assert_eq!(
+            e,
+            Expr::Bin(BinOp::Sub, Box::new(out(vec![])), Box::new(rhs))
+        );
+        assert_eq!(parse_equation("1 = 0.25", &burgers()), Ok(Expr::Num(0.75)));
+        let missing = parse_equation("u", &burgers()).expect_err("no '='");
+        assert_eq!(missing.offset, 1);
+        assert!(missing.message.starts_with("expected '='"), "{missing}");
+        assert_eq!(
+            parse_equation("u = 0 = 1", &burgers())
+                .expect_err("two '='")
+                .offset,
+            6
+        );
+    }
+
+    #[test]
+    fn face_specs() {
+        let s = Symbols::new(vec!["t".into(), "x".into()], vec!["u".into()], vec![]);
+        let f = parse_faces("x = -1, x = pi / 2", &s).expect("parses");
+        assert_eq!(
+            f,
+            vec![
+                FaceSpec {
+                    input: 1,
+                    value: -1.0,
+                    offset: 4
+                },
+                FaceSpec {
+                    input: 1,
+                    value: PI / 2.0,
+                    offset: 12
+                }
+            ]
+        );
+        assert_eq!(
+            parse_faces("y = 0", &s).expect_err("not an input").offset,
+            0
+        );
+        assert_eq!(
+            parse_faces("x = t", &s).expect_err("not constant").offset,
+            4
+        );
+        assert_eq!(
+            parse_faces("x = 0 x = 1", &s)
+                .expect_err("missing comma")
+                .offset,
+            6
+        );
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let e = err("sin(pi * x");
+        assert_eq!(e.offset, 10);
+        assert_eq!(
+            e.to_string(),
+            "expected ')' to close '(', found end of expression (the '(' is at column 4)"
+        );
+        let e = err("u_t + nuu * u_xx");
+        assert_eq!(e.offset, 6);
+        assert_eq!(
+            e.to_string(),
+            "unknown name 'nuu' (inputs: t, x; outputs: u; constants: nu); did you mean 'nu'?"
+        );
+        let e = err("sinh(x)");
+        assert_eq!(e.offset, 0);
+        assert!(e.message.starts_with("unknown function 'sinh'"), "{e}");
+        let e = err("1 + sin(x, t)");
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (
+                4,
+                "wrong number of arguments: 'sin' takes 1 argument, found 2"
+            )
+        );
+        assert!(err("d(u)").message.starts_with("wrong number of arguments"));
+        let e = err("u_z");
+        assert!(e.message.contains("'z' is not an input"), "{e}");
+        assert_eq!(
+            err("x + ").message,
+            "expected a number, name or '(', found end of expression"
+        );
+        assert_eq!(err("x ** 2").offset, 3);
+        assert!(err("x ** 2").message.contains("'^'"));
+        assert_eq!(err("(x))").message, "unmatched ')': no '(' is open here");
+        assert_eq!(
+            err("x y").message,
+            "expected an operator or end of expression, found name 'y'"
+        );
+        assert!(err("1 / (x - x) + 1 / 0").message.contains("inf"));
+        assert_eq!(err("d(t, x)").offset, 2);
+        assert_eq!(err("d(u, y)").offset, 5);
+        assert!(err("sin + 1").message.contains("needs an argument"));
+    }
+
+    #[test]
+    fn reserved_names() {
+        for n in ["pi", "e", "d", "sin", "abs"] {
+            assert!(is_reserved(n), "{n}");
+        }
+        assert!(!is_reserved("nu"));
+    }
+}

@@ -1,0 +1,713 @@
+//! Validation: the file as written ([`RawProblem`]) → a [`Problem`].
+//!
+//! Each check reports at the text it is about, so a user can fix the file
+//! from the message alone.
+
+use super::error::{ProblemError, Source};
+use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
+use super::{Face, GridAxis, Problem, Reference, Region, Term};
+use crate::config::{NetConfig, RunConfig, TrainConfig};
+use crate::expr::{
+    is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, Expr, Symbols, Tok,
+};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+type Result<T> = std::result::Result<T, ProblemError>;
+
+/// Builtin references and what they are.
+pub(crate) const BUILTIN_REFERENCES: [&str; 1] = ["burgers-cole-hopf"];
+
+pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
+    let name = problem_name(&raw.name, src)?;
+    let mut declared = Vec::new();
+    let inputs = declare_list(&raw.inputs, "input", &mut declared, src)?;
+    let outputs = declare_list(&raw.outputs, "output", &mut declared, src)?;
+    for (key, _) in &raw.constants.0 {
+        declare(key, "constant", &mut declared, src)?;
+    }
+    let base = Symbols::new(inputs, outputs, Vec::new());
+    check_derivative_clashes(&declared, &base, src)?;
+    let constants = constants(&raw.constants, &base, src)?;
+    let symbols = Symbols::new(base.inputs, base.outputs, constants);
+    let domain = domain(&raw.domain, &symbols, src)?;
+    let mut terms = residuals(&raw.residuals, &symbols, src)?;
+    conditions(&raw.conditions, &symbols, &domain, &mut terms, src)?;
+    let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
+    let config = config(raw.network, raw.train, &terms, src)?;
+    Ok(Problem {
+        title: raw.title.unwrap_or_else(|| name.clone()),
+        name,
+        source: src.name.to_string(),
+        inputs: symbols.inputs,
+        outputs: symbols.outputs,
+        constants: symbols.constants,
+        domain,
+        terms,
+        reference,
+        grid,
+        config,
+    })
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn problem_name(name: &Spanned<String>, src: &Source) -> Result<String> {
+    let n = name.get_ref();
+    let ok = !n.is_empty()
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        // The name becomes part of output paths, so keep it to safe characters.
+        return Err(src.in_string(
+            name,
+            0,
+            format!("invalid problem name '{n}': use letters, digits, '-' and '_'"),
+        ));
+    }
+    Ok(n.clone())
+}
+
+/// Checks one declared name (input, output, constant) and records it.
+fn declare(
+    name: &Spanned<String>,
+    kind: &'static str,
+    declared: &mut Vec<(Spanned<String>, &'static str)>,
+    src: &Source,
+) -> Result<()> {
+    let n = name.get_ref();
+    if !is_identifier(n) {
+        return Err(src.in_string(
+            name,
+            0,
+            format!(
+                "invalid {kind} name '{n}': use letters, digits and '_', starting with a letter"
+            ),
+        ));
+    }
+    if is_reserved(n) {
+        return Err(src.in_string(
+            name,
+            0,
+            format!("'{n}' is reserved (pi, e, d and the function names have fixed meanings); rename this {kind}"),
+        ));
+    }
+    if let Some((first, first_kind)) = declared.iter().find(|(d, _)| d.get_ref() == n) {
+        let e = src.in_string(
+            name,
+            0,
+            format!("'{n}' is declared twice (already an {first_kind})"),
+        );
+        return Err(src.with_note(
+            e,
+            src.content_offset(first.span(), 0),
+            "the first declaration is",
+        ));
+    }
+    declared.push((name.clone(), kind));
+    Ok(())
+}
+
+fn declare_list(
+    list: &Spanned<Vec<Spanned<String>>>,
+    kind: &'static str,
+    declared: &mut Vec<(Spanned<String>, &'static str)>,
+    src: &Source,
+) -> Result<Vec<String>> {
+    if list.get_ref().is_empty() {
+        return Err(src.error(list.span(), format!("expected at least one {kind} name")));
+    }
+    for name in list.get_ref() {
+        declare(name, kind, declared, src)?;
+    }
+    Ok(list.get_ref().iter().map(|n| n.get_ref().clone()).collect())
+}
+
+/// A declared name that also reads as a subscript derivative (an output
+/// `u_x` next to output `u` and input `x`) would make `u_x` ambiguous.
+fn check_derivative_clashes(
+    declared: &[(Spanned<String>, &str)],
+    base: &Symbols,
+    src: &Source,
+) -> Result<()> {
+    if !base.subscripts_allowed() {
+        return Ok(());
+    }
+    for (name, kind) in declared {
+        if let Some(Ok((out, _))) = base.subscript_derivative(name.get_ref()) {
+            let message = format!(
+                "{kind} name '{}' is ambiguous: it also reads as a derivative of output '{}'; rename it",
+                name.get_ref(),
+                base.outputs[out]
+            );
+            return Err(src.in_string(name, 0, message));
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates a number given as a TOML number or a constant expression.
+fn number(v: &Spanned<NumOrText>, symbols: &Symbols, src: &Source) -> Result<f64> {
+    let value = match v.get_ref() {
+        NumOrText::Num(x) => *x,
+        NumOrText::Text(t) => {
+            let s = Spanned::new(v.span(), t.clone());
+            parse_constant(t, symbols).map_err(|e| src.expr_error(&s, e))?
+        }
+    };
+    if !value.is_finite() {
+        return Err(src.error(v.span(), format!("expected a finite number, found {value}")));
+    }
+    Ok(value)
+}
+
+/// Constants may use each other in any order; they are evaluated in
+/// dependency order and kept in file order.
+fn constants(
+    raw: &Entries<Spanned<NumOrText>>,
+    base: &Symbols,
+    src: &Source,
+) -> Result<Vec<(String, f64)>> {
+    let names: Vec<&str> = raw.0.iter().map(|(k, _)| k.get_ref().as_str()).collect();
+    let deps: Vec<Vec<&str>> = raw
+        .0
+        .iter()
+        .map(|(_, v)| match v.get_ref() {
+            NumOrText::Text(t) => lex(t)
+                .map(|toks| {
+                    toks.into_iter()
+                        .filter_map(|t| match t.tok {
+                            Tok::Ident(n) => names.iter().copied().find(|c| *c == n),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            NumOrText::Num(_) => Vec::new(),
+        })
+        .collect();
+    let mut values: Vec<Option<f64>> = vec![None; raw.0.len()];
+    let mut symbols = base.clone();
+    while values.iter().any(Option::is_none) {
+        let ready = (0..raw.0.len()).find(|&i| {
+            values[i].is_none()
+                && deps[i]
+                    .iter()
+                    .all(|d| symbols.constants.iter().any(|(n, _)| n == d))
+        });
+        let Some(i) = ready else {
+            let stuck: Vec<&str> = (0..raw.0.len())
+                .filter(|&i| values[i].is_none())
+                .map(|i| names[i])
+                .collect();
+            let first = (0..raw.0.len()).find(|&i| values[i].is_none()).unwrap_or(0);
+            return Err(src.error(
+                raw.0[first].0.span(),
+                format!(
+                    "constants refer to each other in a cycle: {}",
+                    stuck.join(", ")
+                ),
+            ));
+        };
+        let v = number(&raw.0[i].1, &symbols, src)?;
+        values[i] = Some(v);
+        symbols.constants.push((names[i].to_string(), v));
+    }
+    Ok(names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| (n.to_string(), v.unwrap_or(f64::NAN)))
+        .collect())
+}
+
+fn domain(
+    raw: &Spanned<Entries<Spanned<Vec<Spanned<NumOrText>>>>>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<Vec<[f64; 2]>> {
+    let mut domain: Vec<Option<[f64; 2]>> = vec![None; symbols.inputs.len()];
+    for (key, bounds) in &raw.get_ref().0 {
+        let Some(i) = symbols.inputs.iter().position(|n| n == key.get_ref()) else {
+            return Err(src.error(
+                key.span(),
+                format!(
+                    "unknown input '{}' in domain (inputs: {})",
+                    key.get_ref(),
+                    symbols.inputs.join(", ")
+                ),
+            ));
+        };
+        let [lo, hi] = bounds.get_ref().as_slice() else {
+            return Err(src.error(
+                bounds.span(),
+                format!(
+                    "expected [lo, hi] for the domain of '{}', found {} values",
+                    key.get_ref(),
+                    bounds.get_ref().len()
+                ),
+            ));
+        };
+        let (lo_v, hi_v) = (number(lo, symbols, src)?, number(hi, symbols, src)?);
+        if lo_v >= hi_v {
+            return Err(src.error(
+                bounds.span(),
+                format!(
+                    "empty domain for '{}': lower bound {lo_v} is not below upper bound {hi_v}",
+                    key.get_ref()
+                ),
+            ));
+        }
+        domain[i] = Some([lo_v, hi_v]);
+    }
+    symbols
+        .inputs
+        .iter()
+        .zip(domain)
+        .map(|(name, d)| {
+            d.ok_or_else(|| {
+                src.error(
+                    raw.span(),
+                    format!("missing domain for input '{name}': add {name} = [lo, hi]"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Checks a term name and that it is new among `taken`.
+fn term_name(name: &Spanned<String>, taken: &[String], src: &Source) -> Result<String> {
+    let n = name.get_ref();
+    if !is_identifier(n) {
+        return Err(src.in_string(
+            name,
+            0,
+            format!("invalid term name '{n}': use letters, digits and '_'"),
+        ));
+    }
+    if taken.contains(n) {
+        return Err(src.in_string(name, 0, format!("term name '{n}' is used twice")));
+    }
+    Ok(n.clone())
+}
+
+fn residuals(
+    raw: &Spanned<Entries<Spanned<String>>>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<Vec<(Term, Region)>> {
+    if raw.get_ref().0.is_empty() {
+        return Err(src.error(
+            raw.span(),
+            "expected at least one residual, e.g. pde = \"u_t - u_xx\"",
+        ));
+    }
+    let mut terms: Vec<(Term, Region)> = Vec::new();
+    for (key, text) in &raw.get_ref().0 {
+        let taken: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
+        let name = term_name(key, &taken, src)?;
+        let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
+        if expr.is_data_only() {
+            return Err(src.in_string(
+                text,
+                0,
+                format!(
+                    "residual '{name}' reads no output ({}), so training cannot change it",
+                    symbols.outputs.join(", ")
+                ),
+            ));
+        }
+        terms.push((
+            Term {
+                name,
+                expr,
+                text: text.get_ref().clone(),
+            },
+            Region::Interior,
+        ));
+    }
+    Ok(terms)
+}
+
+fn conditions(
+    raw: &[RawCondition],
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    terms: &mut Vec<(Term, Region)>,
+    src: &Source,
+) -> Result<()> {
+    // Explicit names are claimed first, so a default name never takes one
+    // that a later condition asks for.
+    let mut taken: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
+    for c in raw {
+        if let Some(name) = &c.name {
+            let n = term_name(name, &taken, src)?;
+            taken.push(n);
+        }
+    }
+    for c in raw {
+        let faces = faces(&c.on, symbols, domain, src)?;
+        let expr = parse_equation(c.require.get_ref(), symbols)
+            .map_err(|e| src.expr_error(&c.require, e))?;
+        if expr.is_data_only() {
+            return Err(src.in_string(
+                &c.require,
+                0,
+                format!(
+                    "condition reads no output ({}), so training cannot satisfy it",
+                    symbols.outputs.join(", ")
+                ),
+            ));
+        }
+        let name = match &c.name {
+            Some(n) => n.get_ref().clone(),
+            None => {
+                let n = default_name(&faces, symbols, &taken);
+                taken.push(n.clone());
+                n
+            }
+        };
+        terms.push((
+            Term {
+                name,
+                expr,
+                text: c.require.get_ref().clone(),
+            },
+            Region::Faces(faces),
+        ));
+    }
+    Ok(())
+}
+
+/// `ic` for the lower face of an input named `t`, else `bc`; numbered when taken.
+fn default_name(faces: &[Face], symbols: &Symbols, taken: &[String]) -> String {
+    let initial = matches!(faces, [f] if !f.upper && symbols.inputs[f.input] == "t");
+    let stem = if initial { "ic" } else { "bc" };
+    let mut name = stem.to_string();
+    let mut k = 2;
+    while taken.contains(&name) {
+        name = format!("{stem}{k}");
+        k += 1;
+    }
+    name
+}
+
+/// True when `v` equals `bound` up to 1e-12 of the domain's size.
+fn on_bound(v: f64, bound: f64, [lo, hi]: [f64; 2]) -> bool {
+    (v - bound).abs() <= 1e-12 * (hi - lo)
+}
+
+fn faces(
+    on: &Spanned<String>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    src: &Source,
+) -> Result<Vec<Face>> {
+    let specs = parse_faces(on.get_ref(), symbols).map_err(|e| src.expr_error(on, e))?;
+    let mut faces = Vec::new();
+    for s in specs {
+        let d = domain[s.input];
+        let name = &symbols.inputs[s.input];
+        let upper = if on_bound(s.value, d[0], d) {
+            false
+        } else if on_bound(s.value, d[1], d) {
+            true
+        } else {
+            return Err(src.in_string(
+                on,
+                s.offset,
+                format!(
+                    "{name} = {} is not on the boundary: the domain is {name} in [{}, {}], so use {name} = {} or {name} = {}",
+                    s.value, d[0], d[1], d[0], d[1]
+                ),
+            ));
+        };
+        let face = Face {
+            input: s.input,
+            upper,
+        };
+        if faces.contains(&face) {
+            return Err(src.in_string(
+                on,
+                s.offset,
+                format!("face {name} = {} is listed twice", s.value),
+            ));
+        }
+        faces.push(face);
+    }
+    Ok(faces)
+}
+
+fn reference(
+    raw: Option<&Spanned<Entries<Spanned<RefValue>>>>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    src: &Source,
+) -> Result<(Option<Reference>, Vec<GridAxis>)> {
+    let default_n = if symbols.inputs.len() <= 2 { 101 } else { 41 };
+    let mut grid: Vec<GridAxis> = domain
+        .iter()
+        .map(|&[lo, hi]| GridAxis {
+            lo,
+            hi,
+            n: default_n,
+        })
+        .collect();
+    let Some(raw) = raw else {
+        return Ok((None, grid));
+    };
+    let mut kind: Option<(&Spanned<String>, Reference)> = None;
+    let mut exprs: Vec<Option<Expr>> = vec![None; symbols.outputs.len()];
+    for (key, value) in &raw.get_ref().0 {
+        let k = key.get_ref().as_str();
+        if k == "grid" {
+            let RefValue::Table(axes) = value.get_ref() else {
+                return Err(src.error(
+                    value.span(),
+                    "expected a table such as grid = { x = [0, 1, 101] }",
+                ));
+            };
+            grid_axes(axes, symbols, domain, &mut grid, src)?;
+            continue;
+        }
+        let RefValue::Text(text) = value.get_ref() else {
+            return Err(src.error(
+                value.span(),
+                format!("expected a string for '{k}', found a table"),
+            ));
+        };
+        let text = Spanned::new(value.span(), text.clone());
+        let this = match k {
+            "builtin" => builtin_reference(&text, symbols, src)?,
+            "csv" => Reference::Csv { path: csv_path(text.get_ref(), src.name) },
+            _ => match symbols.outputs.iter().position(|o| o == k) {
+                Some(out) => {
+                    exprs[out] = Some(reference_expr(&text, symbols, src)?);
+                    continue;
+                }
+                None => {
+                    return Err(src.error(
+                        key.span(),
+                        format!(
+                            "unknown key '{k}' in [reference]: expected builtin, csv, grid, or an output name ({})",
+                            symbols.outputs.join(", ")
+                        ),
+                    ))
+                }
+            },
+        };
+        if let Some((first, _)) = &kind {
+            let e = src.error(
+                key.span(),
+                "[reference] takes one of builtin, csv, or one expression per output",
+            );
+            return Err(src.with_note(e, first.span().start, "the other reference is"));
+        }
+        kind = Some((key, this));
+    }
+    let given = exprs.iter().filter(|e| e.is_some()).count();
+    if given > 0 {
+        if let Some((first, _)) = &kind {
+            let e = src.error(
+                first.span(),
+                "[reference] takes one of builtin, csv, or one expression per output",
+            );
+            return Err(e);
+        }
+        if let Some(missing) = exprs.iter().position(Option::is_none) {
+            return Err(src.error(
+                raw.span(),
+                format!(
+                    "missing reference expression for output '{}'",
+                    symbols.outputs[missing]
+                ),
+            ));
+        }
+        let all = exprs.into_iter().flatten().collect();
+        return Ok((Some(Reference::Exprs(all)), grid));
+    }
+    Ok((kind.map(|(_, r)| r), grid))
+}
+
+fn builtin_reference(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<Reference> {
+    match text.get_ref().as_str() {
+        "burgers-cole-hopf" => {
+            if symbols.inputs != ["t", "x"] || symbols.outputs.len() != 1 {
+                return Err(src.in_string(
+                    text,
+                    0,
+                    "burgers-cole-hopf needs inputs = [\"t\", \"x\"] and a single output",
+                ));
+            }
+            match symbols.constants.iter().find(|(n, _)| n == "nu") {
+                Some(&(_, nu)) if nu > 0.0 => Ok(Reference::BurgersColeHopf { nu }),
+                Some(_) => Err(src.in_string(text, 0, "burgers-cole-hopf needs nu > 0")),
+                None => Err(src.in_string(
+                    text,
+                    0,
+                    "burgers-cole-hopf reads the viscosity from a constant named 'nu'; add one",
+                )),
+            }
+        }
+        other => Err(src.in_string(
+            text,
+            0,
+            format!(
+                "unknown builtin reference '{other}' (available: {})",
+                BUILTIN_REFERENCES.join(", ")
+            ),
+        )),
+    }
+}
+
+/// CSV paths are relative to the equation file's folder; for builtin
+/// equations (no folder) they are relative to the working directory.
+fn csv_path(path: &str, source: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() || source.starts_with("builtin:") {
+        return p.to_path_buf();
+    }
+    Path::new(source)
+        .parent()
+        .map_or_else(|| p.to_path_buf(), |dir| dir.join(p))
+}
+
+fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<Expr> {
+    let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
+    if expr.is_data_only() {
+        return Ok(expr);
+    }
+    // Point at the first name that reads an output.
+    let offset = lex(text.get_ref())
+        .ok()
+        .and_then(|toks| {
+            toks.into_iter().find(|t| match &t.tok {
+                Tok::Ident(n) => parse_expr(n, symbols).is_ok_and(|e| !e.is_data_only()),
+                _ => false,
+            })
+        })
+        .map_or(0, |t| t.start);
+    Err(src.in_string(
+        text,
+        offset,
+        "a reference expression may use only inputs and constants, not outputs",
+    ))
+}
+
+fn grid_axes(
+    axes: &Entries<Spanned<Vec<Spanned<NumOrText>>>>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    grid: &mut [GridAxis],
+    src: &Source,
+) -> Result<()> {
+    for (key, spec) in &axes.0 {
+        let Some(i) = symbols.inputs.iter().position(|n| n == key.get_ref()) else {
+            return Err(src.error(
+                key.span(),
+                format!(
+                    "unknown input '{}' in grid (inputs: {})",
+                    key.get_ref(),
+                    symbols.inputs.join(", ")
+                ),
+            ));
+        };
+        let [lo, hi, n] = spec.get_ref().as_slice() else {
+            return Err(src.error(
+                spec.span(),
+                format!("expected [lo, hi, n] for the grid of '{}'", key.get_ref()),
+            ));
+        };
+        let (lo_v, hi_v) = (number(lo, symbols, src)?, number(hi, symbols, src)?);
+        let count = match n.get_ref() {
+            NumOrText::Num(v) if v.fract() == 0.0 && *v >= 2.0 && *v <= 1e7 => *v as usize,
+            _ => {
+                return Err(src.error(
+                    n.span(),
+                    "expected a whole number of grid points, at least 2",
+                ))
+            }
+        };
+        let d = domain[i];
+        let inside =
+            |v: f64| v >= d[0] - 1e-12 * (d[1] - d[0]) && v <= d[1] + 1e-12 * (d[1] - d[0]);
+        if lo_v >= hi_v || !inside(lo_v) || !inside(hi_v) {
+            return Err(src.error(
+                spec.span(),
+                format!(
+                    "grid of '{}' must satisfy {} <= lo < hi <= {}, found [{lo_v}, {hi_v}]",
+                    key.get_ref(),
+                    d[0],
+                    d[1]
+                ),
+            ));
+        }
+        grid[i] = GridAxis {
+            lo: lo_v,
+            hi: hi_v,
+            n: count,
+        };
+    }
+    Ok(())
+}
+
+fn config(
+    network: Option<NetConfig>,
+    train: Option<Spanned<TrainConfig>>,
+    terms: &[(Term, Region)],
+    src: &Source,
+) -> Result<RunConfig> {
+    let mut config = RunConfig::default();
+    if let Some(n) = network {
+        config.network = n;
+    }
+    if let Some(t) = train {
+        let start = t.span().start;
+        for (name, w) in &t.get_ref().weights {
+            let at = key_offset(src.text, start, name);
+            if !terms.iter().any(|(term, _)| &term.name == name) {
+                let names: Vec<&str> = terms.iter().map(|(t, _)| t.name.as_str()).collect();
+                return Err(src.error(
+                    at..at + name.len(),
+                    format!(
+                        "weight for unknown term '{name}' (terms: {})",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            if !(w.is_finite() && *w >= 0.0) {
+                return Err(src.error(
+                    at..at + name.len(),
+                    format!("weight of '{name}' must be a finite number >= 0"),
+                ));
+            }
+        }
+        config.train = t.into_inner();
+    }
+    Ok(config)
+}
+
+/// Where key `name` of `weights` is written, searching from the `[train]`
+/// table (the weights map itself keeps no spans); falls back to the table.
+fn key_offset(text: &str, from: usize, name: &str) -> usize {
+    let Some(rest) = text.get(from..) else {
+        return from;
+    };
+    let base = rest.find("weights").map_or(from, |i| from + i);
+    text.get(base..)
+        .and_then(|r| {
+            r.match_indices(name).map(|(i, _)| base + i).find(|&i| {
+                let before = text[..i].chars().next_back();
+                let after = text[i + name.len()..].chars().next();
+                let word =
+                    |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                !word(before) && !word(after)
+            })
+        })
+        .unwrap_or(base)
+}

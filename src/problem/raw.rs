@@ -1,0 +1,134 @@
+//! The equation file as written: serde structs that keep the byte span of
+//! every string the validator may need to point at.
+
+use crate::config::{NetConfig, TrainConfig};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProblem {
+    pub name: Spanned<String>,
+    pub title: Option<String>,
+    pub inputs: Spanned<Vec<Spanned<String>>>,
+    pub outputs: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub constants: Entries<Spanned<NumOrText>>,
+    pub domain: Spanned<Entries<Spanned<Vec<Spanned<NumOrText>>>>>,
+    pub residuals: Spanned<Entries<Spanned<String>>>,
+    #[serde(default)]
+    pub conditions: Vec<RawCondition>,
+    pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
+    pub network: Option<NetConfig>,
+    pub train: Option<Spanned<TrainConfig>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCondition {
+    pub name: Option<Spanned<String>>,
+    pub on: Spanned<String>,
+    pub require: Spanned<String>,
+}
+
+/// A number written as a TOML number or as a constant expression string.
+#[derive(Clone, Debug)]
+pub(crate) enum NumOrText {
+    Num(f64),
+    Text(String),
+}
+
+/// A value in `[reference]`: a string (builtin, csv, an output's
+/// expression) or the `grid` table.
+pub(crate) enum RefValue {
+    Text(String),
+    Table(Entries<Spanned<Vec<Spanned<NumOrText>>>>),
+}
+
+/// Table entries in file order with their key spans.
+///
+/// The `toml` crate (without `preserve_order`) hands tables over sorted by
+/// key, so the order is recovered from the key spans: constants and
+/// residuals are listed in the order they were written.
+pub(crate) struct Entries<V>(pub Vec<(Spanned<String>, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+fn collect_entries<'de, A: MapAccess<'de>, V: Deserialize<'de>>(
+    mut map: A,
+) -> Result<Entries<V>, A::Error> {
+    let mut entries = Vec::new();
+    while let Some(key) = map.next_key::<Spanned<String>>()? {
+        let value = map.next_value::<V>()?;
+        entries.push((key, value));
+    }
+    entries.sort_by_key(|(k, _)| k.span().start);
+    Ok(Entries(entries))
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                collect_entries(map)
+            }
+        }
+        d.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for NumOrText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NumVisitor;
+        impl Visitor<'_> for NumVisitor {
+            type Value = NumOrText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a constant expression string such as \"0.01 / pi\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumOrText, E> {
+                Ok(NumOrText::Num(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumOrText, E> {
+                Ok(NumOrText::Num(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumOrText, E> {
+                Ok(NumOrText::Num(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NumOrText, E> {
+                Ok(NumOrText::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(NumVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RefValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RefVisitor;
+        impl<'de> Visitor<'de> for RefVisitor {
+            type Value = RefValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, or a table for `grid`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RefValue, E> {
+                Ok(RefValue::Text(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RefValue, A::Error> {
+                collect_entries(map).map(RefValue::Table)
+            }
+        }
+        d.deserialize_any(RefVisitor)
+    }
+}
