@@ -39,7 +39,11 @@ impl Sampler {
             let seed = self.next_seed();
             let m = (n - start).min(BLOCK);
             for i in 0..m {
-                out.push((0..dim).map(|d| sobol_burley::sample(i as u32, d as u32, seed) as f64).collect());
+                out.push(
+                    (0..dim)
+                        .map(|d| sobol_burley::sample(i as u32, d as u32, seed) as f64)
+                        .collect(),
+                );
             }
             start += m;
         }
@@ -53,7 +57,10 @@ impl Sampler {
             Region::Interior => {
                 let dim = self.domain.len();
                 let domain = self.domain.clone();
-                self.unit(n, dim).into_iter().map(|u| scale(&domain, &u)).collect()
+                self.unit(n, dim)
+                    .into_iter()
+                    .map(|u| scale(&domain, &u))
+                    .collect()
             }
             Region::Faces(faces) => self.faces(faces, n),
         }
@@ -108,7 +115,11 @@ impl Sampler {
 }
 
 fn scale(domain: &[[f64; 2]], u: &[f64]) -> Vec<f64> {
-    domain.iter().zip(u).map(|([lo, hi], v)| lo + (hi - lo) * v).collect()
+    domain
+        .iter()
+        .zip(u)
+        .map(|([lo, hi], v)| lo + (hi - lo) * v)
+        .collect()
 }
 
 #[cfg(test)]
@@ -120,7 +131,9 @@ mod tests {
         let mut s = Sampler::new(&[[0.0, 1.0], [-1.0, 1.0]], 1);
         let pts = s.draw(&Region::Interior, 1024);
         assert_eq!(pts.len(), 1024);
-        assert!(pts.iter().all(|p| (0.0..=1.0).contains(&p[0]) && (-1.0..=1.0).contains(&p[1])));
+        assert!(pts
+            .iter()
+            .all(|p| (0.0..=1.0).contains(&p[0]) && (-1.0..=1.0).contains(&p[1])));
         // Low discrepancy: each of the 16 quarter-by-quarter cells gets 64 ± 8.
         let mut cells = [0usize; 16];
         for p in &pts {
@@ -141,7 +154,20 @@ mod tests {
     fn faces_split_by_measure() {
         // t ∈ [0, 1], x ∈ [−1, 1]: the face t = 0 has measure 2, x = ±1 measure 1 each.
         let mut s = Sampler::new(&[[0.0, 1.0], [-1.0, 1.0]], 2);
-        let faces = [Face { input: 1, upper: false }, Face { input: 1, upper: true }, Face { input: 0, upper: false }];
+        let faces = [
+            Face {
+                input: 1,
+                upper: false,
+            },
+            Face {
+                input: 1,
+                upper: true,
+            },
+            Face {
+                input: 0,
+                upper: false,
+            },
+        ];
         let pts = s.draw(&Region::Faces(faces.to_vec()), 400);
         assert_eq!(pts.len(), 400);
         let on_left = pts.iter().filter(|p| p[1] == -1.0).count();

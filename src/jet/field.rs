@@ -1,6 +1,6 @@
 //! Network outputs and their derivatives on a batch, as an expression [`Field`].
 
-use super::{hidden_jet, scaled_params, Jet, Tracer};
+use super::{hidden_jet, scaled_params, Tracer};
 use crate::expr::{Field, Func};
 use crate::multi_index::MultiIndex;
 use crate::net::{real, Mat, Network, Real, Vector};
@@ -44,23 +44,24 @@ where
 
 /// Outputs of a network on a batch, with the derivatives of `index`.
 ///
-/// Each output derivative is formed on first use (one small matmul with the
-/// output layer) and cached, so an expression may read `u_x` many times.
+/// The output layer runs once on the whole stacked jet; each output
+/// derivative is then picked out on first use and cached, so an expression
+/// may read `u_x` many times.
 pub struct Outputs<E: Real> {
-    hidden: Jet<E>,
-    w_out: Mat<E>,
-    b_out: Vector<E>,
+    index: Vec<MultiIndex>,
+    /// Output-layer result without bias, N·K × outputs.
+    y: Mat<E>,
+    bias: Vector<E>,
     coords: Vec<Vector<E>>,
     cache: HashMap<(usize, MultiIndex), Vector<E>>,
-    full: HashMap<MultiIndex, Mat<E>>,
 }
 
 impl<E: Real> Outputs<E>
 where
     Cpu: Device<E>,
 {
-    /// Runs the hidden layers once for the multi-indices `index` (closed
-    /// under sub-multisets, sorted by order).
+    /// Runs the network once for the multi-indices `index` (closed under
+    /// sub-multisets, sorted by order).
     pub fn new<T: Tape<E, Cpu>>(
         tr: &mut Tracer<E, T>,
         net: &Network<E>,
@@ -69,14 +70,14 @@ where
     ) -> Self {
         let hidden = hidden_jet(tr, net, &batch.x, index);
         let last = net.layers.last().expect("a network has an output layer");
-        let (w_out, b_out) = scaled_params(tr, last.scale, &last.w, &last.b);
+        let (w, bias) = scaled_params(tr, last.scale, &last.w, &last.b);
+        let y = tr.matmul(&hidden.stacked, &w);
         Self {
-            hidden,
-            w_out,
-            b_out,
+            index: hidden.index,
+            y,
+            bias,
             coords: batch.coords.clone(),
             cache: HashMap::new(),
-            full: HashMap::new(),
         }
     }
 
@@ -90,51 +91,14 @@ where
         if let Some(v) = self.cache.get(&(out, d.clone())) {
             return v.clone();
         }
-        let all = self.all_outputs(tr, d);
-        let n_out = self.b_out.shape().0;
-        let v = if n_out == 1 {
-            tr.flatten(&all)
-        } else {
-            // Select the column by a product with a one-hot vector: selecting
-            // it with dfdx 0.13's slice op failed the gradient test.
-            let mut one_hot = vec![real::<E>(0.0); n_out];
-            one_hot[out] = real(1.0);
-            let e = tr.dev.tensor_from_vec(one_hot, (n_out, 1));
-            let col = tr.matmul(&all, &e);
-            tr.flatten(&col)
-        };
-        self.cache.insert((out, d.clone()), v.clone());
-        v
-    }
-
-    /// D_d of all outputs (N × outputs), formed once per multi-index.
-    fn all_outputs<T: Tape<E, Cpu>>(&mut self, tr: &mut Tracer<E, T>, d: &MultiIndex) -> Mat<E> {
-        if let Some(m) = self.full.get(d) {
-            return m.clone();
-        }
         let k = self
-            .hidden
             .index
             .iter()
             .position(|m| m == d)
             .unwrap_or_else(|| panic!("derivative {d} was not requested from the jet"));
-        let n = self.coords.first().map_or(0, |c| c.shape().0);
-        let n_out = self.b_out.shape().0;
-        let m = match &self.hidden.blocks[k] {
-            None => tr
-                .dev
-                .tensor_from_vec(vec![real::<E>(0.0); n * n_out], (n, n_out)),
-            Some(block) => {
-                let y = tr.matmul(block, &self.w_out);
-                if d.order() == 0 {
-                    tr.add_row(&y, &self.b_out)
-                } else {
-                    y
-                }
-            }
-        };
-        self.full.insert(d.clone(), m.clone());
-        m
+        let v = tr.pick(&self.y, &self.bias, self.index.len(), k, out);
+        self.cache.insert((out, d.clone()), v.clone());
+        v
     }
 }
 

@@ -19,12 +19,18 @@
 
 mod faa_di_bruno;
 mod field;
+mod fused;
 
 pub use faa_di_bruno::{partition_plan, PartitionTerm};
 pub use field::{predict, Batch, JetField, Node, Outputs};
+pub use fused::{ActivationPlan, GradBuffer};
 
 /// Sum of `weights[k] * terms[k]`, recorded on the tracer (weights are numbers).
-pub fn weighted_sum<E: Real, T: Tape<E, Cpu>>(tr: &mut Tracer<E, T>, terms: &[Tensor<(), E, Cpu>], weights: &[f64]) -> Tensor<(), E, Cpu>
+pub fn weighted_sum<E: Real, T: Tape<E, Cpu>>(
+    tr: &mut Tracer<E, T>,
+    terms: &[Tensor<(), E, Cpu>],
+    weights: &[f64],
+) -> Tensor<(), E, Cpu>
 where
     Cpu: Device<E>,
 {
@@ -40,8 +46,9 @@ where
 }
 
 use crate::multi_index::MultiIndex;
-use crate::net::{real, Activation, Mat, Network, Real, Vector};
+use crate::net::{real, Mat, Network, Real, Vector};
 use dfdx::prelude::*;
+use std::sync::Arc;
 
 /// Records operations on one tape (or on none, for evaluation).
 ///
@@ -149,20 +156,34 @@ where
         self.off(a.matmul(w.clone()))
     }
 
-    /// Adds a bias row to every row of `a`.
-    pub fn add_row(&mut self, a: &Mat<E>, b: &Vector<E>) -> Mat<E> {
-        let shape = *a.shape();
-        // The broadcast is an op of its own: record it, or b gets no gradient.
-        let b = self.on(b);
-        let b = self.off(b.broadcast_like::<_, Axis<0>>(&shape));
-        self.add(a, &b)
+    /// The fused activation jet of a layer (see [`fused`]).
+    pub fn activation_jet(
+        &mut self,
+        plan: &Arc<ActivationPlan>,
+        y: &Mat<E>,
+        b: &Vector<E>,
+    ) -> Mat<E> {
+        let tape = self
+            .tape
+            .as_mut()
+            .expect("tracer tape is always returned after each op");
+        fused::activation_jet(tape, &self.dev, plan, y, b)
     }
 
-    /// An N × 1 matrix as a vector of length N.
-    pub fn flatten(&mut self, m: &Mat<E>) -> Vector<E> {
-        let n = m.shape().0;
-        let m = self.on(m);
-        self.off(m.reshape_like(&(n,)))
+    /// Output `j` of block `k` of a stacked output jet, with the bias on the value block.
+    pub fn pick(
+        &mut self,
+        y: &Mat<E>,
+        bias: &Vector<E>,
+        n_blocks: usize,
+        k: usize,
+        j: usize,
+    ) -> Vector<E> {
+        let tape = self
+            .tape
+            .as_mut()
+            .expect("tracer tape is always returned after each op");
+        fused::pick(tape, &self.dev, y, bias, n_blocks, k, j)
     }
 
     /// Mean of the squares: the mean-squared residual.
@@ -203,11 +224,11 @@ pub fn flatten_grads<E: Real>(grads: &[Vec<E>]) -> Vec<f64> {
     grads.iter().flatten().map(|&g| g.into()).collect()
 }
 
-/// The jet of one layer quantity: `blocks[k]` holds D_{index[k]} of it over
-/// the batch (N × width), or `None` where that derivative is identically 0.
+/// The jet of one layer quantity over a batch of N points, stacked: row
+/// r·K + k of `stacked` (N·K × width) holds D_{index[k]} at point r.
 pub struct Jet<E: Real> {
     pub index: Vec<MultiIndex>,
-    pub blocks: Vec<Option<Mat<E>>>,
+    pub stacked: Mat<E>,
 }
 
 /// Propagates the jet of the inputs through all hidden layers of `net` and
@@ -224,15 +245,18 @@ pub fn hidden_jet<E: Real, T: Tape<E, Cpu>>(
 where
     Cpu: Device<E>,
 {
-    let plans: Vec<Vec<PartitionTerm>> = index.iter().map(|a| partition_plan(a, index)).collect();
-    let mut jet = input_jet(net, x, index);
-    let hidden = &net.layers[..net.layers.len() - 1];
-    for layer in hidden {
+    let terms: Vec<Vec<PartitionTerm>> = index.iter().map(|a| partition_plan(a, index)).collect();
+    let plan = Arc::new(ActivationPlan::new(net.activation, terms));
+    let mut stacked = input_jet(net, x, index);
+    for layer in &net.layers[..net.layers.len() - 1] {
         let (w, b) = scaled_params(tr, layer.scale, &layer.w, &layer.b);
-        let z = affine_jet(tr, &jet, &w, &b);
-        jet = activation_jet(tr, net.activation, &z, &plans);
+        let y = tr.matmul(&stacked, &w);
+        stacked = tr.activation_jet(&plan, &y, &b);
     }
-    jet
+    Jet {
+        index: index.to_vec(),
+        stacked,
+    }
 }
 
 /// Weights and bias with the layer's pre-activation scale folded in (a tiny
@@ -253,189 +277,25 @@ where
     }
 }
 
-/// The inputs as a jet: value x, first derivatives e_i/h_i, higher orders 0.
-fn input_jet<E: Real>(net: &Network<E>, x: &Mat<E>, index: &[MultiIndex]) -> Jet<E>
+/// The inputs as a stacked jet: value x, first derivatives e_i/h_i (the
+/// chain rule of the normalization), higher orders 0.
+fn input_jet<E: Real>(net: &Network<E>, x: &Mat<E>, index: &[MultiIndex]) -> Mat<E>
 where
     Cpu: Device<E>,
 {
     let (n, d) = *x.shape();
-    let blocks = index
-        .iter()
-        .map(|a| match a.dirs() {
-            [] => Some(x.clone()),
-            [i] => {
-                // d/dx_i of x_norm = 1/h_i in column i: chain rule of the normalization.
-                let mut data = vec![real::<E>(0.0); n * d];
-                let inv_h = real::<E>(1.0 / net.normalization[*i].1);
-                for row in 0..n {
-                    data[row * d + i] = inv_h;
-                }
-                Some(net.dev.tensor_from_vec(data, (n, d)))
+    let k = index.len();
+    let xv = x.as_vec();
+    let mut data = vec![real::<E>(0.0); n * k * d];
+    for r in 0..n {
+        for (j, a) in index.iter().enumerate() {
+            let row = &mut data[(r * k + j) * d..(r * k + j + 1) * d];
+            match a.dirs() {
+                [] => row.copy_from_slice(&xv[r * d..(r + 1) * d]),
+                [i] => row[*i] = real(1.0 / net.normalization[*i].1),
+                _ => {}
             }
-            _ => None,
-        })
-        .collect();
-    Jet {
-        index: index.to_vec(),
-        blocks,
-    }
-}
-
-/// D_α(aW + b): the bias enters the value only.
-fn affine_jet<E: Real, T: Tape<E, Cpu>>(
-    tr: &mut Tracer<E, T>,
-    a: &Jet<E>,
-    w: &Mat<E>,
-    b: &Vector<E>,
-) -> Jet<E>
-where
-    Cpu: Device<E>,
-{
-    let blocks = a
-        .blocks
-        .iter()
-        .enumerate()
-        .map(|(k, blk)| {
-            blk.as_ref().map(|m| {
-                let z = tr.matmul(m, w);
-                if k == 0 {
-                    tr.add_row(&z, b)
-                } else {
-                    z
-                }
-            })
-        })
-        .collect();
-    Jet {
-        index: a.index.clone(),
-        blocks,
-    }
-}
-
-/// f^(k)(z) for k = 0..=max_order, each as (tensor, sign) so that negations
-/// fold into the Faà di Bruno coefficients instead of costing an op.
-fn activation_derivatives<E: Real, T: Tape<E, Cpu>>(
-    tr: &mut Tracer<E, T>,
-    act: Activation,
-    z: &Mat<E>,
-    max_order: usize,
-) -> Vec<(Mat<E>, f64)>
-where
-    Cpu: Device<E>,
-{
-    match act {
-        Activation::Sin => {
-            // sin^(k)(z) = sin(z + kπ/2): sin, cos, −sin, −cos, …
-            let s = tr.unary(z, |t| t.sin());
-            let c = if max_order > 0 {
-                Some(tr.unary(z, |t| t.cos()))
-            } else {
-                None
-            };
-            (0..=max_order)
-                .map(|k| {
-                    let base = if k % 2 == 0 {
-                        s.clone()
-                    } else {
-                        c.clone().expect("order > 0")
-                    };
-                    (base, if k % 4 >= 2 { -1.0 } else { 1.0 })
-                })
-                .collect()
-        }
-        Activation::Tanh => {
-            // With T = tanh z and S = 1 − T²: f' = S, f'' = −2TS,
-            // f''' = S(6T² − 2), f'''' = S·T(16 − 24T²).
-            let t = tr.unary(z, |v| v.tanh());
-            let mut out = vec![(t.clone(), 1.0)];
-            if max_order >= 1 {
-                let t2 = tr.unary(&t, |v| v.square());
-                let s = tr.unary(&t2, |v| -v + real::<E>(1.0));
-                out.push((s.clone(), 1.0));
-                if max_order >= 2 {
-                    out.push((tr.mul(&t, &s), -2.0));
-                }
-                if max_order >= 3 {
-                    let p = tr.unary(&t2, |v| v * real::<E>(6.0) - real::<E>(2.0));
-                    out.push((tr.mul(&s, &p), 1.0));
-                }
-                if max_order >= 4 {
-                    let p = tr.unary(&t2, |v| v * real::<E>(-24.0) + real::<E>(16.0));
-                    let tp = tr.mul(&t, &p);
-                    out.push((tr.mul(&s, &tp), 1.0));
-                }
-                assert!(max_order <= 4, "jets support derivatives up to order 4");
-            }
-            out
         }
     }
-}
-
-/// Faà di Bruno for every multi-index of the jet.
-fn activation_jet<E: Real, T: Tape<E, Cpu>>(
-    tr: &mut Tracer<E, T>,
-    act: Activation,
-    z: &Jet<E>,
-    plans: &[Vec<PartitionTerm>],
-) -> Jet<E>
-where
-    Cpu: Device<E>,
-{
-    let max_order = z.index.iter().map(MultiIndex::order).max().unwrap_or(0);
-    let z0 = z.blocks[0]
-        .as_ref()
-        .expect("the value of a pre-activation exists");
-    let fk = activation_derivatives(tr, act, z0, max_order);
-    let blocks = plans
-        .iter()
-        .map(|terms| {
-            let mut sum: Option<Mat<E>> = None;
-            for term in terms {
-                let Some(prod) = product_of_parts(tr, z, &term.parts) else {
-                    continue;
-                };
-                let (f, sign) = &fk[term.parts.len()];
-                let mut t = match prod {
-                    Some(p) => tr.mul(f, &p),
-                    None => f.clone(),
-                };
-                let coeff = sign * term.multiplicity as f64;
-                if coeff != 1.0 {
-                    t = tr.mul_scalar(&t, coeff);
-                }
-                sum = Some(match sum {
-                    Some(s) => tr.add(&s, &t),
-                    None => t,
-                });
-            }
-            sum
-        })
-        .collect();
-    Jet {
-        index: z.index.clone(),
-        blocks,
-    }
-}
-
-/// Π_B D_B z over the parts of a partition: `None` if a factor is zero,
-/// `Some(None)` for the empty product (the value's own term).
-fn product_of_parts<E: Real, T: Tape<E, Cpu>>(
-    tr: &mut Tracer<E, T>,
-    z: &Jet<E>,
-    parts: &[usize],
-) -> Option<Option<Mat<E>>>
-where
-    Cpu: Device<E>,
-{
-    let mut prod: Option<Mat<E>> = None;
-    for (k, &p) in parts.iter().enumerate() {
-        let factor = z.blocks[p].as_ref()?;
-        prod = Some(match prod {
-            // dfdx refuses the same tensor on both sides of a binary op.
-            Some(acc) if k == 1 && parts[0] == p => tr.unary(&acc, |t| t.square()),
-            Some(acc) => tr.mul(&acc, factor),
-            None => factor.clone(),
-        });
-    }
-    Some(prod)
+    net.dev.tensor_from_vec(data, (n * k, d))
 }

@@ -21,7 +21,7 @@ use crate::config::{NetConfig, NetKind};
 use dfdx::prelude::*;
 
 /// Floating-point types the network runs in (f32, f64).
-pub trait Real: Dtype + Into<f64> {}
+pub trait Real: Dtype + Into<f64> + num_traits::Float + crate::jet::GradBuffer {}
 impl Real for f32 {}
 impl Real for f64 {}
 

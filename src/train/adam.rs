@@ -32,7 +32,12 @@ impl Adam {
         self.t += 1;
         let c1 = 1.0 - self.beta1.powi(self.t);
         let c2 = 1.0 - self.beta2.powi(self.t);
-        for (((p, g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
             *m = self.beta1 * *m + (1.0 - self.beta1) * g;
             *v = self.beta2 * *v + (1.0 - self.beta2) * g * g;
             *p -= lr * (*m / c1) / ((*v / c2).sqrt() + self.eps);
@@ -50,7 +55,10 @@ mod tests {
         let mut adam = Adam::new(2);
         let mut p = vec![1.0, -1.0];
         adam.step(&mut p, &[0.5, -2.0], 0.1);
-        assert!((p[0] - 0.9).abs() < 1e-9 && (p[1] + 0.9).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p[0] - 0.9).abs() < 1e-9 && (p[1] + 0.9).abs() < 1e-9,
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use super::{Log, Phase};
 use crate::net::{Network, Real};
 use crate::train::Objective;
 use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{CostFunction, Error, Executor, Gradient, IterState, State, TerminationReason, KV};
+use argmin::core::{
+    CostFunction, Error, Executor, Gradient, IterState, State, TerminationReason, KV,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use dfdx::prelude::*;
@@ -121,7 +123,9 @@ where
         }
         if let (Some(p), Some((_, losses, total, _))) = (state.get_param(), s.last.clone()) {
             s.net.set_flat_params(p);
-            self.log.borrow_mut().record(Phase::Lbfgs, self.offset + iter, &s.net, losses, total);
+            self.log
+                .borrow_mut()
+                .record(Phase::Lbfgs, self.offset + iter, &s.net, losses, total);
         }
         Ok(())
     }
@@ -151,7 +155,10 @@ where
     loop {
         let (start, best_before) = {
             let s = shared.borrow();
-            let start = s.best.as_ref().map_or_else(|| net.flat_params(), |(_, p)| p.clone());
+            let start = s
+                .best
+                .as_ref()
+                .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
             (start, s.best.as_ref().map(|(b, _)| *b))
         };
         let remaining = settings.max_iters - shared.borrow().iters_done;
@@ -194,7 +201,9 @@ where
             Ok(res) => {
                 match res.state().get_termination_reason() {
                     Some(TerminationReason::Timeout) => stopped_by = "time budget".into(),
-                    Some(TerminationReason::MaxItersReached) => stopped_by = "L-BFGS iteration limit".into(),
+                    Some(TerminationReason::MaxItersReached) => {
+                        stopped_by = "L-BFGS iteration limit".into()
+                    }
                     Some(reason) => stopped_by = format!("L-BFGS: {}", reason.text()),
                     None => {}
                 }

@@ -55,7 +55,14 @@ impl<E: Real> Log<E>
 where
     Cpu: Device<E>,
 {
-    fn record(&mut self, phase: Phase, step: usize, net: &Network<E>, losses: Vec<f64>, total: f64) {
+    fn record(
+        &mut self,
+        phase: Phase,
+        step: usize,
+        net: &Network<E>,
+        losses: Vec<f64>,
+        total: f64,
+    ) {
         let errors = self.monitor.as_ref().map(|m| m(net));
         let record = Record {
             phase,
@@ -127,7 +134,10 @@ where
     pub fn run(mut self, net: &mut Network<E>) -> Outcome {
         let start = Instant::now();
         self.log.borrow_mut().start = start;
-        let deadline = self.config.max_seconds.map(|s| start + Duration::from_secs_f64(s));
+        let deadline = self
+            .config
+            .max_seconds
+            .map(|s| start + Duration::from_secs_f64(s));
         let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
         let every = self.config.eval_every.max(1);
         let steps = self.config.adam_steps;
@@ -144,7 +154,10 @@ where
                 stopped_by = "time budget".into();
                 break;
             }
-            if self.config.resample_every > 0 && step > 1 && (step - 1) % self.config.resample_every == 0 {
+            if self.config.resample_every > 0
+                && step > 1
+                && (step - 1) % self.config.resample_every == 0
+            {
                 self.objective.resample(net);
             }
             let (losses, grads) = self.objective.losses_and_gradient(net);
@@ -156,7 +169,9 @@ where
             done = step;
             if step % every == 0 || step == 1 {
                 let total = self.objective.total(&losses);
-                self.log.borrow_mut().record(Phase::Adam, step, net, losses, total);
+                self.log
+                    .borrow_mut()
+                    .record(Phase::Adam, step, net, losses, total);
             }
         }
         let mut lbfgs_iters = 0;
@@ -183,7 +198,11 @@ where
         }
         let losses = self.objective.losses(net);
         let total = self.objective.total(&losses);
-        let last_phase = if lbfgs_iters > 0 { Phase::Lbfgs } else { Phase::Adam };
+        let last_phase = if lbfgs_iters > 0 {
+            Phase::Lbfgs
+        } else {
+            Phase::Adam
+        };
         let mut log = self.log.borrow_mut();
         log.record(last_phase, done + lbfgs_iters, net, losses, total);
         for o in &mut log.observers {

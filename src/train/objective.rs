@@ -34,14 +34,19 @@ where
     /// Groups the problem's terms and draws a first set of points.
     pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
         let names: Vec<String> = problem.terms.iter().map(|(t, _)| t.name.clone()).collect();
-        let weights = names.iter().map(|n| config.weights.get(n).copied().unwrap_or(1.0)).collect();
+        let weights = names
+            .iter()
+            .map(|n| config.weights.get(n).copied().unwrap_or(1.0))
+            .collect();
         let mut groups: Vec<Group<E>> = Vec::new();
         for (k, (term, region)) in problem.terms.iter().enumerate() {
             let n_points = match region {
                 Region::Interior => config.interior_points,
                 Region::Faces(_) => config.condition_points,
             };
-            let shared = groups.iter_mut().find(|g| *region == Region::Interior && g.region == Region::Interior);
+            let shared = groups
+                .iter_mut()
+                .find(|g| *region == Region::Interior && g.region == Region::Interior);
             match shared {
                 Some(g) => g.terms.push(k),
                 None => groups.push(Group {
@@ -55,7 +60,11 @@ where
             let _ = term;
         }
         for g in &mut groups {
-            let wanted: Vec<MultiIndex> = g.terms.iter().flat_map(|&k| problem.terms[k].0.expr.derivatives()).collect();
+            let wanted: Vec<MultiIndex> = g
+                .terms
+                .iter()
+                .flat_map(|&k| problem.terms[k].0.expr.derivatives())
+                .collect();
             g.index = closure(&wanted);
         }
         let mut objective = Self {
@@ -78,23 +87,36 @@ where
     }
 
     /// Mean-squared residual of every term, recorded on `tr`.
-    fn term_losses<T: Tape<E, Cpu>>(&self, tr: &mut Tracer<E, T>, net: &Network<E>) -> Vec<Tensor<(), E, Cpu>> {
+    fn term_losses<T: Tape<E, Cpu>>(
+        &self,
+        tr: &mut Tracer<E, T>,
+        net: &Network<E>,
+    ) -> Vec<Tensor<(), E, Cpu>> {
         let mut losses: Vec<Option<Tensor<(), E, Cpu>>> = vec![None; self.names.len()];
         for g in &self.groups {
             let batch = g.batch.as_ref().expect("points are drawn in new()");
             let mut outputs = Outputs::new(tr, net, batch, &g.index);
             for &k in &g.terms {
-                let r = self.problem.terms[k].0.expr.eval(&mut JetField::new(tr, &mut outputs));
+                let r = self.problem.terms[k]
+                    .0
+                    .expr
+                    .eval(&mut JetField::new(tr, &mut outputs));
                 losses[k] = Some(tr.mean_square(&r.value));
             }
         }
-        losses.into_iter().map(|l| l.expect("every term belongs to a group")).collect()
+        losses
+            .into_iter()
+            .map(|l| l.expect("every term belongs to a group"))
+            .collect()
     }
 
     /// Per-term losses (unweighted) without recording a tape.
     pub fn losses(&self, net: &Network<E>) -> Vec<f64> {
         let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
-        self.term_losses(&mut tr, net).iter().map(|l| l.as_vec()[0].into()).collect()
+        self.term_losses(&mut tr, net)
+            .iter()
+            .map(|l| l.as_vec()[0].into())
+            .collect()
     }
 
     /// Per-term losses and the gradient of the weighted total with respect to
