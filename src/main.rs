@@ -1,1 +1,231 @@
-fn main() {}
+//! The `pinn` command line: parse arguments, call the library, print errors.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pinn::config::{NetKind, Precision, RunConfig};
+use pinn::problem::{builtins, Problem};
+use pinn::solve::{solve, SolveOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+// Big tensors are allocated and freed every step; mimalloc reuses them
+// instead of mapping fresh pages each time (measured in benches/step.rs).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(name = "pinn", version, about = "Physics-informed neural networks with simple sinusoidal networks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a network on an equation (a built-in name or a TOML file), evaluate it and write a run folder.
+    Solve(SolveArgs),
+    /// List the built-in equations.
+    List,
+    /// Validate an equation file and print what it needs.
+    Check {
+        /// A built-in name or a path to an equation file.
+        equation: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct SolveArgs {
+    /// A built-in name (see `pinn list`) or a path to an equation file.
+    equation: String,
+    /// Run folder [default: results/runs/NAME].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A config.toml from an earlier run ([network] and [train] tables), applied over the file's settings.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// First-layer frequency ω of the sine network (ω₀ for SIREN).
+    #[arg(long)]
+    omega: Option<f64>,
+    /// Network family.
+    #[arg(long, value_enum)]
+    net: Option<NetArg>,
+    /// Neurons per hidden layer.
+    #[arg(long)]
+    width: Option<usize>,
+    /// Number of hidden layers.
+    #[arg(long)]
+    depth: Option<usize>,
+    /// Floating-point precision.
+    #[arg(long, value_enum)]
+    precision: Option<PrecisionArg>,
+    /// Seed for the initialization and the collocation points.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Adam steps.
+    #[arg(long)]
+    adam_steps: Option<usize>,
+    /// Maximum L-BFGS iterations (0 skips L-BFGS).
+    #[arg(long)]
+    lbfgs_iters: Option<usize>,
+    /// Adam learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Interior collocation points.
+    #[arg(long)]
+    points: Option<usize>,
+    /// Stop training after this many seconds (results are still written).
+    #[arg(long)]
+    max_seconds: Option<f64>,
+    /// Loss weight of a term, as NAME=VALUE (repeatable).
+    #[arg(long = "weight", value_parser = parse_weight)]
+    weights: Vec<(String, f64)>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NetArg {
+    SimpleSine,
+    Siren,
+    Tanh,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PrecisionArg {
+    F32,
+    F64,
+}
+
+fn parse_weight(s: &str) -> Result<(String, f64), String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, found '{s}'"))?;
+    let v: f64 = value.trim().parse().map_err(|_| format!("'{value}' is not a number"))?;
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(format!("weight {v} must be a finite number ≥ 0"));
+    }
+    Ok((name.trim().to_string(), v))
+}
+
+/// Errors in what the user gave us (exit code 2), as opposed to failures while running (1).
+struct InputError(anyhow::Error);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List => {
+            for (name, title) in builtins() {
+                println!("{name:12} {title}");
+            }
+            Ok(())
+        }
+        Command::Check { equation } => check(&equation),
+        Command::Solve(args) => run_solve(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(InputError(e))) => {
+            eprintln!("{e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Input(InputError),
+    Run(anyhow::Error),
+}
+
+fn load(equation: &str) -> Result<Problem, Failure> {
+    Problem::load(equation).map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))
+}
+
+fn check(equation: &str) -> Result<(), Failure> {
+    let problem = load(equation)?;
+    print!("{}", problem.describe());
+    Ok(())
+}
+
+fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Failure> {
+    let mut config = problem.config.clone();
+    if let Some(path) = &args.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .map_err(|e| Failure::Input(InputError(e)))?;
+        config = toml::from_str(&text).map_err(|e| Failure::Input(InputError(anyhow::anyhow!("{}: {e}", path.display()))))?;
+    }
+    let (net, train) = (&mut config.network, &mut config.train);
+    if let Some(v) = args.omega {
+        net.omega = v;
+    }
+    if let Some(v) = args.net {
+        net.kind = match v {
+            NetArg::SimpleSine => NetKind::SimpleSine,
+            NetArg::Siren => NetKind::Siren,
+            NetArg::Tanh => NetKind::Tanh,
+        };
+    }
+    if let Some(v) = args.precision {
+        net.precision = match v {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        };
+    }
+    net.width = args.width.unwrap_or(net.width);
+    net.depth = args.depth.unwrap_or(net.depth);
+    net.seed = args.seed.unwrap_or(net.seed);
+    train.adam_steps = args.adam_steps.unwrap_or(train.adam_steps);
+    train.lbfgs_iters = args.lbfgs_iters.unwrap_or(train.lbfgs_iters);
+    train.lr = args.lr.unwrap_or(train.lr);
+    train.interior_points = args.points.unwrap_or(train.interior_points);
+    if args.max_seconds.is_some() {
+        train.max_seconds = args.max_seconds;
+    }
+    let names: Vec<&str> = problem.terms.iter().map(|(t, _)| t.name.as_str()).collect();
+    for (name, w) in &args.weights {
+        if !names.contains(&name.as_str()) {
+            let msg = anyhow::anyhow!("--weight {name}={w}: no term named '{name}' (terms: {})", names.join(", "));
+            return Err(Failure::Input(InputError(msg)));
+        }
+        train.weights.insert(name.clone(), *w);
+    }
+    let bad = |what: &str| Failure::Input(InputError(anyhow::anyhow!("{what}")));
+    if net.width == 0 || net.depth == 0 {
+        return Err(bad("--width and --depth must be at least 1"));
+    }
+    if !(net.omega.is_finite() && net.omega > 0.0) {
+        return Err(bad("--omega must be a positive number"));
+    }
+    if train.interior_points == 0 {
+        return Err(bad("--points must be at least 1"));
+    }
+    Ok(config)
+}
+
+fn run_solve(args: SolveArgs) -> Result<(), Failure> {
+    let problem = load(&args.equation)?;
+    let config = resolve_config(&problem, &args)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("results/runs").join(&problem.name));
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // First Ctrl-C: finish the current step and write everything; second: quit.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping after this step and writing results (Ctrl-C again to quit now)");
+    });
+    let options = SolveOptions {
+        out_dir,
+        progress: !args.quiet,
+        stop,
+    };
+    let summary = solve(&problem, &config, &options).map_err(|e| Failure::Run(e.into()))?;
+    println!("{}", summary.line());
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! The run folder: configuration, history, solution, metrics, model, pictures.
+
+use super::{Evaluation, HistoryLog, Summary};
+use crate::config::RunConfig;
+use crate::net::{save, Network, Real};
+use crate::problem::Problem;
+use crate::reference::detect_grid;
+use crate::report::plot::{curves, heatmaps, line_1d, slices, Panel};
+use crate::report::{write_bytes_atomic, write_json, write_solution_csv, write_table_csv, OutputColumns, ReportError};
+use crate::train::{Outcome, Phase, Record};
+use dfdx::prelude::{Cpu, Device};
+use std::path::{Path, PathBuf};
+
+pub struct RunFolder {
+    dir: PathBuf,
+}
+
+/// One history row: step, seconds, lbfgs (0/1), total loss, each term, then
+/// per-output relative L2 and the max abs error (NaN without a reference).
+pub fn history_row(r: &Record) -> Vec<f64> {
+    let mut row = vec![r.step as f64, r.seconds, f64::from(u8::from(r.phase == Phase::Lbfgs)), r.total];
+    row.extend(&r.losses);
+    if let Some(e) = &r.errors {
+        row.extend(&e.rel_l2);
+        row.push(e.max_abs);
+    }
+    row
+}
+
+fn history_header(names: &[String], outputs: &[String], with_errors: bool) -> Vec<String> {
+    let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss"].iter().map(|s| s.to_string()).collect();
+    h.extend(names.iter().map(|n| format!("loss_{n}")));
+    if with_errors {
+        h.extend(outputs.iter().map(|o| format!("rel_l2_{o}")));
+        h.push("max_abs_err".into());
+    }
+    h
+}
+
+impl RunFolder {
+    /// Creates the folder and writes what defines the run: the equation file
+    /// and the resolved configuration (`pinn solve DIR/problem.toml --config
+    /// DIR/config.toml` repeats it).
+    pub fn create(dir: &Path, problem: &Problem, config: &RunConfig) -> Result<Self, ReportError> {
+        std::fs::create_dir_all(dir).map_err(|e| ReportError::io(dir, e))?;
+        let config_text = toml::to_string(config).unwrap_or_default();
+        write_bytes_atomic(dir.join("config.toml"), config_text.as_bytes())?;
+        if let Some(text) = problem_text(problem) {
+            write_bytes_atomic(dir.join("problem.toml"), text.as_bytes())?;
+        }
+        Ok(Self { dir: dir.to_path_buf() })
+    }
+
+    pub fn history_log(&self, names: &[String], outputs: &[String]) -> HistoryLog {
+        HistoryLog {
+            path: self.dir.join("history.csv"),
+            header: history_header(names, outputs, true),
+            rows: Vec::new(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_results<E: Real>(
+        &self,
+        problem: &Problem,
+        net: &Network<E>,
+        eval: &Evaluation,
+        pred: &[Vec<f64>],
+        outcome: &Outcome,
+        names: &[String],
+        summary: &Summary,
+    ) -> Result<(), ReportError>
+    where
+        Cpu: Device<E>,
+    {
+        let with_errors = eval.reference.is_some();
+        let rows: Vec<Vec<f64>> = outcome.history.iter().map(history_row).collect();
+        write_table_csv(self.dir.join("history.csv"), &history_header(names, &problem.outputs, with_errors), &rows)?;
+        let columns: Vec<OutputColumns> = problem
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(j, name)| OutputColumns {
+                name: name.clone(),
+                pred: pred[j].clone(),
+                reference: eval.reference.as_ref().map(|r| r[j].clone()),
+            })
+            .collect();
+        write_solution_csv(self.dir.join("solution.csv"), &problem.inputs, &eval.points, &columns)?;
+        let model = serde_json::to_value(save(net)).unwrap_or_default();
+        write_json(self.dir.join("model.json"), &model)?;
+        write_json(self.dir.join("metrics.json"), &metrics(problem, net, outcome, summary))?;
+        self.pictures(problem, eval, pred, outcome, names)
+    }
+
+    fn pictures(&self, problem: &Problem, eval: &Evaluation, pred: &[Vec<f64>], outcome: &Outcome, names: &[String]) -> Result<(), ReportError> {
+        let steps: Vec<f64> = outcome.history.iter().map(|r| r.step as f64).collect();
+        let mut series: Vec<(String, Vec<f64>)> = vec![("loss".into(), outcome.history.iter().map(|r| r.total).collect())];
+        for (k, n) in names.iter().enumerate() {
+            series.push((format!("loss {n}"), outcome.history.iter().map(|r| r.losses[k]).collect()));
+        }
+        for (j, o) in problem.outputs.iter().enumerate() {
+            let rel: Vec<f64> = outcome.history.iter().map(|r| r.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[j])).collect();
+            if rel.iter().any(|v| v.is_finite()) {
+                series.push((format!("rel L2 {o}"), rel));
+            }
+        }
+        let series_ref: Vec<(&str, &[f64])> = series.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+        curves(self.dir.join("history.png"), &format!("{}: training history", problem.title), ("step", &steps), "loss / error", &series_ref, true)?;
+
+        let grid = detect_grid(&eval.points, problem.inputs.len());
+        if !grid.is_grid {
+            return Ok(());
+        }
+        for (j, out) in problem.outputs.iter().enumerate() {
+            let reference = eval.reference.as_ref().map(|r| r[j].as_slice());
+            match problem.inputs.len() {
+                1 => line_1d(
+                    self.dir.join(format!("{out}.png")),
+                    &format!("{}: {out}", problem.title),
+                    (&problem.inputs[0], &grid.axes[0]),
+                    out,
+                    &pred[j],
+                    reference,
+                )?,
+                2 => self.field_pictures(problem, &grid.axes, out, &pred[j], reference)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn field_pictures(&self, problem: &Problem, axes: &[Vec<f64>], out: &str, pred: &[f64], reference: Option<&[f64]>) -> Result<(), ReportError> {
+        let (xs, ys) = (&axes[0], &axes[1]);
+        let (xn, yn) = (problem.inputs[0].as_str(), problem.inputs[1].as_str());
+        let mut panels = vec![Panel::field("prediction", pred)];
+        let err: Vec<f64>;
+        if let Some(r) = reference {
+            err = pred.iter().zip(r).map(|(p, r)| (p - r).abs()).collect();
+            panels.push(Panel::field("reference", r));
+            panels.push(Panel::error("|error|", &err));
+        }
+        heatmaps(self.dir.join(format!("{out}.png")), &format!("{}: {out}", problem.title), (xn, xs), (yn, ys), &panels)?;
+        // Slices at a quarter, half and three quarters of the first input's range.
+        let ny = ys.len();
+        let picks: Vec<usize> = [0.25, 0.5, 0.75]
+            .iter()
+            .map(|f| {
+                let target = xs[0] + f * (xs[xs.len() - 1] - xs[0]);
+                (0..xs.len()).min_by(|&a, &b| (xs[a] - target).abs().total_cmp(&(xs[b] - target).abs())).unwrap_or(0)
+            })
+            .collect();
+        let at: Vec<f64> = picks.iter().map(|&i| xs[i]).collect();
+        let cut = |v: &[f64]| picks.iter().map(|&i| v[i * ny..(i + 1) * ny].to_vec()).collect::<Vec<_>>();
+        let ref_slices = reference.map(cut);
+        slices(
+            self.dir.join(format!("{out}_slices.png")),
+            &format!("{}: {out} at fixed {xn}", problem.title),
+            (xn, &at),
+            (yn, ys),
+            out,
+            &cut(pred),
+            ref_slices.as_deref(),
+        )
+    }
+}
+
+fn metrics<E: Real>(problem: &Problem, net: &Network<E>, outcome: &Outcome, summary: &Summary) -> serde_json::Value
+where
+    Cpu: Device<E>,
+{
+    let last = outcome.history.last();
+    let mut m = serde_json::json!({
+        "problem": problem.name,
+        "source": problem.source,
+        "wall_seconds": summary.wall_seconds,
+        "train_seconds": outcome.seconds,
+        "steps": outcome.adam_steps + outcome.lbfgs_iters,
+        "adam_steps": outcome.adam_steps,
+        "lbfgs_iters": outcome.lbfgs_iters,
+        "stopped_by": outcome.stopped_by,
+        "network": net.config.kind,
+        "omega": net.config.omega,
+        "precision": net.config.precision,
+        "n_params": net.n_params(),
+        "final_loss": last.map(|r| r.total),
+    });
+    if let Some(e) = &summary.errors {
+        let rel: serde_json::Map<String, serde_json::Value> =
+            problem.outputs.iter().zip(&e.rel_l2).map(|(o, v)| (o.clone(), serde_json::json!(v))).collect();
+        m["rel_l2"] = serde_json::Value::Object(rel);
+        m["max_abs_err"] = serde_json::json!(e.max_abs);
+    }
+    m
+}
+
+/// The equation file's text, for a copy in the run folder.
+fn problem_text(problem: &Problem) -> Option<String> {
+    match problem.source.strip_prefix("builtin:") {
+        Some(name) => crate::problem::builtin(name).map(|(_, text)| text.to_string()),
+        None => std::fs::read_to_string(&problem.source).ok(),
+    }
+}

@@ -1,0 +1,183 @@
+//! The pipeline behind `pinn solve`: problem → network → training →
+//! evaluation against the reference → files in the run folder.
+//!
+//! Everything a run writes goes through atomic writes, and the history is
+//! rewritten at every record, so an interrupted or failed run keeps what it
+//! had already written.
+
+mod files;
+
+use crate::config::{Precision, RunConfig};
+use crate::evaluate::{errors, Errors};
+use crate::jet::predict;
+use crate::net::{Network, Real};
+use crate::problem::{Problem, Reference};
+use crate::reference::{grid_points, load_table, BurgersColeHopf, ReferenceError, ReferenceSolution};
+use crate::report::ReportError;
+use crate::train::{Observer, ProgressObserver, Record, Trainer};
+use dfdx::prelude::{Cpu, Device};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// How to run a solve (the problem and its configuration come separately).
+#[derive(Clone, Debug)]
+pub struct SolveOptions {
+    /// The run folder; created if missing.
+    pub out_dir: PathBuf,
+    /// Show a progress bar on the terminal.
+    pub progress: bool,
+    /// Set (e.g. by Ctrl-C) to end training early; results are still written.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// What a run achieved.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub problem: String,
+    pub outputs: Vec<String>,
+    /// Final errors against the reference, when the problem has one.
+    pub errors: Option<Errors>,
+    pub wall_seconds: f64,
+    pub adam_steps: usize,
+    pub lbfgs_iters: usize,
+    pub stopped_by: String,
+    pub out_dir: PathBuf,
+}
+
+impl Summary {
+    /// The one line a run ends with.
+    pub fn line(&self) -> String {
+        let steps = self.adam_steps + self.lbfgs_iters;
+        let err = match &self.errors {
+            Some(e) => {
+                let rel: Vec<String> = self.outputs.iter().zip(&e.rel_l2).map(|(n, v)| format!("{n} {v:.3e}")).collect();
+                format!("relative L2 {}, max |error| {:.3e}", rel.join(", "), e.max_abs)
+            }
+            None => "no reference to compare with".to_string(),
+        };
+        format!(
+            "{}: {err}, {:.1} s, {steps} steps ({} Adam + {} L-BFGS; {}) -> {}",
+            self.problem,
+            self.wall_seconds,
+            self.adam_steps,
+            self.lbfgs_iters,
+            self.stopped_by,
+            self.out_dir.display()
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("reference gives {got} outputs, the problem has {want}")]
+    ReferenceOutputs { got: usize, want: usize },
+}
+
+/// Points to evaluate on and the reference values there (per output).
+pub struct Evaluation {
+    pub points: Vec<Vec<f64>>,
+    pub reference: Option<Vec<Vec<f64>>>,
+}
+
+/// Builds the problem's reference solution, if it has one.
+pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>, ReferenceError> {
+    Ok(match &problem.reference {
+        None => None,
+        Some(Reference::BurgersColeHopf { nu }) => Some(ReferenceSolution::BurgersColeHopf(BurgersColeHopf::new(*nu))),
+        Some(Reference::Exprs(e)) => Some(ReferenceSolution::Exprs(e.clone())),
+        Some(Reference::Csv { path }) => Some(ReferenceSolution::Table(load_table(path, &problem.inputs, &problem.outputs)?)),
+    })
+}
+
+/// The evaluation points (the grid, or a reference table's own points) and
+/// the reference values on them.
+pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
+    let reference = reference_solution(problem)?;
+    let points = match reference.as_ref().and_then(|r| r.native_points()) {
+        Some(p) => p.to_vec(),
+        None => {
+            let axes: Vec<(f64, f64, usize)> = problem.grid.iter().map(|a| (a.lo, a.hi, a.n)).collect();
+            grid_points(&axes)
+        }
+    };
+    let values = match &reference {
+        Some(r) => {
+            let v = r.eval_points(&points)?;
+            if v.len() != problem.outputs.len() {
+                return Err(SolveError::ReferenceOutputs {
+                    got: v.len(),
+                    want: problem.outputs.len(),
+                });
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    Ok(Evaluation {
+        points,
+        reference: values,
+    })
+}
+
+/// Trains a network on `problem` with `config` and writes the run folder.
+pub fn solve(problem: &Problem, config: &RunConfig, options: &SolveOptions) -> Result<Summary, SolveError> {
+    match config.network.precision {
+        Precision::F32 => solve_with::<f32>(problem, config, options),
+        Precision::F64 => solve_with::<f64>(problem, config, options),
+    }
+}
+
+fn solve_with<E: Real>(problem: &Problem, config: &RunConfig, options: &SolveOptions) -> Result<Summary, SolveError>
+where
+    Cpu: Device<E>,
+{
+    let start = std::time::Instant::now();
+    let eval = evaluation(problem)?;
+    let out = files::RunFolder::create(&options.out_dir, problem, config)?;
+    let mut net = Network::<E>::new(&config.network, &problem.domain, problem.outputs.len());
+    let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
+    if let Some(reference) = eval.reference.clone() {
+        let points = eval.points.clone();
+        trainer = trainer.monitor(move |net: &Network<E>| errors(&predict(net, &points), &reference));
+    }
+    let names = trainer.names();
+    trainer = trainer.add_observer(out.history_log(&names, &problem.outputs));
+    if options.progress {
+        trainer = trainer.add_observer(ProgressObserver::new(config.train.adam_steps + config.train.lbfgs_iters));
+    }
+    let outcome = trainer.run(&mut net);
+    let pred = predict(&net, &eval.points);
+    let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
+    let summary = Summary {
+        problem: problem.name.clone(),
+        outputs: problem.outputs.clone(),
+        errors: final_errors,
+        wall_seconds: start.elapsed().as_secs_f64(),
+        adam_steps: outcome.adam_steps,
+        lbfgs_iters: outcome.lbfgs_iters,
+        stopped_by: outcome.stopped_by.clone(),
+        out_dir: options.out_dir.clone(),
+    };
+    out.write_results(problem, &net, &eval, &pred, &outcome, &names, &summary)?;
+    Ok(summary)
+}
+
+/// Rewrites `history.csv` at every record, so a run that dies keeps its log.
+pub struct HistoryLog {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl Observer for HistoryLog {
+    fn observe(&mut self, _names: &[String], r: &Record) {
+        self.rows.push(files::history_row(r));
+        // A failed write must not stop training; the final write reports errors.
+        let _ = crate::report::write_table_csv(&self.path, &self.header, &self.rows);
+    }
+}
