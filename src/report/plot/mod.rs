@@ -5,13 +5,15 @@
 //! [`ReportError`] instead of panicking.
 
 mod colormap;
+mod curves;
 mod heatmap;
 mod lines;
 mod ticks;
 
 pub use colormap::Colormap;
+pub use curves::curves;
 pub use heatmap::{heatmaps, Panel, PanelScale};
-pub use lines::{curves, line_1d, slices};
+pub use lines::{line_1d, slices};
 
 use super::atomic::{commit, temp_path};
 use super::error::ReportError;
@@ -35,7 +37,7 @@ fn ensure_fonts() {
     static FONTS: Once = Once::new();
     FONTS.call_once(|| {
         // Embedded, valid TTF data: registration cannot fail in practice;
-        // if it did, text would be missing, which tests would catch.
+        // were it to fail, pictures would lack text, not the run its results.
         let _ = register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
         let _ = register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
     });
