@@ -3,3 +3,5 @@
 mod common;
 mod jets;
 mod parser;
+mod reference;
+mod report;

@@ -1,0 +1,140 @@
+//! CSV tables: solutions on evaluation points and generic tables (training
+//! history, sweeps). Numbers use Rust's shortest round-trip formatting, so
+//! reading a file back gives the exact f64 that was written.
+
+use super::atomic::write_atomic;
+use super::error::ReportError;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// One output's columns in a solution table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputColumns {
+    /// Output name, e.g. `u`.
+    pub name: String,
+    /// Network prediction, one value per point.
+    pub pred: Vec<f64>,
+    /// Reference values, one per point, when the problem has a reference.
+    pub reference: Option<Vec<f64>>,
+}
+
+/// Writes one row per point: the inputs by name, then per output `name`,
+/// and with a reference also `name_ref` and `name_err` (= pred − ref).
+pub fn write_solution_csv(
+    path: impl AsRef<Path>,
+    input_names: &[String],
+    points: &[Vec<f64>],
+    outputs: &[OutputColumns],
+) -> Result<(), ReportError> {
+    let path = path.as_ref();
+    let n = points.len();
+    if let Some(p) = points.iter().find(|p| p.len() != input_names.len()) {
+        return Err(ReportError::shape(
+            path,
+            format!(
+                "a point has {} coordinates, expected {}",
+                p.len(),
+                input_names.len()
+            ),
+        ));
+    }
+    for o in outputs {
+        let ref_len = o.reference.as_ref().map_or(n, Vec::len);
+        if o.pred.len() != n || ref_len != n {
+            return Err(ReportError::shape(
+                path,
+                format!(
+                    "output `{}` has {} values for {n} points",
+                    o.name,
+                    o.pred.len().max(ref_len)
+                ),
+            ));
+        }
+    }
+    let mut header: Vec<String> = input_names.to_vec();
+    for o in outputs {
+        header.push(o.name.clone());
+        if o.reference.is_some() {
+            header.push(format!("{}_ref", o.name));
+            header.push(format!("{}_err", o.name));
+        }
+    }
+    write_atomic(path, |w| {
+        write_header(w, &header)?;
+        let mut row = Vec::with_capacity(header.len());
+        for (i, p) in points.iter().enumerate() {
+            row.clear();
+            row.extend_from_slice(p);
+            for o in outputs {
+                row.push(o.pred[i]);
+                if let Some(r) = &o.reference {
+                    row.extend([r[i], o.pred[i] - r[i]]);
+                }
+            }
+            write_numbers(w, &row)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes a header and rows of numbers; every row must match the header.
+pub fn write_table_csv(
+    path: impl AsRef<Path>,
+    header: &[String],
+    rows: &[Vec<f64>],
+) -> Result<(), ReportError> {
+    let path = path.as_ref();
+    if let Some((i, r)) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != header.len())
+    {
+        return Err(ReportError::shape(
+            path,
+            format!(
+                "row {i} has {} values, header has {}",
+                r.len(),
+                header.len()
+            ),
+        ));
+    }
+    write_atomic(path, |w| {
+        write_header(w, header)?;
+        rows.iter().try_for_each(|r| write_numbers(w, r))
+    })
+}
+
+fn write_header(w: &mut dyn Write, names: &[String]) -> io::Result<()> {
+    let cells: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    writeln!(w, "{}", cells.join(","))
+}
+
+/// RFC 4180 quoting, only when a name needs it.
+fn quote(name: &str) -> String {
+    if name.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+fn write_numbers(w: &mut dyn Write, row: &[f64]) -> io::Result<()> {
+    for (i, &v) in row.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write_number(w, v)?;
+    }
+    w.write_all(b"\n")
+}
+
+/// Shortest round-trip digits. Display never uses an exponent (1e-300 would
+/// print 300 zeros), so very small or large magnitudes switch to `{:e}`.
+fn write_number(w: &mut dyn Write, v: f64) -> io::Result<()> {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() || (1e-5..1e16).contains(&a) {
+        write!(w, "{v}")
+    } else {
+        write!(w, "{v:e}")
+    }
+}

@@ -1,0 +1,138 @@
+//! Training curves: loss terms and errors against step, optionally on a
+//! logarithmic y axis.
+
+use super::lines::{finite_segments, x_range, AXIS_COLOR, GRID_COLOR, PALETTE};
+use super::ticks::{sci_label, tick_label};
+use super::{finite_range, padded, render, DrawResult};
+use super::{font, font_bold, px, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::report::error::ReportError;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Loss terms and errors against `x` (e.g. step), one colour per series,
+/// 1000 × 600 px. With `log_y`, non-positive and non-finite values are left
+/// out (gaps in the line); otherwise only non-finite ones.
+pub fn curves(
+    path: impl AsRef<Path>,
+    title: &str,
+    (x_name, x): (&str, &[f64]),
+    y_name: &str,
+    series: &[(&str, &[f64])],
+    log_y: bool,
+) -> Result<(), ReportError> {
+    let path = path.as_ref();
+    if let Some((name, _)) = series.iter().find(|(_, v)| v.len() != x.len()) {
+        return Err(ReportError::shape(
+            path,
+            format!(
+                "series `{name}` does not have one value per x ({})",
+                x.len()
+            ),
+        ));
+    }
+    let segments: Vec<Vec<Vec<(f64, f64)>>> = series
+        .iter()
+        .map(|(_, v)| finite_segments(x, v, log_y))
+        .collect();
+    let pts = segments.iter().flatten().flatten();
+    let (xlo, xhi) = x_range(x);
+    let yr = finite_range(pts.map(|(_, y)| y));
+    render(path, (1000, 600), |root| {
+        if log_y {
+            // A little headroom in log space; at least one decade shown so
+            // there is always a power-of-ten tick.
+            let (lo, hi) = yr.map_or((1e-3, 1.0), |(lo, hi)| {
+                let (l, h) = (lo.log10() - 0.1, hi.log10() + 0.1);
+                let extra = (1.0 - (h - l)).max(0.0) / 2.0;
+                (10f64.powf(l - extra), 10f64.powf(h + extra))
+            });
+            let chart = ChartBuilder::on(root)
+                .caption(title, font_bold(TITLE_SIZE))
+                .margin(px(16))
+                .margin_right(px(28))
+                .x_label_area_size(px(52))
+                .y_label_area_size(px(78))
+                .build_cartesian_2d(xlo..xhi, (lo..hi).log_scale())?;
+            draw_curves(
+                chart,
+                (x_name, y_name),
+                (xlo, xhi),
+                series,
+                &segments,
+                &|v| sci_label(*v),
+            )
+        } else {
+            let (lo, hi) = yr.map_or((0.0, 1.0), |(lo, hi)| padded(lo, hi, 0.05));
+            let chart = ChartBuilder::on(root)
+                .caption(title, font_bold(TITLE_SIZE))
+                .margin(px(16))
+                .margin_right(px(28))
+                .x_label_area_size(px(52))
+                .y_label_area_size(px(78))
+                .build_cartesian_2d(xlo..xhi, lo..hi)?;
+            draw_curves(
+                chart,
+                (x_name, y_name),
+                (xlo, xhi),
+                series,
+                &segments,
+                &|v| tick_label(*v, (lo, hi)),
+            )
+        }
+    })
+}
+
+fn draw_curves<'a, Y>(
+    mut chart: ChartContext<
+        'a,
+        BitMapBackend<'a>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, Y>,
+    >,
+    (x_name, y_name): (&str, &str),
+    (xlo, xhi): (f64, f64),
+    series: &[(&str, &[f64])],
+    segments: &[Vec<Vec<(f64, f64)>>],
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .axis_style(AXIS_COLOR.stroke_width(px(1)))
+        .bold_line_style(GRID_COLOR.stroke_width(px(1)))
+        .set_all_tick_mark_size(px(5))
+        .x_desc(x_name)
+        .y_desc(y_name)
+        .x_labels(8)
+        .y_labels(10)
+        .x_label_formatter(&|v| tick_label(*v, (xlo, xhi)))
+        .y_label_formatter(y_fmt)
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(LABEL_SIZE))
+        .draw()?;
+    for (k, ((name, _), segs)) in series.iter().zip(segments).enumerate() {
+        let style = PALETTE[k % PALETTE.len()].stroke_width(px(2));
+        for (j, seg) in segs.iter().enumerate() {
+            let drawn = chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;
+            // One legend entry per series, not per gap-separated segment.
+            if j == 0 {
+                drawn.label(*name).legend(move |(lx, ly)| {
+                    PathElement::new(vec![(lx, ly), (lx + px(28) as i32, ly)], style)
+                });
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(font(TICK_SIZE))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .legend_area_size(px(36))
+        .margin(px(10))
+        .draw()?;
+    Ok(())
+}
