@@ -16,7 +16,11 @@ use std::sync::Arc;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "pinn", version, about = "Physics-informed neural networks with simple sinusoidal networks")]
+#[command(
+    name = "pinn",
+    version,
+    about = "Physics-informed neural networks with simple sinusoidal networks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -100,8 +104,13 @@ enum PrecisionArg {
 }
 
 fn parse_weight(s: &str) -> Result<(String, f64), String> {
-    let (name, value) = s.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, found '{s}'"))?;
-    let v: f64 = value.trim().parse().map_err(|_| format!("'{value}' is not a number"))?;
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, found '{s}'"))?;
+    let v: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{value}' is not a number"))?;
     if !(v.is_finite() && v >= 0.0) {
         return Err(format!("weight {v} must be a finite number ≥ 0"));
     }
@@ -142,7 +151,8 @@ enum Failure {
 }
 
 fn load(equation: &str) -> Result<Problem, Failure> {
-    Problem::load(equation).map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))
+    Problem::load(equation)
+        .map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))
 }
 
 fn check(equation: &str) -> Result<(), Failure> {
@@ -157,7 +167,8 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading {}", path.display()))
             .map_err(|e| Failure::Input(InputError(e)))?;
-        config = toml::from_str(&text).map_err(|e| Failure::Input(InputError(anyhow::anyhow!("{}: {e}", path.display()))))?;
+        config = toml::from_str(&text)
+            .map_err(|e| Failure::Input(InputError(anyhow::anyhow!("{}: {e}", path.display()))))?;
     }
     let (net, train) = (&mut config.network, &mut config.train);
     if let Some(v) = args.omega {
@@ -189,7 +200,10 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     let names: Vec<&str> = problem.terms.iter().map(|(t, _)| t.name.as_str()).collect();
     for (name, w) in &args.weights {
         if !names.contains(&name.as_str()) {
-            let msg = anyhow::anyhow!("--weight {name}={w}: no term named '{name}' (terms: {})", names.join(", "));
+            let msg = anyhow::anyhow!(
+                "--weight {name}={w}: no term named '{name}' (terms: {})",
+                names.join(", ")
+            );
             return Err(Failure::Input(InputError(msg)));
         }
         train.weights.insert(name.clone(), *w);
@@ -210,7 +224,10 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
 fn run_solve(args: SolveArgs) -> Result<(), Failure> {
     let problem = load(&args.equation)?;
     let config = resolve_config(&problem, &args)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("results/runs").join(&problem.name));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results/runs").join(&problem.name));
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     // First Ctrl-C: finish the current step and write everything; second: quit.

@@ -5,8 +5,10 @@ use crate::config::RunConfig;
 use crate::net::{save, Network, Real};
 use crate::problem::Problem;
 use crate::reference::detect_grid;
-use crate::report::plot::{curves, heatmaps, line_1d, slices, Panel};
-use crate::report::{write_bytes_atomic, write_json, write_solution_csv, write_table_csv, OutputColumns, ReportError};
+use crate::report::{curves, heatmaps, line_1d, slices, Panel};
+use crate::report::{
+    write_bytes_atomic, write_json, write_solution_csv, write_table_csv, OutputColumns, ReportError,
+};
 use crate::train::{Outcome, Phase, Record};
 use dfdx::prelude::{Cpu, Device};
 use std::path::{Path, PathBuf};
@@ -18,7 +20,12 @@ pub struct RunFolder {
 /// One history row: step, seconds, lbfgs (0/1), total loss, each term, then
 /// per-output relative L2 and the max abs error (NaN without a reference).
 pub fn history_row(r: &Record) -> Vec<f64> {
-    let mut row = vec![r.step as f64, r.seconds, f64::from(u8::from(r.phase == Phase::Lbfgs)), r.total];
+    let mut row = vec![
+        r.step as f64,
+        r.seconds,
+        f64::from(u8::from(r.phase == Phase::Lbfgs)),
+        r.total,
+    ];
     row.extend(&r.losses);
     if let Some(e) = &r.errors {
         row.extend(&e.rel_l2);
@@ -28,7 +35,10 @@ pub fn history_row(r: &Record) -> Vec<f64> {
 }
 
 fn history_header(names: &[String], outputs: &[String], with_errors: bool) -> Vec<String> {
-    let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss"].iter().map(|s| s.to_string()).collect();
+    let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     h.extend(names.iter().map(|n| format!("loss_{n}")));
     if with_errors {
         h.extend(outputs.iter().map(|o| format!("rel_l2_{o}")));
@@ -42,13 +52,18 @@ impl RunFolder {
     /// and the resolved configuration (`pinn solve DIR/problem.toml --config
     /// DIR/config.toml` repeats it).
     pub fn create(dir: &Path, problem: &Problem, config: &RunConfig) -> Result<Self, ReportError> {
-        std::fs::create_dir_all(dir).map_err(|e| ReportError::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let config_text = toml::to_string(config).unwrap_or_default();
         write_bytes_atomic(dir.join("config.toml"), config_text.as_bytes())?;
         if let Some(text) = problem_text(problem) {
             write_bytes_atomic(dir.join("problem.toml"), text.as_bytes())?;
         }
-        Ok(Self { dir: dir.to_path_buf() })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
     }
 
     pub fn history_log(&self, names: &[String], outputs: &[String]) -> HistoryLog {
@@ -75,7 +90,11 @@ impl RunFolder {
     {
         let with_errors = eval.reference.is_some();
         let rows: Vec<Vec<f64>> = outcome.history.iter().map(history_row).collect();
-        write_table_csv(self.dir.join("history.csv"), &history_header(names, &problem.outputs, with_errors), &rows)?;
+        write_table_csv(
+            self.dir.join("history.csv"),
+            &history_header(names, &problem.outputs, with_errors),
+            &rows,
+        )?;
         let columns: Vec<OutputColumns> = problem
             .outputs
             .iter()
@@ -86,30 +105,65 @@ impl RunFolder {
                 reference: eval.reference.as_ref().map(|r| r[j].clone()),
             })
             .collect();
-        write_solution_csv(self.dir.join("solution.csv"), &problem.inputs, &eval.points, &columns)?;
+        write_solution_csv(
+            self.dir.join("solution.csv"),
+            &problem.inputs,
+            &eval.points,
+            &columns,
+        )?;
         let model = serde_json::to_value(save(net)).unwrap_or_default();
         write_json(self.dir.join("model.json"), &model)?;
-        write_json(self.dir.join("metrics.json"), &metrics(problem, net, outcome, summary))?;
+        write_json(
+            self.dir.join("metrics.json"),
+            &metrics(problem, net, outcome, summary),
+        )?;
         self.pictures(problem, eval, pred, outcome, names)
     }
 
-    fn pictures(&self, problem: &Problem, eval: &Evaluation, pred: &[Vec<f64>], outcome: &Outcome, names: &[String]) -> Result<(), ReportError> {
+    fn pictures(
+        &self,
+        problem: &Problem,
+        eval: &Evaluation,
+        pred: &[Vec<f64>],
+        outcome: &Outcome,
+        names: &[String],
+    ) -> Result<(), ReportError> {
         let steps: Vec<f64> = outcome.history.iter().map(|r| r.step as f64).collect();
-        let mut series: Vec<(String, Vec<f64>)> = vec![("loss".into(), outcome.history.iter().map(|r| r.total).collect())];
+        let mut series: Vec<(String, Vec<f64>)> = vec![(
+            "loss".into(),
+            outcome.history.iter().map(|r| r.total).collect(),
+        )];
         for (k, n) in names.iter().enumerate() {
-            series.push((format!("loss {n}"), outcome.history.iter().map(|r| r.losses[k]).collect()));
+            series.push((
+                format!("loss {n}"),
+                outcome.history.iter().map(|r| r.losses[k]).collect(),
+            ));
         }
         for (j, o) in problem.outputs.iter().enumerate() {
-            let rel: Vec<f64> = outcome.history.iter().map(|r| r.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[j])).collect();
+            let rel: Vec<f64> = outcome
+                .history
+                .iter()
+                .map(|r| r.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[j]))
+                .collect();
             if rel.iter().any(|v| v.is_finite()) {
                 series.push((format!("rel L2 {o}"), rel));
             }
         }
-        let series_ref: Vec<(&str, &[f64])> = series.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
-        curves(self.dir.join("history.png"), &format!("{}: training history", problem.title), ("step", &steps), "loss / error", &series_ref, true)?;
+        let series_ref: Vec<(&str, &[f64])> = series
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        curves(
+            self.dir.join("history.png"),
+            &format!("{}: training history", problem.title),
+            ("step", &steps),
+            "loss / error",
+            &series_ref,
+            true,
+        )?;
 
         let grid = detect_grid(&eval.points, problem.inputs.len());
-        if !grid.is_grid {
+        if !grid.is_tensor_grid {
             return Ok(());
         }
         for (j, out) in problem.outputs.iter().enumerate() {
@@ -130,7 +184,14 @@ impl RunFolder {
         Ok(())
     }
 
-    fn field_pictures(&self, problem: &Problem, axes: &[Vec<f64>], out: &str, pred: &[f64], reference: Option<&[f64]>) -> Result<(), ReportError> {
+    fn field_pictures(
+        &self,
+        problem: &Problem,
+        axes: &[Vec<f64>],
+        out: &str,
+        pred: &[f64],
+        reference: Option<&[f64]>,
+    ) -> Result<(), ReportError> {
         let (xs, ys) = (&axes[0], &axes[1]);
         let (xn, yn) = (problem.inputs[0].as_str(), problem.inputs[1].as_str());
         let mut panels = vec![Panel::field("prediction", pred)];
@@ -140,18 +201,31 @@ impl RunFolder {
             panels.push(Panel::field("reference", r));
             panels.push(Panel::error("|error|", &err));
         }
-        heatmaps(self.dir.join(format!("{out}.png")), &format!("{}: {out}", problem.title), (xn, xs), (yn, ys), &panels)?;
+        heatmaps(
+            self.dir.join(format!("{out}.png")),
+            &format!("{}: {out}", problem.title),
+            (xn, xs),
+            (yn, ys),
+            &panels,
+        )?;
         // Slices at a quarter, half and three quarters of the first input's range.
         let ny = ys.len();
         let picks: Vec<usize> = [0.25, 0.5, 0.75]
             .iter()
             .map(|f| {
                 let target = xs[0] + f * (xs[xs.len() - 1] - xs[0]);
-                (0..xs.len()).min_by(|&a, &b| (xs[a] - target).abs().total_cmp(&(xs[b] - target).abs())).unwrap_or(0)
+                (0..xs.len())
+                    .min_by(|&a, &b| (xs[a] - target).abs().total_cmp(&(xs[b] - target).abs()))
+                    .unwrap_or(0)
             })
             .collect();
         let at: Vec<f64> = picks.iter().map(|&i| xs[i]).collect();
-        let cut = |v: &[f64]| picks.iter().map(|&i| v[i * ny..(i + 1) * ny].to_vec()).collect::<Vec<_>>();
+        let cut = |v: &[f64]| {
+            picks
+                .iter()
+                .map(|&i| v[i * ny..(i + 1) * ny].to_vec())
+                .collect::<Vec<_>>()
+        };
         let ref_slices = reference.map(cut);
         slices(
             self.dir.join(format!("{out}_slices.png")),
@@ -165,7 +239,12 @@ impl RunFolder {
     }
 }
 
-fn metrics<E: Real>(problem: &Problem, net: &Network<E>, outcome: &Outcome, summary: &Summary) -> serde_json::Value
+fn metrics<E: Real>(
+    problem: &Problem,
+    net: &Network<E>,
+    outcome: &Outcome,
+    summary: &Summary,
+) -> serde_json::Value
 where
     Cpu: Device<E>,
 {
@@ -186,8 +265,12 @@ where
         "final_loss": last.map(|r| r.total),
     });
     if let Some(e) = &summary.errors {
-        let rel: serde_json::Map<String, serde_json::Value> =
-            problem.outputs.iter().zip(&e.rel_l2).map(|(o, v)| (o.clone(), serde_json::json!(v))).collect();
+        let rel: serde_json::Map<String, serde_json::Value> = problem
+            .outputs
+            .iter()
+            .zip(&e.rel_l2)
+            .map(|(o, v)| (o.clone(), serde_json::json!(v)))
+            .collect();
         m["rel_l2"] = serde_json::Value::Object(rel);
         m["max_abs_err"] = serde_json::json!(e.max_abs);
     }

@@ -12,7 +12,9 @@ use crate::evaluate::{errors, Errors};
 use crate::jet::predict;
 use crate::net::{Network, Real};
 use crate::problem::{Problem, Reference};
-use crate::reference::{grid_points, load_table, BurgersColeHopf, ReferenceError, ReferenceSolution};
+use crate::reference::{
+    grid_points, load_table, BurgersColeHopf, ReferenceError, ReferenceSolution,
+};
 use crate::report::ReportError;
 use crate::train::{Observer, ProgressObserver, Record, Trainer};
 use dfdx::prelude::{Cpu, Device};
@@ -51,8 +53,17 @@ impl Summary {
         let steps = self.adam_steps + self.lbfgs_iters;
         let err = match &self.errors {
             Some(e) => {
-                let rel: Vec<String> = self.outputs.iter().zip(&e.rel_l2).map(|(n, v)| format!("{n} {v:.3e}")).collect();
-                format!("relative L2 {}, max |error| {:.3e}", rel.join(", "), e.max_abs)
+                let rel: Vec<String> = self
+                    .outputs
+                    .iter()
+                    .zip(&e.rel_l2)
+                    .map(|(n, v)| format!("{n} {v:.3e}"))
+                    .collect();
+                format!(
+                    "relative L2 {}, max |error| {:.3e}",
+                    rel.join(", "),
+                    e.max_abs
+                )
             }
             None => "no reference to compare with".to_string(),
         };
@@ -88,9 +99,15 @@ pub struct Evaluation {
 pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>, ReferenceError> {
     Ok(match &problem.reference {
         None => None,
-        Some(Reference::BurgersColeHopf { nu }) => Some(ReferenceSolution::BurgersColeHopf(BurgersColeHopf::new(*nu))),
+        Some(Reference::BurgersColeHopf { nu }) => Some(ReferenceSolution::BurgersColeHopf(
+            BurgersColeHopf::new(*nu),
+        )),
         Some(Reference::Exprs(e)) => Some(ReferenceSolution::Exprs(e.clone())),
-        Some(Reference::Csv { path }) => Some(ReferenceSolution::Table(load_table(path, &problem.inputs, &problem.outputs)?)),
+        Some(Reference::Csv { path }) => Some(ReferenceSolution::Table(load_table(
+            path,
+            &problem.inputs,
+            &problem.outputs,
+        )?)),
     })
 }
 
@@ -101,7 +118,8 @@ pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
     let points = match reference.as_ref().and_then(|r| r.native_points()) {
         Some(p) => p.to_vec(),
         None => {
-            let axes: Vec<(f64, f64, usize)> = problem.grid.iter().map(|a| (a.lo, a.hi, a.n)).collect();
+            let axes: Vec<(f64, f64, usize)> =
+                problem.grid.iter().map(|a| (a.lo, a.hi, a.n)).collect();
             grid_points(&axes)
         }
     };
@@ -125,14 +143,22 @@ pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
 }
 
 /// Trains a network on `problem` with `config` and writes the run folder.
-pub fn solve(problem: &Problem, config: &RunConfig, options: &SolveOptions) -> Result<Summary, SolveError> {
+pub fn solve(
+    problem: &Problem,
+    config: &RunConfig,
+    options: &SolveOptions,
+) -> Result<Summary, SolveError> {
     match config.network.precision {
         Precision::F32 => solve_with::<f32>(problem, config, options),
         Precision::F64 => solve_with::<f64>(problem, config, options),
     }
 }
 
-fn solve_with<E: Real>(problem: &Problem, config: &RunConfig, options: &SolveOptions) -> Result<Summary, SolveError>
+fn solve_with<E: Real>(
+    problem: &Problem,
+    config: &RunConfig,
+    options: &SolveOptions,
+) -> Result<Summary, SolveError>
 where
     Cpu: Device<E>,
 {
@@ -143,12 +169,15 @@ where
     let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
-        trainer = trainer.monitor(move |net: &Network<E>| errors(&predict(net, &points), &reference));
+        trainer =
+            trainer.monitor(move |net: &Network<E>| errors(&predict(net, &points), &reference));
     }
     let names = trainer.names();
     trainer = trainer.add_observer(out.history_log(&names, &problem.outputs));
     if options.progress {
-        trainer = trainer.add_observer(ProgressObserver::new(config.train.adam_steps + config.train.lbfgs_iters));
+        trainer = trainer.add_observer(ProgressObserver::new(
+            config.train.adam_steps + config.train.lbfgs_iters,
+        ));
     }
     let outcome = trainer.run(&mut net);
     let pred = predict(&net, &eval.points);
