@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a network on an equation (a built-in name or a TOML file), evaluate it and write a run folder.
-    Solve(SolveArgs),
+    Solve(Box<SolveArgs>),
     /// List the built-in equations.
     List,
     /// Validate an equation file and print what it needs.
@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Check { equation } => check(&equation),
-        Command::Solve(args) => run_solve(args),
+        Command::Solve(args) => run_solve(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

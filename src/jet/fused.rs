@@ -147,7 +147,7 @@ fn term_product<'z, E: Real>(
             continue;
         }
         for (d, zv) in dst.iter_mut().zip(z(q)) {
-            *d = *d * *zv;
+            *d *= *zv;
         }
     }
 }

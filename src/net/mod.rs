@@ -146,3 +146,28 @@ where
         self.dev.tensor_from_vec(data, (points.len(), d))
     }
 }
+
+impl<E: Real> Network<E>
+where
+    Cpu: Device<E>,
+{
+    /// Pre-activations s·(aW + b) of every hidden layer at `points`, one
+    /// vector (N × width, row-major) per layer: what the initialization is
+    /// judged by (their spread should not drift with depth).
+    pub fn preactivations(&self, points: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let mut a = self.normalize(points);
+        let mut out = Vec::new();
+        for layer in &self.layers[..self.layers.len() - 1] {
+            let shape = (a.shape().0, layer.w.shape().1);
+            let z = (a.matmul(layer.w.clone())
+                + layer.b.clone().broadcast_like::<_, Axis<0>>(&shape))
+                * real::<E>(layer.scale);
+            out.push(z.as_vec().into_iter().map(Into::into).collect());
+            a = match self.activation {
+                Activation::Sin => z.sin(),
+                Activation::Tanh => z.tanh(),
+            };
+        }
+        out
+    }
+}

@@ -36,10 +36,19 @@ pub struct Run {
     pub stopped_by: String,
 }
 
+/// One evaluation of the objective.
+#[derive(Clone)]
+struct Evaluated {
+    param: Vec<f64>,
+    losses: Vec<f64>,
+    total: f64,
+    grad: Vec<f64>,
+}
+
 /// The last evaluation and the best point so far, shared with the observer.
 struct Shared<E: Real> {
     net: Network<E>,
-    last: Option<(Vec<f64>, Vec<f64>, f64, Vec<f64>)>,
+    last: Option<Evaluated>,
     best: Option<(f64, Vec<f64>)>,
     iters_done: usize,
     iters_this_run: usize,
@@ -61,9 +70,9 @@ where
             return Err(Error::msg("interrupted"));
         }
         let mut s = self.shared.borrow_mut();
-        if let Some((param, _, total, grad)) = &s.last {
-            if param.as_slice() == p {
-                return Ok((*total, grad.clone()));
+        if let Some(e) = &s.last {
+            if e.param.as_slice() == p {
+                return Ok((e.total, e.grad.clone()));
             }
         }
         s.net.set_flat_params(p);
@@ -73,7 +82,12 @@ where
         if total.is_finite() && s.best.as_ref().is_none_or(|(b, _)| total < *b) {
             s.best = Some((total, p.to_vec()));
         }
-        s.last = Some((p.to_vec(), losses, total, grad.clone()));
+        s.last = Some(Evaluated {
+            param: p.to_vec(),
+            losses,
+            total,
+            grad: grad.clone(),
+        });
         Ok((total, grad))
     }
 }
@@ -118,14 +132,19 @@ where
         let mut s = self.shared.borrow_mut();
         s.iters_this_run = state.get_iter() as usize;
         let iter = s.iters_done + s.iters_this_run;
-        if iter % self.every != 0 {
+        if !iter.is_multiple_of(self.every) {
             return Ok(());
         }
-        if let (Some(p), Some((_, losses, total, _))) = (state.get_param(), s.last.clone()) {
+        // The line search's last evaluation is the accepted point.
+        if let (Some(p), Some(e)) = (state.get_param(), s.last.clone()) {
             s.net.set_flat_params(p);
-            self.log
-                .borrow_mut()
-                .record(Phase::Lbfgs, self.offset + iter, &s.net, losses, total);
+            self.log.borrow_mut().record(
+                Phase::Lbfgs,
+                self.offset + iter,
+                &s.net,
+                e.losses,
+                e.total,
+            );
         }
         Ok(())
     }

@@ -39,7 +39,7 @@ where
             .map(|n| config.weights.get(n).copied().unwrap_or(1.0))
             .collect();
         let mut groups: Vec<Group<E>> = Vec::new();
-        for (k, (term, region)) in problem.terms.iter().enumerate() {
+        for (k, (_, region)) in problem.terms.iter().enumerate() {
             let n_points = match region {
                 Region::Interior => config.interior_points,
                 Region::Faces(_) => config.condition_points,
@@ -57,7 +57,6 @@ where
                     batch: None,
                 }),
             }
-            let _ = term;
         }
         for g in &mut groups {
             let wanted: Vec<MultiIndex> = g

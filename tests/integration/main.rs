@@ -1,7 +1,10 @@
 //! The integration test binary: one module per concern.
 
+mod cli;
 mod common;
+mod init;
 mod jets;
 mod parser;
 mod reference;
 mod report;
+mod training;

@@ -1,0 +1,63 @@
+//! The binary: listing, checking, and clear errors with exit code 2.
+
+use std::process::Command;
+
+fn pinn(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pinn"))
+        .args(args)
+        .output()
+        .expect("run pinn");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn list_shows_the_builtins_with_titles() {
+    let (code, out, _) = pinn(&["list"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("burgers") && out.contains("Viscous Burgers"),
+        "{out}"
+    );
+    assert!(out.contains("heat"), "{out}");
+}
+
+#[test]
+fn check_explains_what_burgers_needs() {
+    let (code, out, _) = pinn(&["check", "burgers"]);
+    assert_eq!(code, 0);
+    for want in ["u_t", "u_x", "u_xx", "t = 0", "burgers-cole-hopf"] {
+        assert!(out.contains(want), "missing {want} in:\n{out}");
+    }
+}
+
+#[test]
+fn a_malformed_file_gets_its_position_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let text = "name = \"bad\"\ninputs = [\"x\"]\noutputs = [\"u\"]\ndomain = { x = [0, 1] }\n[residuals]\npde = \"u_xx + sin(pi * x\"\n";
+    std::fs::write(&path, text).unwrap();
+    let (code, _, err) = pinn(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    // Line 6, column 26: the end of the expression, where ')' was expected.
+    assert!(err.contains("bad.toml:6:"), "{err}");
+    assert!(err.contains("')'"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_unknown_equation_lists_the_builtins() {
+    let (code, _, err) = pinn(&["solve", "no-such-equation", "-q"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("burgers") && err.contains("heat"), "{err}");
+}
+
+#[test]
+fn a_weight_for_an_unknown_term_is_refused() {
+    let (code, _, err) = pinn(&["solve", "heat", "--weight", "nope=2", "-q"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nope") && err.contains("diffusion"), "{err}");
+}

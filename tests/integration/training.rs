@@ -1,0 +1,71 @@
+//! A short training run through the whole pipeline must reduce the error.
+
+use pinn::problem::Problem;
+use pinn::solve::{solve, SolveOptions};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+#[test]
+fn short_training_reduces_the_error_on_heat() {
+    let problem = Problem::load("heat").expect("built-in heat problem");
+    let mut config = problem.config.clone();
+    config.train.adam_steps = 300;
+    config.train.lbfgs_iters = 100;
+    config.train.interior_points = 512;
+    config.train.condition_points = 64;
+    config.train.eval_every = 50;
+    config.train.max_seconds = None;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = SolveOptions {
+        out_dir: dir.path().to_path_buf(),
+        progress: false,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let summary = solve(&problem, &config, &options).expect("solve runs");
+    let history = std::fs::read_to_string(dir.path().join("history.csv")).expect("history.csv");
+    let header: Vec<&str> = history.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "rel_l2_u")
+        .expect("rel_l2_u column");
+    let first: f64 = history
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(col)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let last = summary
+        .errors
+        .as_ref()
+        .expect("heat has a reference")
+        .rel_l2[0];
+    // At initialization the error is O(1); 400 steps on 512 points reach
+    // ~1e-3 (measured 2e-3 to 5e-3 depending on the machine's rounding);
+    // 2e-2 leaves room while still failing any broken gradient.
+    assert!(first > 0.1, "initial error {first}");
+    assert!(last < 2e-2, "final error {last} (initial {first})");
+    for file in [
+        "config.toml",
+        "problem.toml",
+        "history.csv",
+        "solution.csv",
+        "metrics.json",
+        "model.json",
+        "u.png",
+        "u_slices.png",
+        "history.png",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file} written");
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(metrics["rel_l2"]["u"].as_f64(), Some(last));
+    assert_eq!(
+        metrics["steps"].as_u64(),
+        Some((summary.adam_steps + summary.lbfgs_iters) as u64)
+    );
+}
