@@ -77,6 +77,13 @@ pub struct TrainConfig {
     pub condition_points: usize,
     /// Redraw the collocation points every this many Adam steps (0: never).
     pub resample_every: usize,
+    /// L-BFGS runs in this many rounds; before each, residual-based refinement
+    /// adds `refine_points` interior points (0: no refinement, one round).
+    pub refine_rounds: usize,
+    /// Interior points added per refinement, where the residual is largest.
+    pub refine_points: usize,
+    /// Candidate points whose residual is measured per refinement.
+    pub refine_candidates: usize,
     /// Evaluate the error against the reference every this many steps.
     pub eval_every: usize,
     /// Stop (and still evaluate and write everything) after this many seconds.
@@ -96,6 +103,9 @@ impl Default for TrainConfig {
             interior_points: 4096,
             condition_points: 256,
             resample_every: 1000,
+            refine_rounds: 0,
+            refine_points: 256,
+            refine_candidates: 16384,
             eval_every: 250,
             max_seconds: None,
             weights: BTreeMap::new(),

@@ -79,6 +79,9 @@ struct SolveArgs {
     /// Interior collocation points.
     #[arg(long)]
     points: Option<usize>,
+    /// L-BFGS rounds with residual-based refinement before each (0: none).
+    #[arg(long)]
+    refine_rounds: Option<usize>,
     /// Stop training after this many seconds (results are still written).
     #[arg(long)]
     max_seconds: Option<f64>,
@@ -194,6 +197,7 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     train.lbfgs_iters = args.lbfgs_iters.unwrap_or(train.lbfgs_iters);
     train.lr = args.lr.unwrap_or(train.lr);
     train.interior_points = args.points.unwrap_or(train.interior_points);
+    train.refine_rounds = args.refine_rounds.unwrap_or(train.refine_rounds);
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
     }

@@ -178,21 +178,31 @@ where
         if stopped_by.is_empty() && self.config.lbfgs_iters > 0 {
             // A fresh, fixed point set: L-BFGS needs a deterministic objective.
             self.objective.resample(net);
-            let run = lbfgs::minimize(
-                &self.objective,
-                net,
-                &lbfgs::Settings {
-                    max_iters: self.config.lbfgs_iters,
+            let rounds = self.config.refine_rounds.max(1);
+            let per_round = self.config.lbfgs_iters.div_ceil(rounds);
+            for _ in 0..rounds {
+                if self.config.refine_rounds > 0 {
+                    self.objective.refine(
+                        net,
+                        self.config.refine_candidates,
+                        self.config.refine_points,
+                    );
+                }
+                let settings = lbfgs::Settings {
+                    max_iters: per_round.min(self.config.lbfgs_iters - lbfgs_iters),
                     memory: self.config.lbfgs_memory,
                     deadline,
                     record_every: every,
-                    step_offset: done,
-                },
-                &self.log,
-                &self.stop,
-            );
-            lbfgs_iters = run.iters;
-            stopped_by = run.stopped_by;
+                    step_offset: done + lbfgs_iters,
+                };
+                let run = lbfgs::minimize(&self.objective, net, &settings, &self.log, &self.stop);
+                lbfgs_iters += run.iters;
+                stopped_by = run.stopped_by;
+                let out_of_budget = self.stop.load(Ordering::Relaxed) || out_of_time();
+                if out_of_budget || lbfgs_iters >= self.config.lbfgs_iters {
+                    break;
+                }
+            }
         } else if stopped_by.is_empty() {
             stopped_by = "all Adam steps done".into();
         }

@@ -15,6 +15,8 @@ struct Group<E: Real> {
     terms: Vec<usize>,
     /// Output derivatives the group's terms read, closed under sub-multisets.
     index: Vec<MultiIndex>,
+    /// Points added where the residual was largest; kept across resampling.
+    refined: Vec<Vec<f64>>,
     batch: Option<Batch<E>>,
 }
 
@@ -54,6 +56,7 @@ where
                     n_points,
                     terms: vec![k],
                     index: Vec::new(),
+                    refined: Vec::new(),
                     batch: None,
                 }),
             }
@@ -77,12 +80,64 @@ where
         objective
     }
 
-    /// Draws fresh collocation points for every group.
+    /// Draws fresh collocation points for every group (refined points stay).
     pub fn resample(&mut self, net: &Network<E>) {
         for g in &mut self.groups {
-            let points = self.sampler.draw(&g.region, g.n_points);
+            let mut points = self.sampler.draw(&g.region, g.n_points);
+            points.extend(g.refined.iter().cloned());
             g.batch = Some(Batch::new(net, &points));
         }
+    }
+
+    /// Residual-based adaptive refinement (Lu et al., DeepXDE): evaluates the
+    /// interior residuals on `candidates` fresh points and adds the `keep`
+    /// points where the weighted squared residual is largest to the interior
+    /// set for good. Returns the mean weighted squared residual of the added
+    /// points (0 if there is no interior term).
+    pub fn refine(&mut self, net: &Network<E>, candidates: usize, keep: usize) -> f64 {
+        let Some(gi) = self
+            .groups
+            .iter()
+            .position(|g| g.region == Region::Interior)
+        else {
+            return 0.0;
+        };
+        let points = self.sampler.draw(&Region::Interior, candidates);
+        let score = self.pointwise_residual(net, gi, &points);
+        let mut order: Vec<usize> = (0..points.len()).collect();
+        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+        order.truncate(keep);
+        let added = order.iter().map(|&i| score[i]).sum::<f64>() / keep.max(1) as f64;
+        let g = &mut self.groups[gi];
+        g.refined.extend(order.iter().map(|&i| points[i].clone()));
+        let mut all = self.sampler.draw(&g.region, g.n_points);
+        all.extend(g.refined.iter().cloned());
+        g.batch = Some(Batch::new(net, &all));
+        added
+    }
+
+    /// Σ_k w_k r_k² at each point for the terms of group `gi`.
+    fn pointwise_residual(&self, net: &Network<E>, gi: usize, points: &[Vec<f64>]) -> Vec<f64> {
+        let g = &self.groups[gi];
+        let mut score = vec![0.0; points.len()];
+        let mut at = 0;
+        for chunk in points.chunks(4096) {
+            let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
+            let batch = Batch::new(net, chunk);
+            let mut outputs = Outputs::new(&mut tr, net, &batch, &g.index);
+            for &k in &g.terms {
+                let r = self.problem.terms[k]
+                    .0
+                    .expr
+                    .eval(&mut JetField::new(&mut tr, &mut outputs));
+                for (s, v) in score[at..].iter_mut().zip(r.value.as_vec()) {
+                    let v: f64 = v.into();
+                    *s += self.weights[k] * v * v;
+                }
+            }
+            at += chunk.len();
+        }
+        score
     }
 
     /// Mean-squared residual of every term, recorded on `tr`.
