@@ -105,13 +105,29 @@ fn saved_values<E: Real>(act: Activation, z: E) -> (E, E) {
 /// Rows per parallel work item (each row holds K·width numbers).
 const CHUNK_ROWS: usize = 64;
 
-/// f^(m) for m = 0..=max_m at every element of one row, from the saved values.
+/// f^(m) for m = 0..=max_m at every element of one row, from the saved
+/// values; only tanh needs this (see [`derivative_row`]).
 fn row_derivatives<E: Real>(act: Activation, sa: &[E], sb: &[E], f: &mut [Vec<E>]) {
+    if act == Activation::Sin {
+        return;
+    }
     for c in 0..sa.len() {
         let d = derivatives(act, sa[c], sb[c]);
         for (m, fm) in f.iter_mut().enumerate() {
             fm[c] = d[m];
         }
+    }
+}
+
+/// f^(m) on one row with a sign: for the sine, sin^(m) = ±sin or ±cos, so the
+/// saved rows serve directly; for tanh, the rows computed by [`row_derivatives`].
+fn derivative_row<'a, E: Real>(act: Activation, m: usize, sa: &'a [E], sb: &'a [E], computed: &'a [Vec<E>]) -> (&'a [E], E) {
+    match act {
+        Activation::Sin => {
+            let sign = if m % 4 >= 2 { -E::one() } else { E::one() };
+            (if m % 2 == 0 { sa } else { sb }, sign)
+        }
+        Activation::Tanh => (&computed[m], E::one()),
     }
 }
 
@@ -180,11 +196,12 @@ fn forward<E: Real>(plan: &ActivationPlan, y: &[E], b: &[E], w: usize) -> (Vec<E
                     (sa[c], sb[c]) = saved_values(plan.activation, z0[c]);
                 }
                 row_derivatives(plan.activation, sa, sb, &mut scratch.f);
+                let (sa, sb) = (&*sa, &*sb);
                 for (j, terms) in plan.terms.iter().enumerate() {
                     let dst = &mut out[(r * k + j) * w..(r * k + j + 1) * w];
                     for t in terms {
-                        let f = &scratch.f[t.parts.len()];
-                        term_product(&mut scratch.tmp, multiplicity(t), f, &t.parts, None, row);
+                        let (f, sign) = derivative_row(plan.activation, t.parts.len(), sa, sb, &scratch.f);
+                        term_product(&mut scratch.tmp, multiplicity::<E>(t) * sign, f, &t.parts, None, row);
                         for (d, v) in dst.iter_mut().zip(&scratch.tmp) {
                             *d += *v;
                         }
@@ -229,40 +246,24 @@ fn backward<E: Real>(
                         &y[(at * k + j) * w..(at * k + j + 1) * w]
                     }
                 };
-                row_derivatives(
-                    plan.activation,
-                    &sa[at * w..(at + 1) * w],
-                    &sb[at * w..(at + 1) * w],
-                    &mut scratch.f,
-                );
+                let (sa, sb) = (&sa[at * w..(at + 1) * w], &sb[at * w..(at + 1) * w]);
+                row_derivatives(plan.activation, sa, sb, &mut scratch.f);
                 for (j, terms) in plan.terms.iter().enumerate() {
                     let go = &g[(at * k + j) * w..(at * k + j + 1) * w];
                     for t in terms {
                         let np = t.parts.len();
                         let m = multiplicity::<E>(t);
                         // ∂/∂z₀ through f^(|π|)(z₀): f^(|π|+1) · Π z_B.
-                        term_product(
-                            &mut scratch.tmp,
-                            m,
-                            &scratch.f[np + 1],
-                            &t.parts,
-                            None,
-                            zrow,
-                        );
+                        let (f, sign) = derivative_row(plan.activation, np + 1, sa, sb, &scratch.f);
+                        term_product(&mut scratch.tmp, m * sign, f, &t.parts, None, zrow);
                         let dst = &mut gy[r * k * w..(r * k + 1) * w];
                         for ((d, v), gv) in dst.iter_mut().zip(&scratch.tmp).zip(go) {
                             *d += *v * *gv;
                         }
                         // ∂/∂z_B for each factor: f^(|π|) · the product of the others.
                         for (i, &q) in t.parts.iter().enumerate() {
-                            term_product(
-                                &mut scratch.tmp,
-                                m,
-                                &scratch.f[np],
-                                &t.parts,
-                                Some(i),
-                                zrow,
-                            );
+                            let (f, sign) = derivative_row(plan.activation, np, sa, sb, &scratch.f);
+                            term_product(&mut scratch.tmp, m * sign, f, &t.parts, Some(i), zrow);
                             let dst = &mut gy[(r * k + q) * w..(r * k + q + 1) * w];
                             for ((d, v), gv) in dst.iter_mut().zip(&scratch.tmp).zip(go) {
                                 *d += *v * *gv;
@@ -286,6 +287,18 @@ fn backward<E: Real>(
     gb
 }
 
+/// A tensor's data as a vector by one memcpy (`as_vec` walks strides one
+/// element at a time). Every tensor here is contiguous: a matmul output, a
+/// parameter, or built by this module.
+fn contiguous<S: Shape, E: Real>(t: &Tensor<S, E, Cpu>) -> Vec<E>
+where
+    Cpu: Device<E>,
+{
+    let mut v = vec![E::zero(); t.shape().num_elements()];
+    t.copy_into(&mut v);
+    v
+}
+
 /// The activation jet of a layer: given the stacked pre-activation jet
 /// without bias `y` (N·K × w) and the bias `b`, returns the stacked jet of
 /// act(z) with z = y + b on the value rows.
@@ -301,7 +314,7 @@ where
 {
     let shape = *y.shape();
     let w = shape.1;
-    let (yv, bv) = (y.as_vec(), b.as_vec());
+    let (yv, bv) = (contiguous(y), contiguous(b));
     let (out, sa, sb) = forward(plan, &yv, &bv, w);
     let out = dev.tensor_from_vec(out, shape);
     if T::OWNS_TAPE {
@@ -336,8 +349,8 @@ where
 {
     let (rows, n_out) = *y.shape();
     let n = rows / n_blocks;
-    let yv = y.as_vec();
-    let add = if k == 0 { bias.as_vec()[j] } else { E::zero() };
+    let yv = contiguous(y);
+    let add = if k == 0 { contiguous(bias)[j] } else { E::zero() };
     let out: Vec<E> = (0..n)
         .map(|r| yv[(r * n_blocks + k) * n_out + j] + add)
         .collect();
