@@ -11,53 +11,18 @@ use criterion::{criterion_group, criterion_main, Criterion};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dfdx::prelude::{Cpu, Device};
-use pinn::config::{NetConfig, RunConfig, TrainConfig};
-use pinn::expr::{BinOp, Expr};
-use pinn::multi_index::MultiIndex;
+use pinn::config::{NetConfig, TrainConfig};
 use pinn::net::{Network, Real};
-use pinn::problem::{Problem, Region, Term};
+use pinn::problem::{Problem, Region};
 use pinn::train::{Adam, Objective};
 
+/// The built-in Burgers problem with its interior residual only.
 fn burgers_residual() -> Problem {
-    let u = |d: Vec<usize>| Expr::Output {
-        out: 0,
-        d: MultiIndex::new(d),
-    };
-    let bin = |op, a, b| Expr::Bin(op, Box::new(a), Box::new(b));
-    let r = bin(
-        BinOp::Add,
-        u(vec![0]),
-        bin(BinOp::Mul, u(vec![]), u(vec![1])),
-    );
-    let r = bin(
-        BinOp::Sub,
-        r,
-        bin(
-            BinOp::Mul,
-            Expr::Num(0.01 / std::f64::consts::PI),
-            u(vec![1, 1]),
-        ),
-    );
-    Problem {
-        name: "burgers-residual".into(),
-        title: "Burgers residual only".into(),
-        source: "bench".into(),
-        inputs: vec!["t".into(), "x".into()],
-        outputs: vec!["u".into()],
-        constants: vec![],
-        domain: vec![[0.0, 1.0], [-1.0, 1.0]],
-        terms: vec![(
-            Term {
-                name: "pde".into(),
-                expr: r,
-                text: String::new(),
-            },
-            Region::Interior,
-        )],
-        reference: None,
-        grid: vec![],
-        config: RunConfig::default(),
-    }
+    let mut problem = Problem::load("burgers").expect("built-in burgers");
+    problem
+        .terms
+        .retain(|(_, region)| *region == Region::Interior);
+    problem
 }
 
 fn bench_precision<E: Real>(c: &mut Criterion, label: &str)

@@ -84,6 +84,9 @@ pub struct TrainConfig {
     pub refine_points: usize,
     /// Candidate points whose residual is measured per refinement.
     pub refine_candidates: usize,
+    /// Keep the parameters of the record with the lowest loss on held-out
+    /// collocation points (early stopping against overfitting the points).
+    pub keep_best: bool,
     /// Evaluate the error against the reference every this many steps.
     pub eval_every: usize,
     /// Stop (and still evaluate and write everything) after this many seconds.
@@ -95,18 +98,19 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            adam_steps: 5000,
+            adam_steps: 1000,
             lr: 1e-3,
             lr_final_fraction: 0.1,
-            lbfgs_iters: 5000,
-            lbfgs_memory: 50,
+            lbfgs_iters: 3000,
+            lbfgs_memory: 100,
             interior_points: 4096,
             condition_points: 256,
             resample_every: 1000,
+            keep_best: true,
             refine_rounds: 0,
             refine_points: 256,
             refine_candidates: 16384,
-            eval_every: 250,
+            eval_every: 100,
             max_seconds: None,
             weights: BTreeMap::new(),
         }

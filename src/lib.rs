@@ -2,7 +2,28 @@
 //!
 //! Data flows one way (see DESIGN.md): equation file → [`problem::Problem`] →
 //! [`sample`] → [`net`] + [`jet`] → residuals ([`expr`]) → loss and optimizer
-//! ([`train`]) → evaluation against [`reference`] → [`report`].
+//! ([`train`]) → evaluation against [`reference`] → [`report`]; [`solve`]
+//! runs the whole pipeline.
+//!
+//! ```
+//! use pinn::problem::Problem;
+//! use pinn::solve::{solve, SolveOptions};
+//! use std::sync::{atomic::AtomicBool, Arc};
+//!
+//! // A built-in equation (or Problem::load("path/to/file.toml")).
+//! let problem = Problem::load("heat").expect("built-in");
+//! // The file's settings, shortened for a doc test.
+//! let mut config = problem.config.clone();
+//! config.train.adam_steps = 50;
+//! config.train.lbfgs_iters = 20;
+//! config.train.interior_points = 256;
+//! let out = std::env::temp_dir().join("pinn-doc-example");
+//! let options = SolveOptions { out_dir: out.clone(), progress: false, stop: Arc::new(AtomicBool::new(false)) };
+//! let summary = solve(&problem, &config, &options).expect("solve");
+//! println!("{}", summary.line());
+//! assert!(summary.errors.unwrap().rel_l2[0] < 0.5);
+//! assert!(out.join("solution.csv").is_file());
+//! ```
 
 pub mod config;
 pub mod evaluate;

@@ -23,6 +23,13 @@ pub trait GradBuffer: dfdx::dtypes::Unit {
         grads: &'a mut Gradients<Self, Cpu>,
         t: &Tensor<S, Self, Cpu>,
     ) -> Result<&'a mut [Self], CpuError>;
+
+    /// Moves the gradient of `t` out (leaving it empty): for an op's own
+    /// output, whose gradient nothing reads after the op's backward.
+    fn take_grad<S: Shape>(
+        grads: &mut Gradients<Self, Cpu>,
+        t: &Tensor<S, Self, Cpu>,
+    ) -> Result<Vec<Self>, CpuError>;
 }
 
 macro_rules! grad_buffer {
@@ -33,6 +40,13 @@ macro_rules! grad_buffer {
                 t: &Tensor<S, $t, Cpu>,
             ) -> Result<&'a mut [$t], CpuError> {
                 Ok(grads.get_or_alloc_mut(t)?.as_mut_slice())
+            }
+
+            fn take_grad<S: Shape>(
+                grads: &mut Gradients<$t, Cpu>,
+                t: &Tensor<S, $t, Cpu>,
+            ) -> Result<Vec<$t>, CpuError> {
+                Ok(std::mem::take::<Vec<$t>>(grads.get_or_alloc_mut(t)?))
             }
         }
     };
@@ -121,11 +135,17 @@ fn row_derivatives<E: Real>(act: Activation, sa: &[E], sb: &[E], f: &mut [Vec<E>
 
 /// f^(m) on one row with a sign: for the sine, sin^(m) = ±sin or ±cos, so the
 /// saved rows serve directly; for tanh, the rows computed by [`row_derivatives`].
-fn derivative_row<'a, E: Real>(act: Activation, m: usize, sa: &'a [E], sb: &'a [E], computed: &'a [Vec<E>]) -> (&'a [E], E) {
+fn derivative_row<'a, E: Real>(
+    act: Activation,
+    m: usize,
+    sa: &'a [E],
+    sb: &'a [E],
+    computed: &'a [Vec<E>],
+) -> (&'a [E], E) {
     match act {
         Activation::Sin => {
             let sign = if m % 4 >= 2 { -E::one() } else { E::one() };
-            (if m % 2 == 0 { sa } else { sb }, sign)
+            (if m.is_multiple_of(2) { sa } else { sb }, sign)
         }
         Activation::Tanh => (&computed[m], E::one()),
     }
@@ -200,8 +220,16 @@ fn forward<E: Real>(plan: &ActivationPlan, y: &[E], b: &[E], w: usize) -> (Vec<E
                 for (j, terms) in plan.terms.iter().enumerate() {
                     let dst = &mut out[(r * k + j) * w..(r * k + j + 1) * w];
                     for t in terms {
-                        let (f, sign) = derivative_row(plan.activation, t.parts.len(), sa, sb, &scratch.f);
-                        term_product(&mut scratch.tmp, multiplicity::<E>(t) * sign, f, &t.parts, None, row);
+                        let (f, sign) =
+                            derivative_row(plan.activation, t.parts.len(), sa, sb, &scratch.f);
+                        term_product(
+                            &mut scratch.tmp,
+                            multiplicity::<E>(t) * sign,
+                            f,
+                            &t.parts,
+                            None,
+                            row,
+                        );
                         for (d, v) in dst.iter_mut().zip(&scratch.tmp) {
                             *d += *v;
                         }
@@ -320,7 +348,7 @@ where
     if T::OWNS_TAPE {
         let (y, b, out_id, plan) = (y.clone(), b.clone(), out.clone(), plan.clone());
         tape.add_backward_op(move |grads| {
-            let g: Vec<E> = E::grad_mut(grads, &out_id)?.to_vec();
+            let g: Vec<E> = E::take_grad(grads, &out_id)?;
             let gy = E::grad_mut(grads, &y)?;
             let gb = backward(&plan, &yv, &bv, &sa, &sb, &g, gy, w);
             let gbias = E::grad_mut(grads, &b)?;
@@ -350,7 +378,11 @@ where
     let (rows, n_out) = *y.shape();
     let n = rows / n_blocks;
     let yv = contiguous(y);
-    let add = if k == 0 { contiguous(bias)[j] } else { E::zero() };
+    let add = if k == 0 {
+        contiguous(bias)[j]
+    } else {
+        E::zero()
+    };
     let out: Vec<E> = (0..n)
         .map(|r| yv[(r * n_blocks + k) * n_out + j] + add)
         .collect();
@@ -358,7 +390,7 @@ where
     if T::OWNS_TAPE {
         let (y, bias, out_id) = (y.clone(), bias.clone(), out.clone());
         tape.add_backward_op(move |grads| {
-            let g: Vec<E> = E::grad_mut(grads, &out_id)?.to_vec();
+            let g: Vec<E> = E::take_grad(grads, &out_id)?;
             let gy = E::grad_mut(grads, &y)?;
             for (r, v) in g.iter().enumerate() {
                 gy[(r * n_blocks + k) * n_out + j] += *v;

@@ -25,6 +25,7 @@ pub fn history_row(r: &Record) -> Vec<f64> {
         r.seconds,
         f64::from(u8::from(r.phase == Phase::Lbfgs)),
         r.total,
+        r.validation,
     ];
     row.extend(&r.losses);
     if let Some(e) = &r.errors {
@@ -35,7 +36,7 @@ pub fn history_row(r: &Record) -> Vec<f64> {
 }
 
 fn history_header(names: &[String], outputs: &[String], with_errors: bool) -> Vec<String> {
-    let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss"]
+    let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss", "val_loss"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -133,6 +134,10 @@ impl RunFolder {
             "loss".into(),
             outcome.history.iter().map(|r| r.total).collect(),
         )];
+        series.push((
+            "held-out loss".into(),
+            outcome.history.iter().map(|r| r.validation).collect(),
+        ));
         for (k, n) in names.iter().enumerate() {
             series.push((
                 format!("loss {n}"),
@@ -258,6 +263,7 @@ where
         "adam_steps": outcome.adam_steps,
         "lbfgs_iters": outcome.lbfgs_iters,
         "stopped_by": outcome.stopped_by,
+        "kept_step": outcome.kept_step,
         "network": net.config.kind,
         "omega": net.config.omega,
         "precision": net.config.precision,

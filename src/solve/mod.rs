@@ -44,6 +44,8 @@ pub struct Summary {
     pub adam_steps: usize,
     pub lbfgs_iters: usize,
     pub stopped_by: String,
+    /// The step whose parameters were kept (lowest held-out loss).
+    pub kept_step: usize,
     pub out_dir: PathBuf,
 }
 
@@ -67,8 +69,13 @@ impl Summary {
             }
             None => "no reference to compare with".to_string(),
         };
+        let kept = if self.kept_step == steps {
+            String::new()
+        } else {
+            format!("; kept step {} by held-out loss", self.kept_step)
+        };
         format!(
-            "{}: {err}, {:.1} s, {steps} steps ({} Adam + {} L-BFGS; {}) -> {}",
+            "{}: {err}, {:.1} s, {steps} steps ({} Adam + {} L-BFGS; {}{kept}) -> {}",
             self.problem,
             self.wall_seconds,
             self.adam_steps,
@@ -190,6 +197,7 @@ where
         adam_steps: outcome.adam_steps,
         lbfgs_iters: outcome.lbfgs_iters,
         stopped_by: outcome.stopped_by.clone(),
+        kept_step: outcome.kept_step,
         out_dir: options.out_dir.clone(),
     };
     out.write_results(problem, &net, &eval, &pred, &outcome, &names, &summary)?;

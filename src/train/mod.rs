@@ -40,6 +40,9 @@ pub struct Outcome {
     pub seconds: f64,
     /// Why training ended (steps done, converged, time budget, interrupted).
     pub stopped_by: String,
+    /// The step whose parameters the network holds: the one with the lowest
+    /// held-out loss when `keep_best` is set, else the last.
+    pub kept_step: usize,
 }
 
 /// Shared between the Adam loop and the L-BFGS observer.
@@ -49,6 +52,12 @@ struct Log<E: Real> {
     observers: Vec<Box<dyn Observer>>,
     monitor: Option<Monitor<E>>,
     start: Instant,
+    /// The loss on points drawn apart from the training points: with a fixed
+    /// point set (L-BFGS) a flexible network can lower the training loss by
+    /// bending between the points; the held-out loss then rises.
+    validation: Objective<E>,
+    /// Lowest held-out loss so far, with its step and parameters.
+    best: Option<(f64, usize, Vec<f64>)>,
 }
 
 impl<E: Real> Log<E>
@@ -64,12 +73,17 @@ where
         total: f64,
     ) {
         let errors = self.monitor.as_ref().map(|m| m(net));
+        let validation = self.validation.total(&self.validation.losses(net));
+        if validation.is_finite() && self.best.as_ref().is_none_or(|(b, _, _)| validation < *b) {
+            self.best = Some((validation, step, net.flat_params()));
+        }
         let record = Record {
             phase,
             step,
             seconds: self.start.elapsed().as_secs_f64(),
             losses,
             total,
+            validation,
             errors,
         };
         for o in &mut self.observers {
@@ -93,12 +107,17 @@ where
 {
     pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
         let objective = Objective::new(problem, config, net);
+        // Same sizes, independent points (another seed of the scrambled Sobol sequence).
+        let validation =
+            Objective::with_seed(problem, config, net, net.config.seed.wrapping_add(0x5EED));
         let log = Log {
             names: objective.names.clone(),
             history: Vec::new(),
             observers: Vec::new(),
             monitor: None,
             start: Instant::now(),
+            validation,
+            best: None,
         };
         Self {
             objective,
@@ -214,9 +233,15 @@ where
             Phase::Adam
         };
         let mut log = self.log.borrow_mut();
-        log.record(last_phase, done + lbfgs_iters, net, losses, total);
+        let last_step = done + lbfgs_iters;
+        log.record(last_phase, last_step, net, losses, total);
         for o in &mut log.observers {
             o.finish();
+        }
+        let mut kept_step = last_step;
+        if let (true, Some((_, step, params))) = (self.config.keep_best, log.best.take()) {
+            net.set_flat_params(&params);
+            kept_step = step;
         }
         Outcome {
             history: std::mem::take(&mut log.history),
@@ -224,6 +249,7 @@ where
             lbfgs_iters,
             seconds: start.elapsed().as_secs_f64(),
             stopped_by,
+            kept_step,
         }
     }
 }

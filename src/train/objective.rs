@@ -35,6 +35,11 @@ where
 {
     /// Groups the problem's terms and draws a first set of points.
     pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
+        Self::with_seed(problem, config, net, net.config.seed)
+    }
+
+    /// As [`Objective::new`], with the point sets drawn from `seed`.
+    pub fn with_seed(problem: &Problem, config: &TrainConfig, net: &Network<E>, seed: u64) -> Self {
         let names: Vec<String> = problem.terms.iter().map(|(t, _)| t.name.clone()).collect();
         let weights = names
             .iter()
@@ -74,7 +79,7 @@ where
             names,
             weights,
             groups,
-            sampler: Sampler::new(&problem.domain, net.config.seed),
+            sampler: Sampler::new(&problem.domain, seed),
         };
         objective.resample(net);
         objective

@@ -30,6 +30,8 @@ pub struct Record {
     pub losses: Vec<f64>,
     /// Weighted total.
     pub total: f64,
+    /// Weighted total on held-out collocation points (never trained on).
+    pub validation: f64,
     /// Error against the reference, when there is one.
     pub errors: Option<Errors>,
 }
