@@ -55,8 +55,14 @@ mod tests {
         let mut adam = Adam::new(2);
         let mut p = vec![1.0, -1.0];
         adam.step(&mut p, &[0.5, -2.0], 0.1);
-        let want = [1.0 - 0.1 * 0.5 / (0.5 + 1e-8), -1.0 + 0.1 * 2.0 / (2.0 + 1e-8)];
-        assert!((p[0] - want[0]).abs() < 1e-15 && (p[1] - want[1]).abs() < 1e-15, "{p:?}");
+        let want = [
+            1.0 - 0.1 * 0.5 / (0.5 + 1e-8),
+            -1.0 + 0.1 * 2.0 / (2.0 + 1e-8),
+        ];
+        assert!(
+            (p[0] - want[0]).abs() < 1e-15 && (p[1] - want[1]).abs() < 1e-15,
+            "{p:?}"
+        );
     }
 
     #[test]
