@@ -1,10 +1,10 @@
 //! Training curves: loss terms and errors against step, optionally on a
 //! logarithmic y axis.
 
-use super::lines::{finite_segments, x_range, AXIS_COLOR, GRID_COLOR, PALETTE};
+use super::lines::{draw_line_mesh, finite_segments, x_range, Axes, PALETTE};
 use super::ticks::{sci_label, tick_label};
 use super::{finite_range, padded, render, DrawResult};
-use super::{font, font_bold, px, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::{font, font_bold, px, TICK_SIZE, TITLE_SIZE};
 use crate::report::error::ReportError;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
@@ -39,6 +39,13 @@ pub fn curves(
     let (xlo, xhi) = x_range(x);
     let yr = finite_range(pts.map(|(_, y)| y));
     render(path, (1000, 600), |root| {
+        let mut builder = ChartBuilder::on(root);
+        builder
+            .caption(title, font_bold(TITLE_SIZE))
+            .margin(px(16))
+            .margin_right(px(28))
+            .x_label_area_size(px(52))
+            .y_label_area_size(px(78));
         if log_y {
             // A little headroom in log space; at least one decade shown so
             // there is always a power-of-ten tick.
@@ -47,13 +54,7 @@ pub fn curves(
                 let extra = (1.0 - (h - l)).max(0.0) / 2.0;
                 (10f64.powf(l - extra), 10f64.powf(h + extra))
             });
-            let chart = ChartBuilder::on(root)
-                .caption(title, font_bold(TITLE_SIZE))
-                .margin(px(16))
-                .margin_right(px(28))
-                .x_label_area_size(px(52))
-                .y_label_area_size(px(78))
-                .build_cartesian_2d(xlo..xhi, (lo..hi).log_scale())?;
+            let chart = builder.build_cartesian_2d(xlo..xhi, (lo..hi).log_scale())?;
             draw_curves(
                 chart,
                 (x_name, y_name),
@@ -64,13 +65,7 @@ pub fn curves(
             )
         } else {
             let (lo, hi) = yr.map_or((0.0, 1.0), |(lo, hi)| padded(lo, hi, 0.05));
-            let chart = ChartBuilder::on(root)
-                .caption(title, font_bold(TITLE_SIZE))
-                .margin(px(16))
-                .margin_right(px(28))
-                .x_label_area_size(px(52))
-                .y_label_area_size(px(78))
-                .build_cartesian_2d(xlo..xhi, lo..hi)?;
+            let chart = builder.build_cartesian_2d(xlo..xhi, lo..hi)?;
             draw_curves(
                 chart,
                 (x_name, y_name),
@@ -98,21 +93,11 @@ fn draw_curves<'a, Y>(
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .axis_style(AXIS_COLOR.stroke_width(px(1)))
-        .bold_line_style(GRID_COLOR.stroke_width(px(1)))
-        .set_all_tick_mark_size(px(5))
-        .x_desc(x_name)
-        .y_desc(y_name)
-        .x_labels(8)
-        .y_labels(10)
-        .x_label_formatter(&|v| tick_label(*v, (xlo, xhi)))
-        .y_label_formatter(y_fmt)
-        .label_style(font(TICK_SIZE))
-        .axis_desc_style(font(LABEL_SIZE))
-        .draw()?;
+    let axes = Axes {
+        names: (x_name, y_name),
+        labels: (8, 10),
+    };
+    draw_line_mesh(&mut chart, &axes, &|v| tick_label(*v, (xlo, xhi)), y_fmt)?;
     for (k, ((name, _), segs)) in series.iter().zip(segments).enumerate() {
         let style = PALETTE[k % PALETTE.len()].stroke_width(px(2));
         for (j, seg) in segs.iter().enumerate() {

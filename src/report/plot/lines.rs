@@ -5,6 +5,7 @@ use super::ticks::{tick_label, value_label};
 use super::{finite_range, padded, render, Area, DrawResult};
 use super::{font, px, titled, CAPTION_SIZE, LABEL_SIZE, TICK_SIZE};
 use crate::report::error::ReportError;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -115,6 +116,41 @@ pub fn line_1d(
     })
 }
 
+/// Axis names and tick counts of a line chart.
+pub(super) struct Axes<'a> {
+    pub names: (&'a str, &'a str),
+    pub labels: (usize, usize),
+}
+
+/// The grid, axes, ticks and axis names shared by every line chart.
+pub(super) fn draw_line_mesh<'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
+    axes: &Axes<'_>,
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .axis_style(AXIS_COLOR.stroke_width(px(1)))
+        .bold_line_style(GRID_COLOR.stroke_width(px(1)))
+        .set_all_tick_mark_size(px(5))
+        .x_desc(axes.names.0)
+        .y_desc(axes.names.1)
+        .x_labels(axes.labels.0)
+        .y_labels(axes.labels.1)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
+        .label_style(font(TICK_SIZE))
+        .axis_desc_style(font(LABEL_SIZE))
+        .draw()?;
+    Ok(())
+}
+
 pub(super) fn x_range(x: &[f64]) -> (f64, f64) {
     finite_range(x).map_or((0.0, 1.0), |(lo, hi)| {
         if hi > lo {
@@ -150,21 +186,13 @@ fn draw_xy(
         .x_label_area_size(px(48))
         .y_label_area_size(px(64))
         .build_cartesian_2d(xlo..xhi, ylo..yhi)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .axis_style(AXIS_COLOR.stroke_width(px(1)))
-        .bold_line_style(GRID_COLOR.stroke_width(px(1)))
-        .set_all_tick_mark_size(px(5))
-        .x_desc(x_name)
-        .y_desc(y_name)
-        .x_labels(6)
-        .y_labels(7)
-        .x_label_formatter(&|v| tick_label(*v, (xlo, xhi)))
-        .y_label_formatter(&|v| tick_label(*v, (ylo, yhi)))
-        .label_style(font(TICK_SIZE))
-        .axis_desc_style(font(LABEL_SIZE))
-        .draw()?;
+    let axes = Axes {
+        names: (x_name, y_name),
+        labels: (6, 7),
+    };
+    draw_line_mesh(&mut chart, &axes, &|v| tick_label(*v, (xlo, xhi)), &|v| {
+        tick_label(*v, (ylo, yhi))
+    })?;
     let pred_style = PRED_COLOR.stroke_width(px(3));
     for (j, seg) in finite_segments(x, curves.pred, false)
         .into_iter()
