@@ -61,3 +61,24 @@ fn a_weight_for_an_unknown_term_is_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nope") && err.contains("diffusion"), "{err}");
 }
+
+#[test]
+fn the_readme_equation_files_parse() {
+    // Every ```toml block of the README is a complete equation file.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert!(
+        blocks.len() >= 3,
+        "README has the Burgers, Poisson and advection files"
+    );
+    for block in blocks {
+        if let Err(e) = pinn::problem::Problem::from_toml(block, "README.md") {
+            panic!("README equation file does not parse:\n{e}\n{block}");
+        }
+    }
+}
