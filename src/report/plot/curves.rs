@@ -1,10 +1,10 @@
 //! Training curves: loss terms and errors against step, optionally on a
 //! logarithmic y axis.
 
-use super::lines::{draw_line_mesh, finite_segments, x_range, Axes, PALETTE};
+use super::lines::{draw_legend, draw_line_mesh, finite_segments, x_range, Axes, PALETTE};
 use super::ticks::{sci_label, tick_label};
 use super::{finite_range, padded, render, DrawResult};
-use super::{font, font_bold, px, TICK_SIZE, TITLE_SIZE};
+use super::{font_bold, px, TITLE_SIZE};
 use crate::report::error::ReportError;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
@@ -110,14 +110,5 @@ where
             }
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(TICK_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .legend_area_size(px(36))
-        .margin(px(10))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart)
 }
