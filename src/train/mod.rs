@@ -28,6 +28,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Share of `max_seconds` that Adam may use when L-BFGS follows.
+pub const ADAM_BUDGET_SHARE: f64 = 0.3;
+
 /// Error of the current network against a reference.
 pub type Monitor<E> = Box<dyn Fn(&Network<E>) -> Errors>;
 
@@ -158,6 +161,13 @@ where
             .max_seconds
             .map(|s| start + Duration::from_secs_f64(s));
         let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
+        // With L-BFGS to follow, Adam gets at most this share of the time
+        // budget: L-BFGS does most of the accuracy, so a budget Adam spends
+        // alone ends far from converged.
+        let adam_deadline = match (self.config.max_seconds, self.config.lbfgs_iters) {
+            (Some(s), n) if n > 0 => Some(start + Duration::from_secs_f64(s * ADAM_BUDGET_SHARE)),
+            _ => deadline,
+        };
         let every = self.config.eval_every.max(1);
         let steps = self.config.adam_steps;
         let mut adam = Adam::new(net.n_params());
@@ -171,6 +181,9 @@ where
             }
             if out_of_time() {
                 stopped_by = "time budget".into();
+                break;
+            }
+            if adam_deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
             if self.config.resample_every > 0

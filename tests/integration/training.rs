@@ -69,3 +69,23 @@ fn short_training_reduces_the_error_on_heat() {
         Some((summary.adam_steps + summary.lbfgs_iters) as u64)
     );
 }
+
+#[test]
+fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
+    let problem = Problem::load("heat").expect("built-in heat problem");
+    let mut config = problem.config.clone();
+    config.train.adam_steps = 1_000_000;
+    config.train.lbfgs_iters = 1_000_000;
+    config.train.interior_points = 256;
+    config.train.max_seconds = Some(2.0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = SolveOptions {
+        out_dir: dir.path().to_path_buf(),
+        progress: false,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let summary = solve(&problem, &config, &options).expect("solve runs");
+    // Adam may use 30% of the 2 s; L-BFGS must have run in the rest.
+    assert!(summary.lbfgs_iters > 0, "{}", summary.line());
+    assert_eq!(summary.stopped_by, "time budget", "{}", summary.line());
+}
