@@ -87,11 +87,17 @@ where
 
     /// Draws fresh collocation points for every group (refined points stay).
     pub fn resample(&mut self, net: &Network<E>) {
-        for g in &mut self.groups {
-            let mut points = self.sampler.draw(&g.region, g.n_points);
-            points.extend(g.refined.iter().cloned());
-            g.batch = Some(Batch::new(net, &points));
+        for gi in 0..self.groups.len() {
+            self.redraw(net, gi);
         }
+    }
+
+    /// Fresh points for group `gi`, plus its refined points.
+    fn redraw(&mut self, net: &Network<E>, gi: usize) {
+        let g = &mut self.groups[gi];
+        let mut points = self.sampler.draw(&g.region, g.n_points);
+        points.extend(g.refined.iter().cloned());
+        g.batch = Some(Batch::new(net, &points));
     }
 
     /// Residual-based adaptive refinement (Lu et al., DeepXDE): evaluates the
@@ -113,11 +119,10 @@ where
         order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
         order.truncate(keep);
         let added = order.iter().map(|&i| score[i]).sum::<f64>() / keep.max(1) as f64;
-        let g = &mut self.groups[gi];
-        g.refined.extend(order.iter().map(|&i| points[i].clone()));
-        let mut all = self.sampler.draw(&g.region, g.n_points);
-        all.extend(g.refined.iter().cloned());
-        g.batch = Some(Batch::new(net, &all));
+        self.groups[gi]
+            .refined
+            .extend(order.iter().map(|&i| points[i].clone()));
+        self.redraw(net, gi);
         added
     }
 

@@ -1,20 +1,17 @@
 //! A short training run through the whole pipeline must reduce the error.
 
+use pinn::config::TrainConfig;
 use pinn::problem::Problem;
-use pinn::solve::{solve, SolveOptions};
+use pinn::solve::{solve, SolveOptions, Summary};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-#[test]
-fn short_training_reduces_the_error_on_heat() {
+/// Solves the built-in heat problem with its training settings changed by
+/// `adjust`, into a fresh temporary folder (kept alive by the returned guard).
+fn solve_heat(adjust: impl FnOnce(&mut TrainConfig)) -> (Summary, tempfile::TempDir) {
     let problem = Problem::load("heat").expect("built-in heat problem");
     let mut config = problem.config.clone();
-    config.train.adam_steps = 300;
-    config.train.lbfgs_iters = 100;
-    config.train.interior_points = 512;
-    config.train.condition_points = 64;
-    config.train.eval_every = 50;
-    config.train.max_seconds = None;
+    adjust(&mut config.train);
     let dir = tempfile::tempdir().expect("temp dir");
     let options = SolveOptions {
         out_dir: dir.path().to_path_buf(),
@@ -22,6 +19,19 @@ fn short_training_reduces_the_error_on_heat() {
         stop: Arc::new(AtomicBool::new(false)),
     };
     let summary = solve(&problem, &config, &options).expect("solve runs");
+    (summary, dir)
+}
+
+#[test]
+fn short_training_reduces_the_error_on_heat() {
+    let (summary, dir) = solve_heat(|train| {
+        train.adam_steps = 300;
+        train.lbfgs_iters = 100;
+        train.interior_points = 512;
+        train.condition_points = 64;
+        train.eval_every = 50;
+        train.max_seconds = None;
+    });
     let history = std::fs::read_to_string(dir.path().join("history.csv")).expect("history.csv");
     let header: Vec<&str> = history.lines().next().unwrap().split(',').collect();
     let col = header
@@ -72,19 +82,12 @@ fn short_training_reduces_the_error_on_heat() {
 
 #[test]
 fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
-    let problem = Problem::load("heat").expect("built-in heat problem");
-    let mut config = problem.config.clone();
-    config.train.adam_steps = 1_000_000;
-    config.train.lbfgs_iters = 1_000_000;
-    config.train.interior_points = 256;
-    config.train.max_seconds = Some(2.0);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let options = SolveOptions {
-        out_dir: dir.path().to_path_buf(),
-        progress: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    let summary = solve(&problem, &config, &options).expect("solve runs");
+    let (summary, _dir) = solve_heat(|train| {
+        train.adam_steps = 1_000_000;
+        train.lbfgs_iters = 1_000_000;
+        train.interior_points = 256;
+        train.max_seconds = Some(2.0);
+    });
     // Adam may use 30% of the 2 s; L-BFGS must have run in the rest.
     assert!(summary.lbfgs_iters > 0, "{}", summary.line());
     assert_eq!(summary.stopped_by, "time budget", "{}", summary.line());
