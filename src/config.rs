@@ -77,9 +77,12 @@ pub struct TrainConfig {
     pub condition_points: usize,
     /// Redraw the collocation points every this many Adam steps (0: never).
     pub resample_every: usize,
-    /// L-BFGS runs in this many rounds; before each, residual-based refinement
-    /// adds `refine_points` interior points (0: no refinement, one round).
-    pub refine_rounds: usize,
+    /// Redraw the collocation points every this many L-BFGS iterations (0:
+    /// one fixed set). L-BFGS keeps its memory across the change.
+    pub lbfgs_resample_every: usize,
+    /// Every this many L-BFGS iterations, residual-based refinement adds
+    /// `refine_points` interior points (0: never). L-BFGS keeps its memory.
+    pub refine_every: usize,
     /// Interior points added per refinement, where the residual is largest.
     pub refine_points: usize,
     /// Candidate points whose residual is measured per refinement.
@@ -107,7 +110,8 @@ impl Default for TrainConfig {
             condition_points: 256,
             resample_every: 1000,
             keep_best: true,
-            refine_rounds: 0,
+            lbfgs_resample_every: 0,
+            refine_every: 0,
             refine_points: 256,
             refine_candidates: 16384,
             eval_every: 100,

@@ -79,9 +79,12 @@ struct SolveArgs {
     /// Interior collocation points.
     #[arg(long)]
     points: Option<usize>,
-    /// L-BFGS rounds with residual-based refinement before each (0: none).
+    /// Add residual-refined points every this many L-BFGS iterations (0: never).
     #[arg(long)]
-    refine_rounds: Option<usize>,
+    refine_every: Option<usize>,
+    /// Redraw the collocation points every this many L-BFGS iterations (0: never).
+    #[arg(long)]
+    lbfgs_resample_every: Option<usize>,
     /// Stop training after this many seconds (results are still written).
     #[arg(long)]
     max_seconds: Option<f64>,
@@ -197,7 +200,10 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     train.lbfgs_iters = args.lbfgs_iters.unwrap_or(train.lbfgs_iters);
     train.lr = args.lr.unwrap_or(train.lr);
     train.interior_points = args.points.unwrap_or(train.interior_points);
-    train.refine_rounds = args.refine_rounds.unwrap_or(train.refine_rounds);
+    train.refine_every = args.refine_every.unwrap_or(train.refine_every);
+    train.lbfgs_resample_every = args
+        .lbfgs_resample_every
+        .unwrap_or(train.lbfgs_resample_every);
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
     }

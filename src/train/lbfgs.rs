@@ -6,13 +6,19 @@
 //! argmin run with an error; we then restart from the best point seen with a
 //! fresh memory, and stop only when a restart makes no progress, the
 //! iteration limit or the time budget is reached, or the user interrupts.
+//!
+//! The point set may change during the run (fresh points, residual-based
+//! refinement) every `refresh_every` iterations. L-BFGS then keeps its memory:
+//! the curvature of the loss hardly depends on which points sample it, and a
+//! fresh memory costs hundreds of iterations to rebuild.
 
 use super::{Log, Phase};
 use crate::net::{Network, Real};
 use crate::train::Objective;
 use argmin::core::observers::{Observe, ObserverMode};
 use argmin::core::{
-    CostFunction, Error, Executor, Gradient, IterState, State, TerminationReason, KV,
+    CostFunction, Error, Executor, Gradient, IterState, OptimizationResult, State,
+    TerminationReason, KV,
 };
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -29,7 +35,11 @@ pub struct Settings {
     pub record_every: usize,
     /// Step number of the first L-BFGS iteration minus one (Adam steps done).
     pub step_offset: usize,
+    /// Change the point set every this many iterations (0: never).
+    pub refresh_every: usize,
 }
+
+type Solver = LBFGS<MoreThuenteLineSearch<Vec<f64>, Vec<f64>, f64>, Vec<f64>, Vec<f64>, f64>;
 
 pub struct Run {
     pub iters: usize,
@@ -151,13 +161,15 @@ where
 }
 
 /// Minimizes the objective from the current parameters of `net`, leaving the
-/// best point found in `net`.
+/// best point found in `net`. Every `settings.refresh_every` iterations
+/// `refresh` may change the objective's points.
 pub(super) fn minimize<E: Real>(
-    objective: &Objective<E>,
+    objective: &mut Objective<E>,
     net: &mut Network<E>,
     settings: &Settings,
     log: &Rc<RefCell<Log<E>>>,
     stop: &AtomicBool,
+    refresh: &mut dyn FnMut(&mut Objective<E>, &Network<E>),
 ) -> Run
 where
     Cpu: Device<E>,
@@ -171,6 +183,8 @@ where
     }));
     let mut stopped_by = String::from("L-BFGS iteration limit");
     let mut restarts = 0;
+    // The solver (with its memory) carried into the next segment, if any.
+    let mut carried: Option<Solver> = None;
     loop {
         let (start, best_before) = {
             let s = shared.borrow();
@@ -180,21 +194,22 @@ where
                 .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
             (start, s.best.as_ref().map(|(b, _)| *b))
         };
-        let remaining = settings.max_iters - shared.borrow().iters_done;
-        let problem = LossProblem {
-            objective,
-            shared: shared.clone(),
-            stop,
-        };
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), settings.memory)
-            .with_tolerance_grad(1e-12)
-            .and_then(|s| s.with_tolerance_cost(0.0));
-        let solver = match solver {
+        let done = shared.borrow().iters_done;
+        let mut segment = settings.max_iters - done;
+        if settings.refresh_every > 0 {
+            segment = segment.min(settings.refresh_every - done % settings.refresh_every);
+        }
+        let solver = match carried.take().map_or_else(|| new_solver(settings.memory), Ok) {
             Ok(s) => s,
             Err(e) => {
                 stopped_by = format!("L-BFGS setup failed: {e}");
                 break;
             }
+        };
+        let problem = LossProblem {
+            objective: &*objective,
+            shared: shared.clone(),
+            stop,
         };
         let recorder = Recorder {
             shared: shared.clone(),
@@ -203,31 +218,52 @@ where
             offset: settings.step_offset,
         };
         let mut exec = Executor::new(problem, solver)
-            .configure(|state| state.param(start).max_iters(remaining as u64))
+            .configure(|state| state.param(start).max_iters(segment as u64))
             .add_observer(recorder, ObserverMode::Always);
         if let Some(d) = settings.deadline {
             exec = exec.timeout(d.saturating_duration_since(Instant::now()));
         }
         let result = exec.run();
-        {
+        let iters_done = {
             let mut s = shared.borrow_mut();
             s.iters_done += s.iters_this_run;
             s.iters_this_run = 0;
-        }
-        let iters_done = shared.borrow().iters_done;
+            s.iters_done
+        };
         let best_after = shared.borrow().best.as_ref().map(|(b, _)| *b);
         match result {
-            Ok(res) => {
-                match res.state().get_termination_reason() {
-                    Some(TerminationReason::Timeout) => stopped_by = "time budget".into(),
-                    Some(TerminationReason::MaxItersReached) => {
-                        stopped_by = "L-BFGS iteration limit".into()
+            Ok(OptimizationResult {
+                problem,
+                solver,
+                state,
+            }) => match state.get_termination_reason() {
+                Some(TerminationReason::MaxItersReached) if iters_done < settings.max_iters => {
+                    // End of a segment: new points, same memory, from the last point.
+                    drop(problem);
+                    carried = Some(solver);
+                    if let Some(p) = state.get_param() {
+                        net.set_flat_params(p);
                     }
-                    Some(reason) => stopped_by = format!("L-BFGS: {}", reason.text()),
-                    None => {}
+                    refresh(objective, net);
+                    let mut s = shared.borrow_mut();
+                    // Losses on the old points do not compare with the new ones.
+                    s.best = None;
+                    s.last = None;
                 }
-                break;
-            }
+                Some(TerminationReason::Timeout) => {
+                    stopped_by = "time budget".into();
+                    break;
+                }
+                Some(TerminationReason::MaxItersReached) => {
+                    stopped_by = "L-BFGS iteration limit".into();
+                    break;
+                }
+                Some(reason) => {
+                    stopped_by = format!("L-BFGS: {}", reason.text());
+                    break;
+                }
+                None => break,
+            },
             Err(_) if stop.load(Ordering::Relaxed) => {
                 stopped_by = "interrupted".into();
                 break;
@@ -258,4 +294,10 @@ where
     }
     let iters = shared.borrow().iters_done;
     Run { iters, stopped_by }
+}
+
+fn new_solver(memory: usize) -> Result<Solver, Error> {
+    LBFGS::new(MoreThuenteLineSearch::new(), memory)
+        .with_tolerance_grad(1e-12)
+        .and_then(|s| s.with_tolerance_cost(0.0))
 }

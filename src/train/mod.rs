@@ -96,6 +96,15 @@ where
     }
 }
 
+/// Greatest common divisor, with gcd(0, n) = n.
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// Runs Adam then L-BFGS on one problem.
 pub struct Trainer<E: Real> {
     objective: Objective<E>,
@@ -208,33 +217,40 @@ where
         }
         let mut lbfgs_iters = 0;
         if stopped_by.is_empty() && self.config.lbfgs_iters > 0 {
-            // A fresh, fixed point set: L-BFGS needs a deterministic objective.
+            // A fresh point set, fixed within each L-BFGS segment: the line
+            // search needs a deterministic objective.
             self.objective.resample(net);
-            let rounds = self.config.refine_rounds.max(1);
-            let per_round = self.config.lbfgs_iters.div_ceil(rounds);
-            for _ in 0..rounds {
-                if self.config.refine_rounds > 0 {
-                    self.objective.refine(
-                        net,
-                        self.config.refine_candidates,
-                        self.config.refine_points,
-                    );
+            let resample_every = self.config.lbfgs_resample_every;
+            let refine_every = self.config.refine_every;
+            let settings = lbfgs::Settings {
+                max_iters: self.config.lbfgs_iters,
+                memory: self.config.lbfgs_memory,
+                deadline,
+                record_every: every,
+                step_offset: done,
+                refresh_every: gcd(resample_every, refine_every),
+            };
+            let (candidates, keep) = (self.config.refine_candidates, self.config.refine_points);
+            let mut iters = 0;
+            let mut refresh = |objective: &mut Objective<E>, net: &Network<E>| {
+                iters += settings.refresh_every;
+                if resample_every > 0 && iters % resample_every == 0 {
+                    objective.resample(net);
                 }
-                let settings = lbfgs::Settings {
-                    max_iters: per_round.min(self.config.lbfgs_iters - lbfgs_iters),
-                    memory: self.config.lbfgs_memory,
-                    deadline,
-                    record_every: every,
-                    step_offset: done + lbfgs_iters,
-                };
-                let run = lbfgs::minimize(&self.objective, net, &settings, &self.log, &self.stop);
-                lbfgs_iters += run.iters;
-                stopped_by = run.stopped_by;
-                let out_of_budget = self.stop.load(Ordering::Relaxed) || out_of_time();
-                if out_of_budget || lbfgs_iters >= self.config.lbfgs_iters {
-                    break;
+                if refine_every > 0 && iters % refine_every == 0 {
+                    objective.refine(net, candidates, keep);
                 }
-            }
+            };
+            let run = lbfgs::minimize(
+                &mut self.objective,
+                net,
+                &settings,
+                &self.log,
+                &self.stop,
+                &mut refresh,
+            );
+            lbfgs_iters = run.iters;
+            stopped_by = run.stopped_by;
         } else if stopped_by.is_empty() {
             stopped_by = "all Adam steps done".into();
         }
