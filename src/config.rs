@@ -30,8 +30,12 @@ pub enum Precision {
 }
 
 /// Network architecture and initialization.
+///
+/// In files `omega` is a number or `"auto"`; `auto_omega` marks the latter
+/// until the bandwidth rule (`bandwidth::rule`) replaces it with a number,
+/// which is what a run's written configuration then holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "NetConfigFile", into = "NetConfigFile")]
 pub struct NetConfig {
     pub kind: NetKind,
     /// Neurons per hidden layer.
@@ -40,6 +44,8 @@ pub struct NetConfig {
     pub depth: usize,
     /// First-layer frequency ω (ω₀ for SIREN; unused by tanh).
     pub omega: f64,
+    /// ω is to be chosen by the bandwidth rule (`omega = "auto"`).
+    pub auto_omega: bool,
     pub seed: u64,
     pub precision: Precision,
 }
@@ -51,10 +57,91 @@ impl Default for NetConfig {
             width: 64,
             depth: 3,
             omega: 1.0,
+            auto_omega: false,
             seed: 0,
             precision: Precision::F64,
         }
     }
+}
+
+/// ω as written in files: a number or "auto".
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a positive number or \"auto\"")]
+pub enum OmegaSetting {
+    Value(f64),
+    Auto(AutoWord),
+}
+
+/// The word `auto`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoWord {
+    Auto,
+}
+
+/// [`NetConfig`] as it appears in files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct NetConfigFile {
+    kind: NetKind,
+    width: usize,
+    depth: usize,
+    omega: OmegaSetting,
+    seed: u64,
+    precision: Precision,
+}
+
+impl Default for NetConfigFile {
+    fn default() -> Self {
+        NetConfig::default().into()
+    }
+}
+
+impl From<NetConfigFile> for NetConfig {
+    fn from(f: NetConfigFile) -> Self {
+        let (omega, auto_omega) = match f.omega {
+            OmegaSetting::Value(v) => (v, false),
+            OmegaSetting::Auto(_) => (NetConfig::default().omega, true),
+        };
+        Self {
+            kind: f.kind,
+            width: f.width,
+            depth: f.depth,
+            omega,
+            auto_omega,
+            seed: f.seed,
+            precision: f.precision,
+        }
+    }
+}
+
+impl From<NetConfig> for NetConfigFile {
+    fn from(c: NetConfig) -> Self {
+        Self {
+            kind: c.kind,
+            width: c.width,
+            depth: c.depth,
+            omega: if c.auto_omega {
+                OmegaSetting::Auto(AutoWord::Auto)
+            } else {
+                OmegaSetting::Value(c.omega)
+            },
+            seed: c.seed,
+            precision: c.precision,
+        }
+    }
+}
+
+/// How fresh interior collocation points are placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sampling {
+    /// Scrambled Sobol points, uniform in the box.
+    #[default]
+    Uniform,
+    /// Residual-based adaptive distribution (RAD, Wu et al. 2023): drawn from
+    /// candidates with probability ∝ ε^k / mean(ε^k) + c, ε the residual norm.
+    Residual,
 }
 
 /// Optimization schedule and collocation sampling.
@@ -85,8 +172,14 @@ pub struct TrainConfig {
     pub refine_every: usize,
     /// Interior points added per refinement, where the residual is largest.
     pub refine_points: usize,
-    /// Candidate points whose residual is measured per refinement.
-    pub refine_candidates: usize,
+    /// Where fresh interior points go: uniformly, or by residual (RAD).
+    pub sampling: Sampling,
+    /// RAD's exponent k and offset c: density ∝ ε^k / mean(ε^k) + c.
+    pub sampling_k: f64,
+    pub sampling_c: f64,
+    /// Candidate points whose residual is measured when points are placed by
+    /// residual (refinement, RAD).
+    pub residual_candidates: usize,
     /// Keep the parameters of the record with the lowest loss on held-out
     /// collocation points (early stopping against overfitting the points).
     pub keep_best: bool,
@@ -113,7 +206,10 @@ impl Default for TrainConfig {
             lbfgs_resample_every: 0,
             refine_every: 0,
             refine_points: 256,
-            refine_candidates: 16384,
+            sampling: Sampling::Uniform,
+            sampling_k: 1.0,
+            sampling_c: 1.0,
+            residual_candidates: 16384,
             eval_every: 100,
             max_seconds: None,
             weights: BTreeMap::new(),
@@ -127,4 +223,32 @@ impl Default for TrainConfig {
 pub struct RunConfig {
     pub network: NetConfig,
     pub train: TrainConfig,
+}
+
+#[cfg(test)]
+mod omega_setting_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<NetConfig, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    #[test]
+    fn omega_is_a_number_or_auto_and_round_trips() {
+        let fixed = parse("omega = 2").expect("integer ω");
+        assert_eq!((fixed.omega, fixed.auto_omega), (2.0, false));
+        let auto = parse("omega = \"auto\"").expect("auto ω");
+        assert!(auto.auto_omega);
+        let written = toml::to_string(&auto).expect("serializes");
+        assert!(written.contains("omega = \"auto\""), "{written}");
+        assert_eq!(parse(&written).expect("reads back"), auto);
+        let err = parse("omega = \"fast\"")
+            .expect_err("not a setting")
+            .to_string();
+        assert!(err.contains("a positive number or \"auto\""), "{err}");
+        assert!(
+            parse("omegas = 1").is_err(),
+            "unknown fields are still rejected"
+        );
+    }
 }

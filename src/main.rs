@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use pinn::config::{NetKind, Precision, RunConfig};
+use pinn::config::{AutoWord, NetKind, OmegaSetting, Precision, RunConfig, Sampling};
 use pinn::problem::{builtins, Problem};
 use pinn::solve::{solve, SolveOptions};
 use std::path::PathBuf;
@@ -49,9 +49,10 @@ struct SolveArgs {
     /// A config.toml from an earlier run ([network] and [train] tables), applied over the file's settings.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// First-layer frequency ω of the sine network (ω₀ for SIREN).
-    #[arg(long)]
-    omega: Option<f64>,
+    /// First-layer frequency ω of the sine network (ω₀ for SIREN), or 'auto'
+    /// (chosen from the kernel bandwidth, the data and the point density).
+    #[arg(long, value_parser = parse_omega)]
+    omega: Option<OmegaSetting>,
     /// Network family.
     #[arg(long, value_enum)]
     net: Option<NetArg>,
@@ -85,6 +86,12 @@ struct SolveArgs {
     /// Redraw the collocation points every this many L-BFGS iterations (0: never).
     #[arg(long)]
     lbfgs_resample_every: Option<usize>,
+    /// Where fresh interior points go: uniform, or residual (RAD).
+    #[arg(long, value_enum)]
+    sampling: Option<SamplingArg>,
+    /// Keep the parameters with the lowest held-out loss (true) or the last ones (false).
+    #[arg(long)]
+    keep_best: Option<bool>,
     /// Stop training after this many seconds (results are still written).
     #[arg(long)]
     max_seconds: Option<f64>,
@@ -104,9 +111,25 @@ enum NetArg {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
+enum SamplingArg {
+    Uniform,
+    Residual,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum PrecisionArg {
     F32,
     F64,
+}
+
+fn parse_omega(s: &str) -> Result<OmegaSetting, String> {
+    if s.trim() == "auto" {
+        return Ok(OmegaSetting::Auto(AutoWord::Auto));
+    }
+    s.trim()
+        .parse()
+        .map(OmegaSetting::Value)
+        .map_err(|_| format!("expected a positive number or 'auto', found '{s}'"))
 }
 
 fn parse_weight(s: &str) -> Result<(String, f64), String> {
@@ -178,7 +201,10 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     }
     let (net, train) = (&mut config.network, &mut config.train);
     if let Some(v) = args.omega {
-        net.omega = v;
+        net.auto_omega = matches!(v, OmegaSetting::Auto(_));
+        if let OmegaSetting::Value(v) = v {
+            net.omega = v;
+        }
     }
     if let Some(v) = args.net {
         net.kind = match v {
@@ -204,6 +230,13 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     train.lbfgs_resample_every = args
         .lbfgs_resample_every
         .unwrap_or(train.lbfgs_resample_every);
+    if let Some(v) = args.sampling {
+        train.sampling = match v {
+            SamplingArg::Uniform => Sampling::Uniform,
+            SamplingArg::Residual => Sampling::Residual,
+        };
+    }
+    train.keep_best = args.keep_best.unwrap_or(train.keep_best);
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
     }
@@ -222,7 +255,7 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     if net.width == 0 || net.depth == 0 {
         return Err(bad("--width and --depth must be at least 1"));
     }
-    if !(net.omega.is_finite() && net.omega > 0.0) {
+    if !net.auto_omega && !(net.omega.is_finite() && net.omega > 0.0) {
         return Err(bad("--omega must be a positive number"));
     }
     if train.interior_points == 0 {

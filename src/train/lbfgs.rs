@@ -39,6 +39,9 @@ pub struct Settings {
     pub refresh_every: usize,
 }
 
+/// Changes the objective's points, given the L-BFGS iterations done so far.
+pub(super) type Refresh<'a, E> = &'a mut dyn FnMut(&mut Objective<E>, &Network<E>, usize);
+
 type Solver = LBFGS<MoreThuenteLineSearch<Vec<f64>, Vec<f64>, f64>, Vec<f64>, Vec<f64>, f64>;
 
 pub struct Run {
@@ -140,7 +143,8 @@ where
 {
     fn observe_iter(&mut self, state: &LbfgsState, _kv: &KV) -> Result<(), Error> {
         let mut s = self.shared.borrow_mut();
-        s.iters_this_run = state.get_iter() as usize;
+        // argmin observes an iteration before counting it.
+        s.iters_this_run = state.get_iter() as usize + 1;
         let iter = s.iters_done + s.iters_this_run;
         if !iter.is_multiple_of(self.every) {
             return Ok(());
@@ -162,14 +166,14 @@ where
 
 /// Minimizes the objective from the current parameters of `net`, leaving the
 /// best point found in `net`. Every `settings.refresh_every` iterations
-/// `refresh` may change the objective's points.
+/// `refresh(objective, net, iterations done)` may change the objective's points.
 pub(super) fn minimize<E: Real>(
     objective: &mut Objective<E>,
     net: &mut Network<E>,
     settings: &Settings,
     log: &Rc<RefCell<Log<E>>>,
     stop: &AtomicBool,
-    refresh: &mut dyn FnMut(&mut Objective<E>, &Network<E>),
+    refresh: Refresh<'_, E>,
 ) -> Run
 where
     Cpu: Device<E>,
@@ -199,7 +203,10 @@ where
         if settings.refresh_every > 0 {
             segment = segment.min(settings.refresh_every - done % settings.refresh_every);
         }
-        let solver = match carried.take().map_or_else(|| new_solver(settings.memory), Ok) {
+        let solver = match carried
+            .take()
+            .map_or_else(|| new_solver(settings.memory), Ok)
+        {
             Ok(s) => s,
             Err(e) => {
                 stopped_by = format!("L-BFGS setup failed: {e}");
@@ -244,7 +251,7 @@ where
                     if let Some(p) = state.get_param() {
                         net.set_flat_params(p);
                     }
-                    refresh(objective, net);
+                    refresh(objective, net, iters_done);
                     let mut s = shared.borrow_mut();
                     // Losses on the old points do not compare with the new ones.
                     s.best = None;

@@ -230,15 +230,13 @@ where
                 step_offset: done,
                 refresh_every: gcd(resample_every, refine_every),
             };
-            let (candidates, keep) = (self.config.refine_candidates, self.config.refine_points);
-            let mut iters = 0;
-            let mut refresh = |objective: &mut Objective<E>, net: &Network<E>| {
-                iters += settings.refresh_every;
-                if resample_every > 0 && iters % resample_every == 0 {
+            let keep = self.config.refine_points;
+            let mut refresh = |objective: &mut Objective<E>, net: &Network<E>, iters: usize| {
+                if resample_every > 0 && iters.is_multiple_of(resample_every) {
                     objective.resample(net);
                 }
-                if refine_every > 0 && iters % refine_every == 0 {
-                    objective.refine(net, candidates, keep);
+                if refine_every > 0 && iters.is_multiple_of(refine_every) {
+                    objective.refine(net, keep);
                 }
             };
             let run = lbfgs::minimize(

@@ -1,12 +1,14 @@
 //! The loss: weighted mean-squared residuals of every term on its points.
 
-use crate::config::TrainConfig;
+use crate::config::{Sampling, TrainConfig};
 use crate::jet::{weighted_sum, Batch, JetField, Outputs, Tracer};
 use crate::multi_index::{closure, MultiIndex};
 use crate::net::{Network, Real};
 use crate::problem::{Problem, Region};
 use crate::sample::Sampler;
 use dfdx::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 
 /// Terms that share a point set (all interior residuals; each condition).
 struct Group<E: Real> {
@@ -17,6 +19,8 @@ struct Group<E: Real> {
     index: Vec<MultiIndex>,
     /// Points added where the residual was largest; kept across resampling.
     refined: Vec<Vec<f64>>,
+    /// The current points (fresh and refined) and their prepared batch.
+    points: Vec<Vec<f64>>,
     batch: Option<Batch<E>>,
 }
 
@@ -27,6 +31,12 @@ pub struct Objective<E: Real> {
     pub weights: Vec<f64>,
     groups: Vec<Group<E>>,
     sampler: Sampler,
+    /// Placement of fresh interior points, with RAD's (k, c).
+    sampling: (Sampling, f64, f64),
+    /// Candidates scored per residual-based placement.
+    candidates: usize,
+    /// Draws RAD's points from the candidates.
+    rng: StdRng,
 }
 
 impl<E: Real> Objective<E>
@@ -62,6 +72,7 @@ where
                     terms: vec![k],
                     index: Vec::new(),
                     refined: Vec::new(),
+                    points: Vec::new(),
                     batch: None,
                 }),
             }
@@ -80,6 +91,9 @@ where
             weights,
             groups,
             sampler: Sampler::new(&problem.domain, seed),
+            sampling: (config.sampling, config.sampling_k, config.sampling_c),
+            candidates: config.residual_candidates,
+            rng: StdRng::seed_from_u64(seed ^ 0x5A4D_504C),
         };
         objective.resample(net);
         objective
@@ -94,18 +108,68 @@ where
 
     /// Fresh points for group `gi`, plus its refined points.
     fn redraw(&mut self, net: &Network<E>, gi: usize) {
+        let (region, n) = (self.groups[gi].region.clone(), self.groups[gi].n_points);
+        let mut points = match (self.sampling, &region) {
+            ((Sampling::Residual, k, c), Region::Interior) => {
+                self.draw_by_residual(net, gi, n, k, c)
+            }
+            _ => self.sampler.draw(&region, n),
+        };
         let g = &mut self.groups[gi];
-        let mut points = self.sampler.draw(&g.region, g.n_points);
         points.extend(g.refined.iter().cloned());
         g.batch = Some(Batch::new(net, &points));
+        g.points = points;
+    }
+
+    /// The current interior collocation points (None without an interior term).
+    pub fn interior_points(&self) -> Option<&[Vec<f64>]> {
+        self.groups
+            .iter()
+            .find(|g| g.region == Region::Interior)
+            .map(|g| g.points.as_slice())
+    }
+
+    /// RAD (Wu et al. 2023, "A comprehensive study of non-adaptive and
+    /// residual-based adaptive sampling for PINNs"): `n` of the candidate
+    /// points, drawn without replacement with probability ∝ ε^k/mean(ε^k) + c.
+    /// The offset c keeps a uniform share, so no region is left empty; the
+    /// residual share puts points where the solution is steep (a shock).
+    fn draw_by_residual(
+        &mut self,
+        net: &Network<E>,
+        gi: usize,
+        n: usize,
+        k: f64,
+        c: f64,
+    ) -> Vec<Vec<f64>> {
+        let candidates = self.sampler.draw(&Region::Interior, self.candidates.max(n));
+        let eps: Vec<f64> = self
+            .pointwise_residual(net, gi, &candidates)
+            .iter()
+            .map(|s| s.sqrt().powf(k))
+            .collect();
+        let mean = eps.iter().sum::<f64>() / eps.len() as f64;
+        let density = |i: usize| {
+            let p = if mean > 0.0 { eps[i] / mean } else { 0.0 } + c;
+            if p.is_finite() && p > 0.0 {
+                p
+            } else {
+                c.max(f64::MIN_POSITIVE)
+            }
+        };
+        match rand::seq::index::sample_weighted(&mut self.rng, candidates.len(), density, n) {
+            Ok(picked) => picked.iter().map(|i| candidates[i].clone()).collect(),
+            // Only if every weight is unusable: fall back to the first n (uniform) candidates.
+            Err(_) => candidates.into_iter().take(n).collect(),
+        }
     }
 
     /// Residual-based adaptive refinement (Lu et al., DeepXDE): evaluates the
-    /// interior residuals on `candidates` fresh points and adds the `keep`
+    /// interior residuals on the configured number of fresh candidate points and adds the `keep`
     /// points where the weighted squared residual is largest to the interior
     /// set for good. Returns the mean weighted squared residual of the added
     /// points (0 if there is no interior term).
-    pub fn refine(&mut self, net: &Network<E>, candidates: usize, keep: usize) -> f64 {
+    pub fn refine(&mut self, net: &Network<E>, keep: usize) -> f64 {
         let Some(gi) = self
             .groups
             .iter()
@@ -113,7 +177,7 @@ where
         else {
             return 0.0;
         };
-        let points = self.sampler.draw(&Region::Interior, candidates);
+        let points = self.sampler.draw(&Region::Interior, self.candidates);
         let score = self.pointwise_residual(net, gi, &points);
         let mut order: Vec<usize> = (0..points.len()).collect();
         order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));

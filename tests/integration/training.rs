@@ -92,3 +92,69 @@ fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
     assert!(summary.lbfgs_iters > 0, "{}", summary.line());
     assert_eq!(summary.stopped_by, "time budget", "{}", summary.line());
 }
+
+#[test]
+fn lbfgs_runs_its_iterations_across_point_changes() {
+    // Fresh points every 7 iterations and refinement every 21: the L-BFGS run
+    // is cut into segments that must add up to exactly the requested count
+    // (unless the line search converges first, which 60 iterations on heat
+    // from Adam's 50 steps does not).
+    let (summary, _dir) = solve_heat(|train| {
+        train.adam_steps = 50;
+        train.lbfgs_iters = 60;
+        train.interior_points = 256;
+        train.condition_points = 32;
+        train.lbfgs_resample_every = 7;
+        train.refine_every = 21;
+        train.refine_points = 16;
+        train.residual_candidates = 512;
+        train.max_seconds = None;
+    });
+    assert_eq!(summary.lbfgs_iters, 60, "{}", summary.line());
+    assert_eq!(summary.stopped_by, "L-BFGS iteration limit");
+}
+
+/// A 1D problem whose residual at initialization is dominated by a narrow
+/// bump at x = 0.5 (the source term): RAD must put its points there.
+#[test]
+fn residual_sampling_concentrates_points_where_the_residual_is_large() {
+    use pinn::config::Sampling;
+    use pinn::net::Network;
+    use pinn::train::Objective;
+    let problem = Problem::from_toml(
+        r#"
+name = "bump"
+inputs = ["x"]
+outputs = ["u"]
+domain = { x = [0, 1] }
+[residuals]
+source = "u_x - 100 * exp(-400 * (x - 0.5)^2)"
+"#,
+        "bump.toml",
+    )
+    .expect("valid problem");
+    let mut config = problem.config.clone();
+    config.train.interior_points = 400;
+    config.train.residual_candidates = 4000;
+    let net = Network::<f64>::new(&config.network, &problem.domain, 1);
+    let near = |points: &[Vec<f64>]| {
+        points.iter().filter(|p| (p[0] - 0.5).abs() < 0.1).count() as f64 / points.len() as f64
+    };
+    let uniform = Objective::new(&problem, &config.train, &net);
+    // Uniform: 20% of [0, 1] lies within 0.1 of the bump.
+    let share = near(uniform.interior_points().unwrap());
+    assert!((share - 0.2).abs() < 0.03, "uniform share {share}");
+    config.train.sampling = Sampling::Residual;
+    config.train.sampling_c = 0.0;
+    let rad = Objective::new(&problem, &config.train, &net);
+    let points = rad.interior_points().unwrap();
+    assert_eq!(points.len(), 400);
+    // The bump holds almost all of the residual (|u_x| of the untrained net is
+    // O(1), the source 100): with c = 0 nearly every point goes there, more
+    // than 300 of the 400 candidates within ±0.1 being taken without replacement.
+    assert!(
+        near(points) > 0.7,
+        "RAD share near the bump {}",
+        near(points)
+    );
+}
