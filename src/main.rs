@@ -255,7 +255,8 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     if net.width == 0 || net.depth == 0 {
         return Err(bad("--width and --depth must be at least 1"));
     }
-    if !net.auto_omega && !(net.omega.is_finite() && net.omega > 0.0) {
+    let omega_ok = net.omega.is_finite() && net.omega > 0.0;
+    if !(net.auto_omega || omega_ok) {
         return Err(bad("--omega must be a positive number"));
     }
     if train.interior_points == 0 {
