@@ -4,12 +4,14 @@
 //! needs no system fonts. Each function validates its inputs and returns
 //! [`ReportError`] instead of panicking.
 
+mod charts;
 mod colormap;
 mod curves;
 mod heatmap;
 mod lines;
 mod ticks;
 
+pub use charts::{chart, chart_grid, Chart, Series, SeriesStyle};
 pub use colormap::Colormap;
 pub use curves::curves;
 pub use heatmap::{heatmaps, Panel, PanelScale};
