@@ -8,7 +8,7 @@
 //! that bandwidth = κ·ω has a dimensionless κ and the rule reads
 //! ω = 2π·f_max/κ (DESIGN §1).
 //!
-//! **Grid.** The row is sampled on N = 1024 points over [−L, L) with
+//! **Grid.** The row is sampled on N = 512 points over [−L, L) with
 //! L = 16·s, where s = 1/(ω σ₁) is the length over which the first layer's
 //! pre-activations decorrelate (σ₁: first-layer weight std; ω = 1 for
 //! tanh). The grid thus scales with 1/ω: every ω is measured with the same
@@ -16,9 +16,9 @@
 //! finite-width fluctuations in the window is the same for all ω, and any
 //! departure from bandwidth ∝ ω is the kernel's, not the grid's. The row
 //! has decayed to its fluctuation floor by |x| ≈ 4s, so ±16s resolves the
-//! low frequencies (Δf = 1/(32 s)); the spacing s/32 puts Nyquist at
-//! 16/s cycles per unit, about 50 times the Gaussian approximation's 99%
-//! frequency (0.29/s) and 20 times the measured deep-net one. Doubling N
+//! low frequencies (Δf = 1/(32 s)); the spacing s/16 puts Nyquist at
+//! 8/s cycles per unit, about 28 times the Gaussian approximation's 99%
+//! frequency (0.29/s) and 10 times the measured deep-net one. Doubling N
 //! changes the bandwidth by < 0.1%; changing L moves the 99% bandwidth by
 //! a few percent, because the fluctuations of a finite-width kernel fill
 //! the whole window (see the κ table notes).
@@ -33,12 +33,13 @@ use super::ntk::ntk;
 use super::spectrum::EnergySpectrum;
 use crate::config::{NetConfig, NetKind};
 use crate::net::{first_layer_weight_std, Network};
+use rayon::prelude::*;
 use std::f64::consts::PI;
 
 /// Energy share that defines the bandwidth by default.
 pub const DEFAULT_SHARE: f64 = 0.99;
 /// Samples per kernel row.
-pub const GRID_POINTS: usize = 1024;
+pub const GRID_POINTS: usize = 512;
 /// Half-width of the window in kernel lengths s = 1/(ωσ₁).
 pub const WINDOW_LENGTHS: f64 = 16.0;
 
@@ -101,21 +102,28 @@ pub fn kernel_row(net: &Network<f64>, coordinates: &[f64]) -> Vec<f64> {
     theta.column(0).iter().copied().collect()
 }
 
-/// Seeds `config.seed`, `config.seed + 1`, … of one configuration, built
-/// on [−1, 1]^d so that inputs are already normalized.
-pub fn seeded_nets(
+/// The network of seed `config.seed + k`, built on [−1, 1]^d so that its
+/// inputs are already normalized.
+pub fn seeded_net(config: &NetConfig, input_dim: usize, k: usize) -> Network<f64> {
+    let c = NetConfig {
+        seed: config.seed.wrapping_add(k as u64),
+        ..config.clone()
+    };
+    Network::new(&c, &vec![[-1.0, 1.0]; input_dim], 1)
+}
+
+/// The kernel rows of seeds 0..`seeds` (offsets from `config.seed`) at the
+/// coordinates, computed in parallel, in seed order.
+pub fn seeded_rows(
     config: &NetConfig,
     input_dim: usize,
     seeds: usize,
-) -> impl Iterator<Item = Network<f64>> + '_ {
-    let domain = vec![[-1.0, 1.0]; input_dim];
-    (0..seeds as u64).map(move |k| {
-        let c = NetConfig {
-            seed: config.seed.wrapping_add(k),
-            ..config.clone()
-        };
-        Network::new(&c, &domain, 1)
-    })
+    coordinates: &[f64],
+) -> Vec<Vec<f64>> {
+    (0..seeds)
+        .into_par_iter()
+        .map(|k| kernel_row(&seeded_net(config, input_dim, k), coordinates))
+        .collect()
 }
 
 /// One configuration's measurement.
@@ -140,10 +148,7 @@ pub fn measure(config: &NetConfig, input_dim: usize, seeds: usize, share: f64) -
     assert!(config.width > 0 && config.depth > 0, "need hidden layers");
     assert!(config.omega > 0.0, "ω must be positive");
     let grid = KernelGrid::for_net(config, input_dim);
-    let xs = grid.coordinates();
-    let rows: Vec<Vec<f64>> = seeded_nets(config, input_dim, seeds)
-        .map(|net| kernel_row(&net, &xs))
-        .collect();
+    let rows = seeded_rows(config, input_dim, seeds, &grid.coordinates());
     let spectrum = EnergySpectrum::mean_of(rows.iter().map(Vec::as_slice), grid.spacing());
     let bandwidth = 2.0 * PI * spectrum.share_frequency(share);
     Measurement {

@@ -171,3 +171,89 @@ pub fn axis_energy_frequencies(grid: &DMatrix<f64>, spacing: [f64; 2], share: f6
     };
     [along(&columns, spacing[0]), along(&rows, spacing[1])]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::PI;
+
+    /// `n` samples of `f` at x = −L + kΔ, Δ = 2L/n.
+    fn sampled(f: impl Fn(f64) -> f64, half_width: f64, n: usize) -> (Vec<f64>, f64) {
+        let dx = 2.0 * half_width / n as f64;
+        ((0..n).map(|k| f(-half_width + dx * k as f64)).collect(), dx)
+    }
+
+    #[test]
+    fn a_pure_sine_reads_its_frequency() {
+        // 3 cycles per unit on [−2, 2): 12 whole periods, exactly bin 12 of
+        // Δf = 1/4. All energy in that bin: f + (share − ½)Δf.
+        let (s, dx) = sampled(|x| (2.0 * PI * 3.0 * x + 0.4).sin(), 2.0, 256);
+        let f = energy_frequency(&s, dx, 0.99);
+        assert!((f - (3.0 + 0.49 * 0.25)).abs() < 1e-9, "{f}");
+    }
+
+    #[test]
+    fn the_share_picks_the_sine_that_holds_it() {
+        // Amplitudes 1 and 0.3: energies 1 : 0.09, so 1/1.09 = 91.7% at 2 Hz.
+        let signal = |x: f64| (2.0 * PI * 2.0 * x).sin() + 0.3 * (2.0 * PI * 7.0 * x).cos();
+        let (s, dx) = sampled(signal, 1.0, 512);
+        let df = 0.5;
+        let low = energy_frequency(&s, dx, 0.9);
+        let high = energy_frequency(&s, dx, 0.95);
+        assert!((low - 2.0).abs() <= df / 2.0, "{low}");
+        assert!((high - 7.0).abs() <= df / 2.0, "{high}");
+    }
+
+    #[test]
+    fn the_mean_is_removed() {
+        let (s, dx) = sampled(|x| 1.0 + 0.1 * (2.0 * PI * 4.0 * x).sin(), 1.0, 256);
+        let f = energy_frequency(&s, dx, 0.99);
+        assert!((f - 4.0).abs() <= 0.25, "{f}");
+        assert_eq!(energy_frequency(&[2.5; 64], 0.1, 0.99), 0.0);
+    }
+
+    #[test]
+    fn a_gaussian_meets_its_erf_closed_form() {
+        // exp(−x²/(2s²)) has |F|² ∝ exp(−4π²s²f²): the share p lies below
+        // f = erf⁻¹(p)/(2πs), erf⁻¹(0.99) = 1.8213863677184496. The window
+        // [−10, 10] (Δf = 0.05) puts 0.9% of the energy in the DC bin, which
+        // the measure leaves out: that moves f by +0.12%, hence 0.5%.
+        let s_len = 0.05;
+        let (s, dx) = sampled(|x| (-x * x / (2.0 * s_len * s_len)).exp(), 10.0, 4000);
+        let expected = 1.8213863677184496 / (2.0 * PI * s_len);
+        let f = energy_frequency(&s, dx, 0.99);
+        assert!((f / expected - 1.0).abs() < 5e-3, "{f} vs {expected}");
+    }
+
+    #[test]
+    fn magnitudes_approximate_the_continuous_transform() {
+        // ∫ exp(−x²/(2s²)) e^{−2πifx} dx = s√(2π) exp(−2π²s²f²).
+        let s_len = 0.3;
+        let (s, dx) = sampled(|x| (-x * x / (2.0 * s_len * s_len)).exp(), 8.0, 1024);
+        let (freqs, mags) = magnitude_spectrum(&s, dx);
+        for k in [0, 5, 20] {
+            let f = freqs[k];
+            let exact = s_len * (2.0 * PI).sqrt() * (-2.0 * (PI * s_len * f).powi(2)).exp();
+            assert!(
+                (mags[k] - exact).abs() < 1e-9,
+                "bin {k}: {} vs {exact}",
+                mags[k]
+            );
+        }
+    }
+
+    #[test]
+    fn a_separable_grid_has_one_frequency_per_axis() {
+        // sin(2π·3·x) along axis 0 (Δ0 = 1/32 on [−1, 1), Δf0 = 0.5) times
+        // cos(2π·5·y) along axis 1 (Δ1 = 1/64 on [−2, 2), Δf1 = 0.25).
+        let (n0, n1) = (64, 256);
+        let grid = DMatrix::from_fn(n0, n1, |i, j| {
+            let x = -1.0 + i as f64 / 32.0;
+            let y = -2.0 + j as f64 / 64.0;
+            (2.0 * PI * 3.0 * x).sin() * (2.0 * PI * 5.0 * y).cos()
+        });
+        let [f0, f1] = axis_energy_frequencies(&grid, [1.0 / 32.0, 1.0 / 64.0], 0.99);
+        assert!((f0 - (3.0 + 0.49 * 0.5)).abs() < 1e-9, "{f0}");
+        assert!((f1 - (5.0 + 0.49 * 0.25)).abs() < 1e-9, "{f1}");
+    }
+}
