@@ -12,7 +12,9 @@ use rand::{Rng, SeedableRng};
 pub struct LayerSummary {
     pub mean: f64,
     pub std: f64,
-    /// Probability density per bin of the histogram it was binned into.
+    /// Centres of the histogram bins.
+    pub centers: Vec<f64>,
+    /// Probability density per bin.
     pub density: Vec<f64>,
 }
 
@@ -26,6 +28,15 @@ pub struct Bins {
 }
 
 impl Bins {
+    /// Bins for activations of either family: sin and tanh lie in [−1, 1].
+    pub fn activations(count: usize) -> Self {
+        Self {
+            lo: -1.0,
+            hi: 1.0,
+            count,
+        }
+    }
+
     /// Symmetric bins [−m, m] around 0 covering every value given.
     pub fn symmetric_cover<'a>(values: impl IntoIterator<Item = &'a f64>, count: usize) -> Self {
         let m = values.into_iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -63,6 +74,7 @@ impl Bins {
         LayerSummary {
             mean,
             std: var.sqrt(),
+            centers: self.centers(),
             density: counts.iter().map(|&c| c as f64 / (n * w)).collect(),
         }
     }

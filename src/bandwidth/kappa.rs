@@ -57,8 +57,11 @@ pub fn log_spaced(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     if count == 1 {
         return vec![lo];
     }
-    let step = (hi / lo).ln() / (count - 1) as f64;
-    (0..count).map(|k| lo * (step * k as f64).exp()).collect()
+    // powf keeps exact values exact (0.5 · 16^(4/8) = 2).
+    let ratio = hi / lo;
+    (0..count)
+        .map(|k| lo * ratio.powf(k as f64 / (count - 1) as f64))
+        .collect()
 }
 
 /// The ω sweep of the κ table: 9 values log-spaced over 0.5 … 8 (factor √2,

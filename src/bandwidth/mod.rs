@@ -18,15 +18,19 @@
 //! assert!(fit.kappa > 1.0 && b[1] > 2.0 * b[0]);
 //! ```
 
+pub mod files;
 pub mod gaussian;
 pub mod init_stats;
 pub mod kappa;
 pub mod measure;
 pub mod ntk;
 pub mod spectrum;
+pub mod study;
 
+pub use files::run_ntk;
 pub use gaussian::GaussianKernel;
 pub use kappa::{fit_kappa, kappa_for, measure_kappa, omega_for_frequency, KappaFit, KAPPA_TABLE};
 pub use measure::{measure, measure_bandwidth, KernelGrid, Measurement, DEFAULT_SHARE};
 pub use ntk::{gram_eigenvalues, ntk, ntk_gram, param_jacobian};
 pub use spectrum::{axis_energy_frequencies, energy_frequency, magnitude_spectrum, EnergySpectrum};
+pub use study::{NtkError, NtkOptions, NtkStudy};

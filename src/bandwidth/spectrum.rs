@@ -114,7 +114,7 @@ impl EnergySpectrum {
         );
         let df = self.bin_width();
         let total: f64 = self.energy[1..].iter().sum();
-        if !(total > 0.0) {
+        if total <= 0.0 || total.is_nan() {
             return 0.0;
         }
         let target = share * total;

@@ -2,6 +2,8 @@
 //! closed form, the measured κ against its table, the Gaussian
 //! approximation through the measurement pipeline, and init statistics.
 
+use crate::common::pinn;
+use pinn::bandwidth::init_stats::{layer_values, Bins};
 use pinn::bandwidth::kappa::{default_omegas, measure_kappa, KappaEntry, TABLE_SEEDS};
 use pinn::bandwidth::measure::{axis_points, kernel_length, KernelGrid};
 use pinn::bandwidth::{
@@ -212,4 +214,121 @@ fn kernel_rows_lie_along_axis_zero() {
         ..NetConfig::default()
     };
     assert!((kernel_length(&config, 2) - 0.25).abs() < 1e-12);
+}
+
+#[test]
+fn init_statistics_summarize_every_layer() {
+    let config = NetConfig {
+        depth: 8,
+        ..NetConfig::default()
+    };
+    let v = layer_values(&config, 2, 512, 1);
+    assert_eq!(v.preactivations.len(), 8);
+    for (z, a) in v.preactivations.iter().zip(&v.activations) {
+        assert_eq!(z.len(), 512 * 64);
+        assert!(z.iter().zip(a).all(|(z, a)| (z.sin() - a).abs() < 1e-15));
+        let s = Bins::symmetric_cover(z, 40).summarize(z);
+        let mean = z.iter().sum::<f64>() / z.len() as f64;
+        let var = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / z.len() as f64;
+        assert!((s.mean - mean).abs() < 1e-12 && (s.std - var.sqrt()).abs() < 1e-12);
+        // Bins that cover every value hold all of the density.
+        let total: f64 = s.density.iter().sum::<f64>() * (s.centers[1] - s.centers[0]);
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        let act = Bins::activations(40).summarize(a);
+        assert!((act.density.iter().sum::<f64>() * 0.05 - 1.0).abs() < 1e-9);
+    }
+    // Hidden layers sit at the variance fixed point v = 1 − e^{−2v} + 2/64,
+    // v ≈ 0.845, std ≈ 0.92 (see init.rs); a width of 64 moves each layer
+    // by up to 10%.
+    for (l, z) in v.preactivations.iter().enumerate().skip(1) {
+        let std = Bins::symmetric_cover(z, 40).summarize(z).std;
+        assert!((std / 0.92 - 1.0).abs() < 0.1, "layer {}: std {std}", l + 1);
+    }
+}
+
+#[test]
+fn pinn_ntk_writes_tables_json_and_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ntk");
+    let args = [
+        "ntk",
+        "--out",
+        out.to_str().unwrap(),
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--input-dim",
+        "2",
+        "--omegas",
+        "1,2,4",
+        "--seeds",
+        "2",
+        "--net",
+        "all",
+    ];
+    let (code, stdout, err) = pinn(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("κ =") && stdout.contains("R² ="),
+        "{stdout}"
+    );
+    let mut files = vec![
+        "ntk_rows.csv",
+        "spectrum.csv",
+        "bandwidth.csv",
+        "kappa.json",
+        "eigenvalues.csv",
+        "init_stats.csv",
+        "init_hist.csv",
+        "bandwidth.png",
+        "init_hist.png",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    for net in ["simple-sine", "siren", "tanh"] {
+        for stem in ["ntk_rows", "spectrum", "eigenvalues", "kernel_2d"] {
+            files.push(format!("{stem}_{net}.png"));
+        }
+    }
+    for f in &files {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("kappa.json")).unwrap()).unwrap();
+    assert_eq!(json["input_dim"], 2);
+    assert_eq!(json["nets"][0]["net"], "simple-sine");
+    assert!(json["nets"][0]["kappa"].as_f64().unwrap() > 0.0);
+    // tanh has no ω, so no κ.
+    assert!(json["nets"][2]["kappa"].is_null());
+    let bandwidth = std::fs::read_to_string(out.join("bandwidth.csv")).unwrap();
+    // Header plus three families × three ω.
+    assert_eq!(bandwidth.lines().count(), 1 + 9);
+    let rows = std::fs::read_to_string(out.join("ntk_rows.csv")).unwrap();
+    assert!(
+        rows.starts_with("x,simple-sine_omega_1,simple-sine_omega_2,"),
+        "{}",
+        &rows[..80]
+    );
+}
+
+#[test]
+fn pinn_ntk_refuses_bad_options_with_exit_code_2() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["--omegas", ""], "at least one"),
+        (&["--omegas", "1,x"], "'x' is not a number"),
+        (&["--omegas", "1,-2"], "positive"),
+        (&["--width", "0"], "--width"),
+        (&["--share", "1.5"], "--share"),
+        (&["--input-dim", "3"], "--input-dim"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["ntk", "--seeds", "1", "--out", "/nonexistent/never-written"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = pinn(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }

@@ -12,6 +12,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// Pixels above the grid for the title.
+const TITLE_HEIGHT: u32 = 40;
+
 /// How a series is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeriesStyle {
@@ -45,7 +48,7 @@ pub struct Chart {
     pub legend: bool,
 }
 
-/// One chart in a `size` picture with `title`.
+/// One chart in a picture with `title`, `size` plus 40 px for the title.
 pub fn chart(
     path: impl AsRef<Path>,
     title: &str,
@@ -56,7 +59,7 @@ pub fn chart(
 }
 
 /// `charts` in a grid of (rows, columns) cells of `cell` pixels each, row
-/// by row, under one title.
+/// by row, under one title: cols·cell.0 × rows·cell.1 + 40 px.
 pub fn chart_grid(
     path: impl AsRef<Path>,
     title: &str,
@@ -84,7 +87,7 @@ pub fn chart_grid(
             ));
         }
     }
-    let size = (cell.0 * cols as u32, cell.1 * rows as u32 + 40);
+    let size = (cell.0 * cols as u32, cell.1 * rows as u32 + TITLE_HEIGHT);
     render(path, size, |root| {
         let body = titled(root, title)?;
         for (area, c) in body.split_evenly((rows, cols)).iter().zip(charts) {

@@ -16,6 +16,7 @@ pub use colormap::Colormap;
 pub use curves::curves;
 pub use heatmap::{heatmaps, Panel, PanelScale};
 pub use lines::{line_1d, slices};
+pub use ticks::value_label;
 
 use super::atomic::{commit, temp_path};
 use super::error::ReportError;
