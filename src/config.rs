@@ -20,6 +20,20 @@ pub enum NetKind {
     Tanh,
 }
 
+impl NetKind {
+    /// Every family, in the order reports list them.
+    pub const ALL: [NetKind; 3] = [NetKind::SimpleSine, NetKind::Siren, NetKind::Tanh];
+
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetKind::SimpleSine => "simple-sine",
+            NetKind::Siren => "siren",
+            NetKind::Tanh => "tanh",
+        }
+    }
+}
+
 /// Floating-point precision of the network and its jets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

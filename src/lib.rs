@@ -25,6 +25,7 @@
 //! assert!(out.join("solution.csv").is_file());
 //! ```
 
+pub mod bandwidth;
 pub mod config;
 pub mod evaluate;
 pub mod expr;

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use pinn::bandwidth::{NtkError, NtkOptions};
 use pinn::config::{AutoWord, NetKind, OmegaSetting, Precision, RunConfig, Sampling};
 use pinn::problem::{builtins, Problem};
 use pinn::solve::{solve, SolveOptions};
@@ -32,6 +33,8 @@ enum Command {
     Solve(Box<SolveArgs>),
     /// List the built-in equations.
     List,
+    /// Measure the NTK bandwidth of freshly initialized networks against ω and fit bandwidth = κ·ω.
+    Ntk(NtkArgs),
     /// Validate an equation file and print what it needs.
     Check {
         /// A built-in name or a path to an equation file.
@@ -110,6 +113,52 @@ enum NetArg {
     Tanh,
 }
 
+impl NetArg {
+    fn kind(self) -> NetKind {
+        match self {
+            NetArg::SimpleSine => NetKind::SimpleSine,
+            NetArg::Siren => NetKind::Siren,
+            NetArg::Tanh => NetKind::Tanh,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NtkNetArg {
+    SimpleSine,
+    Siren,
+    Tanh,
+    All,
+}
+
+#[derive(clap::Args)]
+struct NtkArgs {
+    /// Output folder.
+    #[arg(long, default_value = "results/ntk")]
+    out: PathBuf,
+    /// Neurons per hidden layer.
+    #[arg(long, default_value_t = 64)]
+    width: usize,
+    /// Number of hidden layers.
+    #[arg(long, default_value_t = 3)]
+    depth: usize,
+    /// Number of inputs (1 or 2); the kernel row runs along input 0.
+    #[arg(long, default_value_t = 1)]
+    input_dim: usize,
+    /// Comma-separated ω values [default: 9 log-spaced from 0.5 to 8].
+    #[arg(long)]
+    omegas: Option<String>,
+    /// Networks (seeds) averaged per ω.
+    #[arg(long, default_value_t = pinn::bandwidth::kappa::TABLE_SEEDS)]
+    seeds: usize,
+    /// Share of the spectral energy below the bandwidth.
+    #[arg(long, default_value_t = pinn::bandwidth::DEFAULT_SHARE)]
+    share: f64,
+    /// Network family, or all three.
+    #[arg(long, value_enum, default_value = "simple-sine")]
+    net: NtkNetArg,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum SamplingArg {
     Uniform,
@@ -160,6 +209,7 @@ fn main() -> ExitCode {
         }
         Command::Check { equation } => check(&equation),
         Command::Solve(args) => run_solve(*args),
+        Command::Ntk(args) => run_ntk(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -207,11 +257,7 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
         }
     }
     if let Some(v) = args.net {
-        net.kind = match v {
-            NetArg::SimpleSine => NetKind::SimpleSine,
-            NetArg::Siren => NetKind::Siren,
-            NetArg::Tanh => NetKind::Tanh,
-        };
+        net.kind = v.kind();
     }
     if let Some(v) = args.precision {
         net.precision = match v {
@@ -288,5 +334,50 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
     };
     let summary = solve(&problem, &config, &options).map_err(|e| Failure::Run(e.into()))?;
     println!("{}", summary.line());
+    Ok(())
+}
+
+fn parse_omegas(text: &str) -> Result<Vec<f64>, Failure> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse::<f64>().map_err(|_| {
+                Failure::Input(InputError(anyhow::anyhow!(
+                    "--omegas: '{t}' is not a number"
+                )))
+            })
+        })
+        .collect()
+}
+
+fn run_ntk(args: NtkArgs) -> Result<(), Failure> {
+    let defaults = NtkOptions::default();
+    let omegas = match &args.omegas {
+        Some(text) => parse_omegas(text)?,
+        None => defaults.omegas,
+    };
+    let kinds = match args.net {
+        NtkNetArg::SimpleSine => vec![NetKind::SimpleSine],
+        NtkNetArg::Siren => vec![NetKind::Siren],
+        NtkNetArg::Tanh => vec![NetKind::Tanh],
+        NtkNetArg::All => NetKind::ALL.to_vec(),
+    };
+    let options = NtkOptions {
+        out_dir: args.out,
+        width: args.width,
+        depth: args.depth,
+        input_dim: args.input_dim,
+        omegas,
+        seeds: args.seeds,
+        share: args.share,
+        kinds,
+    };
+    let study = pinn::bandwidth::run_ntk(&options).map_err(|e| match e {
+        NtkError::Invalid(_) => Failure::Input(InputError(e.into())),
+        NtkError::Report(_) => Failure::Run(e.into()),
+    })?;
+    print!("{}", study.summary());
+    println!("wrote {}", options.out_dir.display());
     Ok(())
 }

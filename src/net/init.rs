@@ -48,6 +48,16 @@ enum Draw {
 }
 
 impl Draw {
+    /// Standard deviation of one draw.
+    fn std(self) -> f64 {
+        match self {
+            Draw::Normal(std) => std,
+            // U(−a, a) has variance a²/3.
+            Draw::Uniform(a) => a / 3f64.sqrt(),
+            Draw::Zero => 0.0,
+        }
+    }
+
     fn sample(self, rng: &mut StdRng, n: usize) -> Vec<f64> {
         match self {
             Draw::Normal(std) => {
@@ -61,6 +71,13 @@ impl Draw {
             Draw::Zero => vec![0.0; n],
         }
     }
+}
+
+/// Standard deviation of the first layer's weights at initialization, for
+/// `input_dim` inputs and hidden `width` (the kernel bandwidth scales with it).
+pub fn first_layer_weight_std(config: &NetConfig, input_dim: usize) -> f64 {
+    let (w, _) = distributions(config.kind, config.omega, input_dim, config.width, true);
+    w.std()
 }
 
 /// Draws all layers for the layer widths `widths` = [inputs, hidden…, outputs].

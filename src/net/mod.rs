@@ -14,7 +14,7 @@
 mod init;
 mod save;
 
-pub use init::init_layers;
+pub use init::{first_layer_weight_std, init_layers};
 pub use save::{load, save, SavedNet};
 
 use crate::config::{NetConfig, NetKind};

@@ -84,24 +84,60 @@ pub fn write_table_csv(
     rows: &[Vec<f64>],
 ) -> Result<(), ReportError> {
     let path = path.as_ref();
-    if let Some((i, r)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.len() != header.len())
-    {
-        return Err(ReportError::shape(
-            path,
-            format!(
-                "row {i} has {} values, header has {}",
-                r.len(),
-                header.len()
-            ),
-        ));
-    }
+    check_row_lengths(path, header.len(), rows.iter().map(Vec::len))?;
     write_atomic(path, |w| {
         write_header(w, header)?;
         rows.iter().try_for_each(|r| write_numbers(w, r))
     })
+}
+
+/// One cell of a table with text columns.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Quoted when it holds a comma, quote or line break.
+    Text(String),
+    Number(f64),
+}
+
+/// Writes a header and rows of text and numbers (long tables: a row per
+/// network and frequency, say); every row must match the header.
+pub fn write_cells_csv(
+    path: impl AsRef<Path>,
+    header: &[String],
+    rows: &[Vec<Cell>],
+) -> Result<(), ReportError> {
+    let path = path.as_ref();
+    check_row_lengths(path, header.len(), rows.iter().map(Vec::len))?;
+    write_atomic(path, |w| {
+        write_header(w, header)?;
+        for row in rows {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                match cell {
+                    Cell::Text(t) => w.write_all(quote(t).as_bytes())?,
+                    Cell::Number(v) => write_number(w, *v)?,
+                }
+            }
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+fn check_row_lengths(
+    path: &Path,
+    columns: usize,
+    lengths: impl Iterator<Item = usize>,
+) -> Result<(), ReportError> {
+    match lengths.enumerate().find(|&(_, n)| n != columns) {
+        Some((i, n)) => Err(ReportError::shape(
+            path,
+            format!("row {i} has {n} values, header has {columns}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn write_header(w: &mut dyn Write, names: &[String]) -> io::Result<()> {

@@ -1,5 +1,6 @@
 //! The integration test binary: one module per concern.
 
+mod bandwidth;
 mod cli;
 mod common;
 mod init;

@@ -1,8 +1,9 @@
 //! Report output: CSV/JSON writers, atomic writes, PNG pictures, errors.
 
 use pinn::report::{
-    curves, heatmaps, line_1d, slices, write_atomic, write_json, write_solution_csv,
-    write_table_csv, OutputColumns, Panel, ReportError,
+    chart_grid, curves, heatmaps, line_1d, slices, write_atomic, write_cells_csv, write_json,
+    write_solution_csv, write_table_csv, Cell, Chart, OutputColumns, Panel, ReportError, Series,
+    SeriesStyle,
 };
 use std::path::{Path, PathBuf};
 
@@ -370,5 +371,58 @@ fn line_1d_png_has_expected_size() {
     // 800 × 500 px (line_1d's documented size).
     assert_eq!(png_size(&path), (800, 500));
     let e = line_1d(&path, "u(x)", ("x", &x), "u", &p[..5], None).unwrap_err();
+    assert!(matches!(e, ReportError::Shape { .. }), "{e}");
+}
+
+#[test]
+fn cells_csv_quotes_text_and_keeps_numbers_exact() {
+    let dir = temp_dir("cells");
+    let path = dir.join("t.csv");
+    let rows = vec![
+        vec![Cell::Text("simple-sine".into()), Cell::Number(0.1 + 0.2)],
+        vec![Cell::Text("a, \"b\"".into()), Cell::Number(-1e-300)],
+    ];
+    write_cells_csv(&path, &names(&["net", "v"]), &rows).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text,
+        "net,v\nsimple-sine,0.30000000000000004\n\"a, \"\"b\"\"\",-1e-300\n"
+    );
+    let short = vec![vec![Cell::Number(1.0)]];
+    let e = write_cells_csv(&path, &names(&["a", "b"]), &short).unwrap_err();
+    assert!(matches!(e, ReportError::Shape { .. }), "{e}");
+}
+
+#[test]
+fn chart_grid_has_cells_plus_title_and_rejects_bad_series() {
+    let dir = temp_dir("grid");
+    let path = dir.join("grid.png");
+    let x: Vec<f64> = (0..50).map(|i| i as f64 / 10.0).collect();
+    let chart = |style, log_y| Chart {
+        caption: "panel".into(),
+        x_name: "x".into(),
+        y_name: "y".into(),
+        series: vec![Series {
+            name: "exp".into(),
+            x: x.clone(),
+            y: x.iter().map(|v| (-v).exp()).collect(),
+            color: 0,
+            style,
+        }],
+        log_y,
+        legend: true,
+    };
+    let charts = [
+        chart(SeriesStyle::Solid, false),
+        chart(SeriesStyle::Dashed, true),
+        chart(SeriesStyle::Markers, false),
+    ];
+    chart_grid(&path, "grid", (2, 2), (300, 200), &charts).unwrap();
+    assert_eq!(png_size(&path), (600, 440));
+    let mut bad = chart(SeriesStyle::Solid, false);
+    bad.series[0].y.pop();
+    let e = chart_grid(&path, "bad", (1, 1), (300, 200), &[bad]).unwrap_err();
+    assert!(matches!(e, ReportError::Shape { .. }), "{e}");
+    let e = chart_grid(&path, "too many", (1, 2), (300, 200), &charts).unwrap_err();
     assert!(matches!(e, ReportError::Shape { .. }), "{e}");
 }

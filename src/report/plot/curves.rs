@@ -47,13 +47,7 @@ pub fn curves(
             .x_label_area_size(px(52))
             .y_label_area_size(px(78));
         if log_y {
-            // A little headroom in log space; at least one decade shown so
-            // there is always a power-of-ten tick.
-            let (lo, hi) = yr.map_or((1e-3, 1.0), |(lo, hi)| {
-                let (l, h) = (lo.log10() - 0.1, hi.log10() + 0.1);
-                let extra = (1.0 - (h - l)).max(0.0) / 2.0;
-                (10f64.powf(l - extra), 10f64.powf(h + extra))
-            });
+            let (lo, hi) = log_range(yr);
             let chart = builder.build_cartesian_2d(xlo..xhi, (lo..hi).log_scale())?;
             draw_curves(
                 chart,
@@ -75,6 +69,17 @@ pub fn curves(
                 &|v| tick_label(*v, (lo, hi)),
             )
         }
+    })
+}
+
+/// The y range of a log axis for positive data from `lo` to `hi`: a little
+/// headroom in log space, and at least one decade shown so there is always
+/// a power-of-ten tick.
+pub(super) fn log_range(data: Option<(f64, f64)>) -> (f64, f64) {
+    data.map_or((1e-3, 1.0), |(lo, hi)| {
+        let (l, h) = (lo.log10() - 0.1, hi.log10() + 0.1);
+        let extra = (1.0 - (h - l)).max(0.0) / 2.0;
+        (10f64.powf(l - extra), 10f64.powf(h + extra))
     })
 }
 

@@ -4,16 +4,19 @@
 //! needs no system fonts. Each function validates its inputs and returns
 //! [`ReportError`] instead of panicking.
 
+mod charts;
 mod colormap;
 mod curves;
 mod heatmap;
 mod lines;
 mod ticks;
 
+pub use charts::{chart, chart_grid, Chart, Series, SeriesStyle};
 pub use colormap::Colormap;
 pub use curves::curves;
 pub use heatmap::{heatmaps, Panel, PanelScale};
 pub use lines::{line_1d, slices};
+pub use ticks::value_label;
 
 use super::atomic::{commit, temp_path};
 use super::error::ReportError;
