@@ -28,6 +28,7 @@
 pub mod config;
 pub mod evaluate;
 pub mod expr;
+pub mod fit;
 pub mod jet;
 pub mod multi_index;
 pub mod net;

@@ -60,7 +60,7 @@ pub fn write_solution_csv(
         }
     }
     write_atomic(path, |w| {
-        write_header(w, &header)?;
+        write_cells(w, &header)?;
         let mut row = Vec::with_capacity(header.len());
         for (i, p) in points.iter().enumerate() {
             row.clear();
@@ -84,27 +84,45 @@ pub fn write_table_csv(
     rows: &[Vec<f64>],
 ) -> Result<(), ReportError> {
     let path = path.as_ref();
-    if let Some((i, r)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.len() != header.len())
-    {
-        return Err(ReportError::shape(
-            path,
-            format!(
-                "row {i} has {} values, header has {}",
-                r.len(),
-                header.len()
-            ),
-        ));
-    }
+    check_rows(path, header.len(), rows.iter().map(Vec::len))?;
     write_atomic(path, |w| {
-        write_header(w, header)?;
+        write_cells(w, header)?;
         rows.iter().try_for_each(|r| write_numbers(w, r))
     })
 }
 
-fn write_header(w: &mut dyn Write, names: &[String]) -> io::Result<()> {
+/// Writes a header and rows of text cells (quoted where needed), e.g. a
+/// table with a name column; format numbers with [`number_text`].
+pub fn write_text_csv(
+    path: impl AsRef<Path>,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<(), ReportError> {
+    let path = path.as_ref();
+    check_rows(path, header.len(), rows.iter().map(Vec::len))?;
+    write_atomic(path, |w| {
+        write_cells(w, header)?;
+        rows.iter().try_for_each(|r| write_cells(w, r))
+    })
+}
+
+/// Every row must have as many cells as the header.
+fn check_rows(
+    path: &Path,
+    width: usize,
+    row_lengths: impl Iterator<Item = usize>,
+) -> Result<(), ReportError> {
+    match row_lengths.enumerate().find(|&(_, n)| n != width) {
+        Some((i, n)) => Err(ReportError::shape(
+            path,
+            format!("row {i} has {n} cells, header has {width}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// One line of text cells (a header or a row), quoted where needed.
+fn write_cells(w: &mut dyn Write, names: &[String]) -> io::Result<()> {
     let cells: Vec<String> = names.iter().map(|n| quote(n)).collect();
     writeln!(w, "{}", cells.join(","))
 }
@@ -128,13 +146,17 @@ fn write_numbers(w: &mut dyn Write, row: &[f64]) -> io::Result<()> {
     w.write_all(b"\n")
 }
 
+fn write_number(w: &mut dyn Write, v: f64) -> io::Result<()> {
+    w.write_all(number_text(v).as_bytes())
+}
+
 /// Shortest round-trip digits. Display never uses an exponent (1e-300 would
 /// print 300 zeros), so very small or large magnitudes switch to `{:e}`.
-fn write_number(w: &mut dyn Write, v: f64) -> io::Result<()> {
+pub fn number_text(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 || !a.is_finite() || (1e-5..1e16).contains(&a) {
-        write!(w, "{v}")
+        format!("{v}")
     } else {
-        write!(w, "{v:e}")
+        format!("{v:e}")
     }
 }

@@ -12,7 +12,12 @@ mod json;
 pub mod plot;
 
 pub use atomic::{write_atomic, write_bytes_atomic};
-pub use csv_out::{write_solution_csv, write_table_csv, OutputColumns};
+pub use csv_out::{
+    number_text, write_solution_csv, write_table_csv, write_text_csv, OutputColumns,
+};
 pub use error::ReportError;
 pub use json::write_json;
-pub use plot::{curves, heatmaps, line_1d, slices, Colormap, Panel, PanelScale};
+pub use plot::{
+    curves, heatmaps, line_1d, pictures, slices, windows, Colormap, Panel, PanelScale, Picture,
+    Window,
+};

@@ -199,7 +199,10 @@ where
         if settings.refresh_every > 0 {
             segment = segment.min(settings.refresh_every - done % settings.refresh_every);
         }
-        let solver = match carried.take().map_or_else(|| new_solver(settings.memory), Ok) {
+        let solver = match carried
+            .take()
+            .map_or_else(|| new_solver(settings.memory), Ok)
+        {
             Ok(s) => s,
             Err(e) => {
                 stopped_by = format!("L-BFGS setup failed: {e}");

@@ -8,12 +8,16 @@ mod colormap;
 mod curves;
 mod heatmap;
 mod lines;
+mod pictures;
 mod ticks;
+mod windows;
 
 pub use colormap::Colormap;
 pub use curves::curves;
 pub use heatmap::{heatmaps, Panel, PanelScale};
 pub use lines::{line_1d, slices};
+pub use pictures::{pictures, Picture};
+pub use windows::{windows, Window};
 
 use super::atomic::{commit, temp_path};
 use super::error::ReportError;
