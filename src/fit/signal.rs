@@ -8,6 +8,7 @@ mod table;
 pub use audio::write_wav;
 pub use picture::{to_pixels, write_png};
 
+use super::split::grid_index;
 use std::path::{Path, PathBuf};
 
 /// What a signal is, which decides how its reconstruction is written.
@@ -127,26 +128,28 @@ impl Signal {
         let extension = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        let signal = match extension.as_deref() {
-            Some("csv") => {
-                reject_wav_options(path, options, "CSV")?;
-                table::load(path, options)?
-            }
-            Some("wav") => {
-                reject_csv_options(path, options, "WAV")?;
-                audio::load(path, options)?
-            }
-            Some("png") => {
-                reject_csv_options(path, options, "PNG")?;
-                reject_wav_options(path, options, "PNG")?;
-                picture::load(path)?
-            }
+        let format = match extension.as_deref() {
+            Some("csv") => "CSV",
+            Some("wav") => "WAV",
+            Some("png") => "PNG",
             _ => {
                 return Err(SignalError::UnsupportedFormat {
                     path: path.to_path_buf(),
                     extension,
                 })
             }
+        };
+        if let Some(option) = misplaced_option(options, format) {
+            return Err(SignalError::OptionNotApplicable {
+                path: path.to_path_buf(),
+                option,
+                format,
+            });
+        }
+        let signal = match format {
+            "CSV" => table::load(path, options)?,
+            "WAV" => audio::load(path, options)?,
+            _ => picture::load(path)?,
         };
         signal.validate(path)?;
         Ok(signal)
@@ -167,13 +170,12 @@ impl Signal {
     }
 
     /// The coordinates of grid point `i` (row-major, last axis fastest).
-    pub fn point(&self, mut i: usize) -> Vec<f64> {
-        let mut p = vec![0.0; self.axes.len()];
-        for (k, axis) in self.axes.iter().enumerate().rev() {
-            p[k] = axis[i % axis.len()];
-            i /= axis.len();
-        }
-        p
+    pub fn point(&self, i: usize) -> Vec<f64> {
+        grid_index(&self.shape(), i)
+            .into_iter()
+            .zip(&self.axes)
+            .map(|(k, axis)| axis[k])
+            .collect()
     }
 
     /// All grid points in sample order.
@@ -228,43 +230,18 @@ impl Signal {
     }
 }
 
-fn reject_csv_options(
-    path: &Path,
-    options: &LoadOptions,
-    format: &'static str,
-) -> Result<(), SignalError> {
+/// The first option given that does not apply to `format`.
+fn misplaced_option(options: &LoadOptions, format: &str) -> Option<&'static str> {
     let given = [
-        ("--column", options.column.is_some()),
-        ("--time-column", options.time_column.is_some()),
+        ("--column", options.column.is_some(), "CSV"),
+        ("--time-column", options.time_column.is_some(), "CSV"),
+        ("--start", options.start.is_some(), "WAV"),
+        ("--duration", options.duration.is_some(), "WAV"),
     ];
-    reject(path, &given, format)
-}
-
-fn reject_wav_options(
-    path: &Path,
-    options: &LoadOptions,
-    format: &'static str,
-) -> Result<(), SignalError> {
-    let given = [
-        ("--start", options.start.is_some()),
-        ("--duration", options.duration.is_some()),
-    ];
-    reject(path, &given, format)
-}
-
-fn reject(
-    path: &Path,
-    given: &[(&'static str, bool)],
-    format: &'static str,
-) -> Result<(), SignalError> {
-    match given.iter().find(|(_, set)| *set) {
-        Some((option, _)) => Err(SignalError::OptionNotApplicable {
-            path: path.to_path_buf(),
-            option,
-            format,
-        }),
-        None => Ok(()),
-    }
+    given
+        .iter()
+        .find(|(_, set, applies_to)| *set && *applies_to != format)
+        .map(|(option, _, _)| *option)
 }
 
 /// Opens a file, naming it in the error.

@@ -27,8 +27,8 @@ impl Split {
     }
 }
 
-/// The per-axis index of row-major sample `i`.
-fn grid_index(shape: &[usize], mut i: usize) -> Vec<usize> {
+/// The per-axis index of row-major sample `i` (last axis fastest).
+pub(crate) fn grid_index(shape: &[usize], mut i: usize) -> Vec<usize> {
     let mut idx = vec![0; shape.len()];
     for (k, &n) in shape.iter().enumerate().rev() {
         idx[k] = i % n;

@@ -46,8 +46,8 @@ pub struct FitTrain {
 impl Default for FitTrain {
     fn default() -> Self {
         Self {
-            steps: 2000,
-            lr: 1e-3,
+            steps: 1500,
+            lr: 3e-3,
             lr_final_fraction: 0.1,
             max_seconds: None,
             batch_size: None,
@@ -66,11 +66,16 @@ pub struct FitConfig {
 
 impl Default for FitConfig {
     /// f32: signals are stored at 8 to 16 bits, and f32 steps take about
-    /// half the time of f64 ones.
+    /// half the time of f64 ones. Width 64, depth 3 and 1500 steps fit a
+    /// 128 × 128 picture or 1 s of 16 kHz audio in about a minute or less
+    /// on one core (measured on tests/data/astronaut_128.png and
+    /// center_16k.wav).
     fn default() -> Self {
         Self {
             network: NetConfig {
                 precision: Precision::F32,
+                width: 64,
+                depth: 3,
                 ..NetConfig::default()
             },
             train: FitTrain::default(),

@@ -1,18 +1,6 @@
 //! The binary: listing, checking, and clear errors with exit code 2.
 
-use std::process::Command;
-
-fn pinn(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pinn"))
-        .args(args)
-        .output()
-        .expect("run pinn");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::common::pinn;
 
 #[test]
 fn list_shows_the_builtins_with_titles() {

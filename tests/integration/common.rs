@@ -25,3 +25,16 @@ pub fn sample_points() -> Vec<Vec<f64>> {
         vec![0.31, -0.05],
     ]
 }
+
+/// Runs the `pinn` binary: (exit code, stdout, stderr).
+pub fn pinn(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinn"))
+        .args(args)
+        .output()
+        .expect("run pinn");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

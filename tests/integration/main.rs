@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod fit;
 mod init;
 mod jets;
 mod parser;

@@ -111,9 +111,16 @@ fn csv_error(path: &Path, e: &::csv::Error) -> SignalError {
             source: std::io::Error::new(io.kind(), io.to_string()),
         };
     }
-    let message = match e.position() {
-        Some(p) => format!("line {}: {e}", p.line()),
-        None => e.to_string(),
+    let message = match e.kind() {
+        ::csv::ErrorKind::UnequalLengths {
+            pos: Some(pos),
+            expected_len,
+            len,
+        } => format!(
+            "line {}: {len} fields where the header has {expected_len}",
+            pos.line()
+        ),
+        _ => e.to_string(),
     };
     SignalError::invalid(path, message)
 }
