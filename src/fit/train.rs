@@ -98,7 +98,7 @@ pub struct FitRecord {
     pub step: usize,
     pub seconds: f64,
     /// Mean squared error of the step's batch (all training samples when
-    /// training full batch).
+    /// training full batch), before the step's update; the PSNRs are after it.
     pub loss: f64,
     pub psnr_train: f64,
     pub psnr_heldout: f64,
@@ -152,23 +152,13 @@ where
     let mut done = 0;
     for step in 1..=train.steps {
         let elapsed = start.elapsed().as_secs_f64();
-        if options.stop.load(Ordering::Relaxed) {
-            stopped_by = "interrupted".into();
-            break;
-        }
-        if train.max_seconds.is_some_and(|s| elapsed >= s) {
-            stopped_by = "time budget".into();
+        if let Some(reason) = stop_reason(options, train, elapsed) {
+            stopped_by = reason.into();
             break;
         }
         let (batch, targets) = feeder.next(&net);
         let (loss, grad) = mse_and_gradient(&net, &batch, &targets);
-        // Exponential decay from lr to lr·lr_final_fraction, paced by
-        // whichever budget (steps or seconds) will run out first, so a
-        // time-limited run still ends at the small rate.
-        let by_steps = (step - 1) as f64 / train.steps as f64;
-        let by_time = train.max_seconds.map_or(0.0, |s| elapsed / s);
-        let lr = train.lr * train.lr_final_fraction.powf(by_steps.max(by_time).min(1.0));
-        adam.step(&mut params, &grad, lr);
+        adam.step(&mut params, &grad, learning_rate(train, step, elapsed));
         net.set_flat_params(&params);
         done = step;
         if step == 1 || step % train.eval_every.max(1) == 0 {
@@ -199,6 +189,26 @@ where
         psnr_heldout: final_record.psnr_heldout,
         history,
     }
+}
+
+/// Why training must end before this step, if it must.
+fn stop_reason(options: &FitOptions, train: &FitTrain, elapsed: f64) -> Option<&'static str> {
+    if options.stop.load(Ordering::Relaxed) {
+        Some("interrupted")
+    } else if train.max_seconds.is_some_and(|s| elapsed >= s) {
+        Some("time budget")
+    } else {
+        None
+    }
+}
+
+/// Exponential decay from lr to lr·lr_final_fraction, paced by whichever
+/// budget (steps or seconds) will run out first, so that a time-limited
+/// run still ends at the small rate.
+fn learning_rate(train: &FitTrain, step: usize, elapsed: f64) -> f64 {
+    let by_steps = (step - 1) as f64 / train.steps as f64;
+    let by_time = train.max_seconds.map_or(0.0, |s| elapsed / s);
+    train.lr * train.lr_final_fraction.powf(by_steps.max(by_time).min(1.0))
 }
 
 /// Evaluates the network on every sample, appends a history row and
