@@ -3,7 +3,8 @@
 //! Data flows one way (see DESIGN.md): equation file → [`problem::Problem`] →
 //! [`sample`] → [`net`] + [`jet`] → residuals ([`expr`]) → loss and optimizer
 //! ([`train`]) → evaluation against [`reference`] → [`report`]; [`solve`]
-//! runs the whole pipeline.
+//! runs the whole pipeline. [`fit`] uses the same networks for the paper's
+//! other task: a signal (audio, a picture) as a function of its coordinates.
 //!
 //! ```
 //! use pinn::problem::Problem;
@@ -29,6 +30,7 @@ pub mod bandwidth;
 pub mod config;
 pub mod evaluate;
 pub mod expr;
+pub mod fit;
 pub mod jet;
 pub mod multi_index;
 pub mod net;

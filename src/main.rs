@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinn::bandwidth::{NtkError, NtkOptions};
 use pinn::config::{AutoWord, NetKind, OmegaSetting, Precision, RunConfig, Sampling};
+use pinn::fit::{compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource};
 use pinn::problem::{builtins, Problem};
 use pinn::solve::{solve, SolveOptions};
 use std::path::PathBuf;
@@ -40,6 +41,67 @@ enum Command {
         /// A built-in name or a path to an equation file.
         equation: String,
     },
+    /// Fit a network to a signal (CSV column, WAV audio or PNG picture) of its coordinates,
+    /// training on every other sample and scoring PSNR on the rest.
+    Fit(Box<FitArgs>),
+}
+
+#[derive(clap::Args)]
+struct FitArgs {
+    /// The signal: a .csv, .wav or .png file.
+    file: PathBuf,
+    /// CSV: the column to fit (needed when the table has several).
+    #[arg(long)]
+    column: Option<String>,
+    /// CSV: the time column [default: row number].
+    #[arg(long)]
+    time_column: Option<String>,
+    /// WAV: first second of the segment to fit.
+    #[arg(long)]
+    start: Option<f64>,
+    /// WAV: length of the segment in seconds [default: to the end].
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Network family [default: simple-sine].
+    #[arg(long, value_enum)]
+    net: Option<NetArg>,
+    /// Neurons per hidden layer.
+    #[arg(long, default_value_t = FitConfig::default().network.width)]
+    width: usize,
+    /// Number of hidden layers.
+    #[arg(long, default_value_t = FitConfig::default().network.depth)]
+    depth: usize,
+    /// First-layer frequency ω in normalized coordinates (needed for simple-sine and
+    /// --compare; SIREN's ω₀ defaults to 30).
+    #[arg(long)]
+    omega: Option<f64>,
+    /// Seed for the initialization (and minibatch order).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Floating-point precision [default: f32].
+    #[arg(long, value_enum)]
+    precision: Option<PrecisionArg>,
+    /// Adam steps.
+    #[arg(long, default_value_t = FitConfig::default().train.steps)]
+    steps: usize,
+    /// Initial Adam learning rate (decays tenfold over the run).
+    #[arg(long, default_value_t = FitConfig::default().train.lr)]
+    lr: f64,
+    /// Stop training after this many seconds (per network with --compare).
+    #[arg(long)]
+    max_seconds: Option<f64>,
+    /// Training samples per step [default: all, up to 16384].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Train simple sine at ω, ω/10 and ω·10, SIREN (ω₀ = 30) and tanh on one split and budget.
+    #[arg(long)]
+    compare: bool,
+    /// Run folder [default: results/fit/NAME].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -113,16 +175,6 @@ enum NetArg {
     Tanh,
 }
 
-impl NetArg {
-    fn kind(self) -> NetKind {
-        match self {
-            NetArg::SimpleSine => NetKind::SimpleSine,
-            NetArg::Siren => NetKind::Siren,
-            NetArg::Tanh => NetKind::Tanh,
-        }
-    }
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum NtkNetArg {
     SimpleSine,
@@ -181,6 +233,25 @@ fn parse_omega(s: &str) -> Result<OmegaSetting, String> {
         .map_err(|_| format!("expected a positive number or 'auto', found '{s}'"))
 }
 
+impl From<NetArg> for NetKind {
+    fn from(v: NetArg) -> Self {
+        match v {
+            NetArg::SimpleSine => NetKind::SimpleSine,
+            NetArg::Siren => NetKind::Siren,
+            NetArg::Tanh => NetKind::Tanh,
+        }
+    }
+}
+
+impl From<PrecisionArg> for Precision {
+    fn from(v: PrecisionArg) -> Self {
+        match v {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        }
+    }
+}
+
 fn parse_weight(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s
         .split_once('=')
@@ -210,6 +281,7 @@ fn main() -> ExitCode {
         Command::Check { equation } => check(&equation),
         Command::Solve(args) => run_solve(*args),
         Command::Ntk(args) => run_ntk(args),
+        Command::Fit(args) => run_fit(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -256,15 +328,8 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
             net.omega = v;
         }
     }
-    if let Some(v) = args.net {
-        net.kind = v.kind();
-    }
-    if let Some(v) = args.precision {
-        net.precision = match v {
-            PrecisionArg::F32 => Precision::F32,
-            PrecisionArg::F64 => Precision::F64,
-        };
-    }
+    net.kind = args.net.map_or(net.kind, NetKind::from);
+    net.precision = args.precision.map_or(net.precision, Precision::from);
     net.width = args.width.unwrap_or(net.width);
     net.depth = args.depth.unwrap_or(net.depth);
     net.seed = args.seed.unwrap_or(net.seed);
@@ -318,22 +383,109 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results/runs").join(&problem.name));
+    let options = SolveOptions {
+        out_dir,
+        progress: !args.quiet,
+        stop: stop_on_ctrl_c(),
+    };
+    let summary = solve(&problem, &config, &options).map_err(|e| Failure::Run(e.into()))?;
+    println!("{}", summary.line());
+    Ok(())
+}
+
+/// A flag the first Ctrl-C sets (training finishes its step and writes
+/// everything); a second Ctrl-C quits at once.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    // First Ctrl-C: finish the current step and write everything; second: quit.
     let _ = ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
         eprintln!("\ninterrupted: stopping after this step and writing results (Ctrl-C again to quit now)");
     });
-    let options = SolveOptions {
-        out_dir,
-        progress: !args.quiet,
-        stop,
+    stop
+}
+
+fn fit_config(args: &FitArgs) -> Result<FitConfig, Failure> {
+    let bad = |what: String| Failure::Input(InputError(anyhow::anyhow!("{what}")));
+    let mut config = FitConfig::default();
+    let net = &mut config.network;
+    net.kind = args.net.map_or(net.kind, NetKind::from);
+    net.precision = args.precision.map_or(net.precision, Precision::from);
+    (net.width, net.depth, net.seed) = (args.width, args.depth, args.seed);
+    net.omega = match (args.omega, net.kind) {
+        (Some(w), _) => w,
+        (None, NetKind::Siren) if !args.compare => pinn::fit::SIREN_OMEGA0,
+        (None, NetKind::Tanh) if !args.compare => net.omega,
+        (None, _) => {
+            return Err(bad(
+                "give --omega: the first-layer frequency ω in normalized coordinates \
+                 (inputs mapped to [-1, 1]); with --compare it is the simple sine net's ω"
+                    .into(),
+            ))
+        }
     };
-    let summary = solve(&problem, &config, &options).map_err(|e| Failure::Run(e.into()))?;
-    println!("{}", summary.line());
+    let train = &mut config.train;
+    (train.steps, train.lr) = (args.steps, args.lr);
+    (train.max_seconds, train.batch_size) = (args.max_seconds, args.batch_size);
+    if net.width == 0 || net.depth == 0 {
+        return Err(bad("--width and --depth must be at least 1".into()));
+    }
+    if !(net.omega.is_finite() && net.omega > 0.0) {
+        return Err(bad(format!(
+            "--omega {} must be a positive number",
+            net.omega
+        )));
+    }
+    if !(train.lr.is_finite() && train.lr > 0.0) || train.batch_size == Some(0) {
+        return Err(bad(
+            "--lr must be positive and --batch-size at least 1".into()
+        ));
+    }
+    Ok(config)
+}
+
+fn run_fit(args: FitArgs) -> Result<(), Failure> {
+    let config = fit_config(&args)?;
+    let source = SignalSource {
+        file: args.file.clone(),
+        options: LoadOptions {
+            column: args.column.clone(),
+            time_column: args.time_column.clone(),
+            start: args.start,
+            duration: args.duration,
+        },
+    };
+    let signal = Signal::load(&source.file, &source.options)
+        .map_err(|e| Failure::Input(InputError(e.into())))?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results/fit").join(&signal.name));
+    let options = FitOptions {
+        progress: !args.quiet,
+        stop: stop_on_ctrl_c(),
+    };
+    let run = |e: pinn::report::ReportError| Failure::Run(e.into());
+    if args.compare {
+        let summaries = compare(
+            &signal,
+            &source,
+            &config,
+            config.network.omega,
+            &options,
+            &out_dir,
+        )
+        .map_err(run)?;
+        for s in summaries {
+            println!("{}", s.line());
+        }
+        println!("comparison: {}", out_dir.join("compare.csv").display());
+    } else {
+        let summary = fit_signal(&signal, &source, &config, &options, &out_dir).map_err(run)?;
+        println!("{}", summary.line());
+    }
     Ok(())
 }
 

@@ -60,7 +60,7 @@ pub fn write_solution_csv(
         }
     }
     write_atomic(path, |w| {
-        write_header(w, &header)?;
+        write_cells(w, &header)?;
         let mut row = Vec::with_capacity(header.len());
         for (i, p) in points.iter().enumerate() {
             row.clear();
@@ -84,9 +84,9 @@ pub fn write_table_csv(
     rows: &[Vec<f64>],
 ) -> Result<(), ReportError> {
     let path = path.as_ref();
-    check_row_lengths(path, header.len(), rows.iter().map(Vec::len))?;
+    check_rows(path, header.len(), rows.iter().map(Vec::len))?;
     write_atomic(path, |w| {
-        write_header(w, header)?;
+        write_cells(w, header)?;
         rows.iter().try_for_each(|r| write_numbers(w, r))
     })
 }
@@ -106,41 +106,52 @@ pub fn write_cells_csv(
     header: &[String],
     rows: &[Vec<Cell>],
 ) -> Result<(), ReportError> {
+    let text: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Number(v) => number_text(*v),
+                })
+                .collect()
+        })
+        .collect();
+    write_text_csv(path, header, &text)
+}
+
+/// Writes a header and rows of text cells (quoted where needed), e.g. a
+/// table with a name column; format numbers with [`number_text`].
+pub fn write_text_csv(
+    path: impl AsRef<Path>,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<(), ReportError> {
     let path = path.as_ref();
-    check_row_lengths(path, header.len(), rows.iter().map(Vec::len))?;
+    check_rows(path, header.len(), rows.iter().map(Vec::len))?;
     write_atomic(path, |w| {
-        write_header(w, header)?;
-        for row in rows {
-            for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
-                    w.write_all(b",")?;
-                }
-                match cell {
-                    Cell::Text(t) => w.write_all(quote(t).as_bytes())?,
-                    Cell::Number(v) => write_number(w, *v)?,
-                }
-            }
-            w.write_all(b"\n")?;
-        }
-        Ok(())
+        write_cells(w, header)?;
+        rows.iter().try_for_each(|r| write_cells(w, r))
     })
 }
 
-fn check_row_lengths(
+/// Every row must have as many cells as the header.
+fn check_rows(
     path: &Path,
-    columns: usize,
-    lengths: impl Iterator<Item = usize>,
+    width: usize,
+    row_lengths: impl Iterator<Item = usize>,
 ) -> Result<(), ReportError> {
-    match lengths.enumerate().find(|&(_, n)| n != columns) {
+    match row_lengths.enumerate().find(|&(_, n)| n != width) {
         Some((i, n)) => Err(ReportError::shape(
             path,
-            format!("row {i} has {n} values, header has {columns}"),
+            format!("row {i} has {n} cells, header has {width}"),
         )),
         None => Ok(()),
     }
 }
 
-fn write_header(w: &mut dyn Write, names: &[String]) -> io::Result<()> {
+/// One line of text cells (a header or a row), quoted where needed.
+fn write_cells(w: &mut dyn Write, names: &[String]) -> io::Result<()> {
     let cells: Vec<String> = names.iter().map(|n| quote(n)).collect();
     writeln!(w, "{}", cells.join(","))
 }
@@ -164,13 +175,17 @@ fn write_numbers(w: &mut dyn Write, row: &[f64]) -> io::Result<()> {
     w.write_all(b"\n")
 }
 
+fn write_number(w: &mut dyn Write, v: f64) -> io::Result<()> {
+    w.write_all(number_text(v).as_bytes())
+}
+
 /// Shortest round-trip digits. Display never uses an exponent (1e-300 would
 /// print 300 zeros), so very small or large magnitudes switch to `{:e}`.
-fn write_number(w: &mut dyn Write, v: f64) -> io::Result<()> {
+pub fn number_text(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 || !a.is_finite() || (1e-5..1e16).contains(&a) {
-        write!(w, "{v}")
+        format!("{v}")
     } else {
-        write!(w, "{v:e}")
+        format!("{v:e}")
     }
 }

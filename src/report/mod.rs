@@ -12,10 +12,13 @@ mod json;
 pub mod plot;
 
 pub use atomic::{write_atomic, write_bytes_atomic};
-pub use csv_out::{write_cells_csv, write_solution_csv, write_table_csv, Cell, OutputColumns};
+pub use csv_out::{
+    number_text, write_cells_csv, write_solution_csv, write_table_csv, write_text_csv, Cell,
+    OutputColumns,
+};
 pub use error::ReportError;
 pub use json::write_json;
 pub use plot::{
-    chart, chart_grid, curves, heatmaps, line_1d, slices, Chart, Colormap, Panel, PanelScale,
-    Series, SeriesStyle,
+    chart, chart_grid, curves, heatmaps, line_1d, pictures, slices, windows, Chart, Colormap,
+    Panel, PanelScale, Picture, Series, SeriesStyle, Window,
 };

@@ -15,7 +15,7 @@ mod observe;
 
 pub use adam::Adam;
 pub use objective::Objective;
-pub use observe::{Observer, Phase, ProgressObserver, Record};
+pub use observe::{progress_bar, Observer, Phase, ProgressObserver, Record};
 
 use crate::config::TrainConfig;
 use crate::evaluate::Errors;

@@ -51,16 +51,21 @@ pub struct ProgressObserver {
 impl ProgressObserver {
     /// `total_steps`: Adam steps plus the L-BFGS iteration limit.
     pub fn new(total_steps: usize) -> Self {
-        let bar = ProgressBar::new(total_steps as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta} {msg}",
-            )
+        Self {
+            bar: progress_bar(total_steps),
+        }
+    }
+}
+
+/// A terminal progress bar of `total_steps` with elapsed time, eta and a message.
+pub fn progress_bar(total_steps: usize) -> ProgressBar {
+    let bar = ProgressBar::new(total_steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
-        );
-        Self { bar }
-    }
+    );
+    bar
 }
 
 impl Observer for ProgressObserver {

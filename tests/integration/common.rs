@@ -26,7 +26,7 @@ pub fn sample_points() -> Vec<Vec<f64>> {
     ]
 }
 
-/// Runs the `pinn` binary: exit code, stdout, stderr.
+/// Runs the `pinn` binary: (exit code, stdout, stderr).
 pub fn pinn(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinn"))
         .args(args)

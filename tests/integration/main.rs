@@ -3,6 +3,7 @@
 mod bandwidth;
 mod cli;
 mod common;
+mod fit;
 mod init;
 mod jets;
 mod parser;

@@ -1,7 +1,7 @@
 //! Training curves: loss terms and errors against step, optionally on a
 //! logarithmic y axis.
 
-use super::lines::{draw_legend, draw_line_mesh, finite_segments, x_range, Axes, PALETTE};
+use super::lines::{draw_legend, draw_line_mesh, finite_segments, stroke, x_range, Axes, PALETTE};
 use super::ticks::{sci_label, tick_label};
 use super::{finite_range, padded, render, DrawResult};
 use super::{font_bold, px, TITLE_SIZE};
@@ -103,10 +103,13 @@ where
         labels: (8, 10),
     };
     draw_line_mesh(&mut chart, &axes, &|v| tick_label(*v, (xlo, xhi)), y_fmt)?;
-    for (k, ((name, _), segs)) in series.iter().zip(segments).enumerate() {
-        let style = PALETTE[k % PALETTE.len()].stroke_width(px(2));
+    let plot_px = chart.plotting_area().get_pixel_range().0.len();
+    for (k, ((name, values), segs)) in series.iter().zip(segments).enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let style = colour.stroke_width(px(2));
+        let line = colour.stroke_width(stroke(values.len(), plot_px, px(2)));
         for (j, seg) in segs.iter().enumerate() {
-            let drawn = chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;
+            let drawn = chart.draw_series(LineSeries::new(seg.iter().copied(), line))?;
             // One legend entry per series, not per gap-separated segment.
             if j == 0 {
                 drawn.label(*name).legend(move |(lx, ly)| {

@@ -193,12 +193,14 @@ fn draw_xy(
     draw_line_mesh(&mut chart, &axes, &|v| tick_label(*v, (xlo, xhi)), &|v| {
         tick_label(*v, (ylo, yhi))
     })?;
+    let plot_px = chart.plotting_area().get_pixel_range().0.len();
     let pred_style = PRED_COLOR.stroke_width(px(3));
+    let pred_line = PRED_COLOR.stroke_width(stroke(x.len(), plot_px, px(3)));
     for (j, seg) in finite_segments(x, curves.pred, false)
         .into_iter()
         .enumerate()
     {
-        let drawn = chart.draw_series(LineSeries::new(seg, pred_style))?;
+        let drawn = chart.draw_series(LineSeries::new(seg, pred_line))?;
         // One legend entry per curve, not per gap-separated segment.
         if j == 0 {
             drawn.label("prediction").legend(move |(lx, ly)| {
@@ -208,8 +210,9 @@ fn draw_xy(
     }
     if let Some(r) = curves.reference {
         let ref_style = REF_COLOR.stroke_width(px(2));
+        let ref_line = REF_COLOR.stroke_width(stroke(x.len(), plot_px, px(2)));
         for (j, seg) in finite_segments(x, r, false).into_iter().enumerate() {
-            let drawn = chart.draw_series(DashedLineSeries::new(seg, px(8), px(5), ref_style))?;
+            let drawn = chart.draw_series(DashedLineSeries::new(seg, px(8), px(5), ref_line))?;
             if j == 0 {
                 drawn.label("reference").legend(move |(lx, ly)| {
                     EmptyElement::at((lx, ly))
@@ -243,6 +246,19 @@ where
         .margin(px(8))
         .draw()?;
     Ok(())
+}
+
+/// Stroke width of a curve of `n` points across `plot_px` drawing pixels:
+/// `width`, or a single drawing pixel when the curve has more points than
+/// pixels (audio, say). plotters draws wide lines as polygons with mitred
+/// joins, and the sharp turns of such a dense curve grow mitres that reach
+/// far past the data; one-pixel lines are drawn without joins.
+pub(super) fn stroke(n: usize, plot_px: usize, width: u32) -> u32 {
+    if n > plot_px {
+        1
+    } else {
+        width
+    }
 }
 
 /// Runs of consecutive points where `y` is finite (and positive when `log`),

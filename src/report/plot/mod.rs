@@ -9,14 +9,18 @@ mod colormap;
 mod curves;
 mod heatmap;
 mod lines;
+mod pictures;
 mod ticks;
+mod windows;
 
 pub use charts::{chart, chart_grid, Chart, Series, SeriesStyle};
 pub use colormap::Colormap;
 pub use curves::curves;
 pub use heatmap::{heatmaps, Panel, PanelScale};
 pub use lines::{line_1d, slices};
+pub use pictures::{pictures, Picture};
 pub use ticks::value_label;
+pub use windows::{windows, Window};
 
 use super::atomic::{commit, temp_path};
 use super::error::ReportError;
