@@ -4,7 +4,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinn::bandwidth::{NtkError, NtkOptions};
 use pinn::config::{AutoWord, NetKind, OmegaSetting, Precision, RunConfig, Sampling};
-use pinn::fit::{compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource};
+use pinn::fit::{
+    auto_omega, compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource,
+};
 use pinn::problem::{builtins, Problem};
 use pinn::solve::{solve, SolveOptions};
 use std::path::PathBuf;
@@ -71,10 +73,11 @@ struct FitArgs {
     /// Number of hidden layers.
     #[arg(long, default_value_t = FitConfig::default().network.depth)]
     depth: usize,
-    /// First-layer frequency ω in normalized coordinates (needed for simple-sine and
-    /// --compare; SIREN's ω₀ defaults to 30).
-    #[arg(long)]
-    omega: Option<f64>,
+    /// First-layer frequency ω in normalized coordinates, or 'auto' (the
+    /// default for simple-sine and --compare: chosen from the training
+    /// samples' spectrum and spacing); SIREN's ω₀ defaults to 30.
+    #[arg(long, value_parser = parse_omega)]
+    omega: Option<OmegaSetting>,
     /// Seed for the initialization (and minibatch order).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -389,6 +392,10 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         stop: stop_on_ctrl_c(),
     };
     let summary = solve(&problem, &config, &options).map_err(|e| Failure::Run(e.into()))?;
+    if let (true, Some(choice)) = (args.quiet, &summary.omega_choice) {
+        // Without the progress display the choice was not shown before training.
+        println!("{}", choice.describe());
+    }
     println!("{}", summary.line());
     Ok(())
 }
@@ -414,25 +421,20 @@ fn fit_config(args: &FitArgs) -> Result<FitConfig, Failure> {
     net.kind = args.net.map_or(net.kind, NetKind::from);
     net.precision = args.precision.map_or(net.precision, Precision::from);
     (net.width, net.depth, net.seed) = (args.width, args.depth, args.seed);
-    net.omega = match (args.omega, net.kind) {
-        (Some(w), _) => w,
-        (None, NetKind::Siren) if !args.compare => pinn::fit::SIREN_OMEGA0,
-        (None, NetKind::Tanh) if !args.compare => net.omega,
-        (None, _) => {
-            return Err(bad(
-                "give --omega: the first-layer frequency ω in normalized coordinates \
-                 (inputs mapped to [-1, 1]); with --compare it is the simple sine net's ω"
-                    .into(),
-            ))
-        }
-    };
+    match (args.omega, net.kind) {
+        (Some(OmegaSetting::Value(w)), _) => net.omega = w,
+        (None, NetKind::Siren) if !args.compare => net.omega = pinn::fit::SIREN_OMEGA0,
+        (None, NetKind::Tanh) if !args.compare => {}
+        // Resolved from the signal once it is loaded.
+        (Some(OmegaSetting::Auto(_)) | None, _) => net.auto_omega = true,
+    }
     let train = &mut config.train;
     (train.steps, train.lr) = (args.steps, args.lr);
     (train.max_seconds, train.batch_size) = (args.max_seconds, args.batch_size);
     if net.width == 0 || net.depth == 0 {
         return Err(bad("--width and --depth must be at least 1".into()));
     }
-    if !(net.omega.is_finite() && net.omega > 0.0) {
+    if !(net.auto_omega || net.omega.is_finite() && net.omega > 0.0) {
         return Err(bad(format!(
             "--omega {} must be a positive number",
             net.omega
@@ -447,7 +449,7 @@ fn fit_config(args: &FitArgs) -> Result<FitConfig, Failure> {
 }
 
 fn run_fit(args: FitArgs) -> Result<(), Failure> {
-    let config = fit_config(&args)?;
+    let mut config = fit_config(&args)?;
     let source = SignalSource {
         file: args.file.clone(),
         options: LoadOptions {
@@ -459,6 +461,12 @@ fn run_fit(args: FitArgs) -> Result<(), Failure> {
     };
     let signal = Signal::load(&source.file, &source.options)
         .map_err(|e| Failure::Input(InputError(e.into())))?;
+    if config.network.auto_omega {
+        let choice = auto_omega(&signal, &config.network);
+        println!("{}", choice.describe());
+        config.network.omega = choice.omega;
+        config.network.auto_omega = false;
+    }
     let out_dir = args
         .out
         .clone()

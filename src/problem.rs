@@ -326,9 +326,7 @@ grid = { x = [0, "pi", 11] }
             panic!("expected expressions, got {:?}", p.reference);
         };
         // cos(2 * 0.5) sin(pi / 2) = cos(1) = 0.5403023058681398.
-        let v = exprs[0].eval(&mut crate::expr::PointEval {
-            inputs: &[0.5, PI / 2.0],
-        });
+        let v = exprs[0].eval(&mut crate::expr::PointEval::new(&[0.5, PI / 2.0]));
         assert!((v - 0.540_302_305_868_139_8).abs() < 1e-15);
     }
 

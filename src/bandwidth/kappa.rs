@@ -191,7 +191,12 @@ pub fn kappa_for(config: &NetConfig, input_dim: usize) -> f64 {
 /// The ω whose kernel bandwidth reaches `f_max` cycles per unit of
 /// normalized input: ω = 2π·f_max/κ.
 pub fn omega_for_frequency(f_max: f64, config: &NetConfig, input_dim: usize) -> f64 {
-    2.0 * PI * f_max / kappa_for(config, input_dim)
+    omega_at(f_max, kappa_for(config, input_dim))
+}
+
+/// ω = 2π·f_max/κ for a known κ (f_max in cycles, κ in rad per unit per ω).
+pub fn omega_at(f_max: f64, kappa: f64) -> f64 {
+    2.0 * PI * f_max / kappa
 }
 
 #[cfg(test)]

@@ -24,13 +24,17 @@ pub mod init_stats;
 pub mod kappa;
 pub mod measure;
 pub mod ntk;
+pub mod rule;
 pub mod spectrum;
 pub mod study;
 
 pub use files::run_ntk;
 pub use gaussian::GaussianKernel;
-pub use kappa::{fit_kappa, kappa_for, measure_kappa, omega_for_frequency, KappaFit, KAPPA_TABLE};
+pub use kappa::{
+    fit_kappa, kappa_for, measure_kappa, omega_at, omega_for_frequency, KappaFit, KAPPA_TABLE,
+};
 pub use measure::{measure, measure_bandwidth, KernelGrid, Measurement, DEFAULT_SHARE};
 pub use ntk::{gram_eigenvalues, ntk, ntk_gram, param_jacobian};
+pub use rule::{Direction, OmegaChoice};
 pub use spectrum::{axis_energy_frequencies, energy_frequency, magnitude_spectrum, EnergySpectrum};
 pub use study::{NtkError, NtkOptions, NtkStudy};

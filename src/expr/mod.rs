@@ -232,12 +232,34 @@ fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> 
     }
 }
 
-/// Evaluation at one point with plain numbers: inputs given, outputs absent.
+/// Evaluation at one point with plain numbers: inputs given, every output
+/// (and derivative) one fixed value.
 ///
 /// Used for reference expressions and boundary data, which the parser has
-/// checked read no network output.
+/// checked read no network output ([`PointEval::new`]: outputs are NaN, so
+/// any misuse shows in results rather than passing as plausible), and for
+/// the data part of a term ([`PointEval::data_part`]: outputs are 0).
 pub struct PointEval<'a> {
-    pub inputs: &'a [f64],
+    inputs: &'a [f64],
+    outputs: f64,
+}
+
+impl<'a> PointEval<'a> {
+    pub fn new(inputs: &'a [f64]) -> Self {
+        Self {
+            inputs,
+            outputs: f64::NAN,
+        }
+    }
+
+    /// What remains of a term with the network's outputs set to zero: the
+    /// prescribed values of a condition, the source of a residual.
+    pub fn data_part(inputs: &'a [f64]) -> Self {
+        Self {
+            inputs,
+            outputs: 0.0,
+        }
+    }
 }
 
 impl Field for PointEval<'_> {
@@ -246,9 +268,7 @@ impl Field for PointEval<'_> {
         self.inputs[i]
     }
     fn output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
-        // The parser rejects outputs in data-only expressions; NaN makes any
-        // misuse visible in results rather than silently plausible.
-        f64::NAN
+        self.outputs
     }
     fn constant(&mut self, c: f64) -> f64 {
         c

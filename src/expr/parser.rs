@@ -703,7 +703,7 @@ mod tests {
 
     fn at(text: &str, t: f64, x: f64) -> f64 {
         let e = parse_expr(text, &burgers()).expect("parses");
-        e.eval(&mut PointEval { inputs: &[t, x] })
+        e.eval(&mut PointEval::new(&[t, x]))
     }
 
     fn err(text: &str) -> ExprError {

@@ -8,7 +8,7 @@ mod table;
 pub use audio::write_wav;
 pub use picture::{to_pixels, write_png};
 
-use super::split::grid_index;
+use crate::reference::grid_index;
 use std::path::{Path, PathBuf};
 
 /// What a signal is, which decides how its reconstruction is written.

@@ -1,5 +1,7 @@
 //! Training and held-out samples, and the PSNR that scores a fit on each.
 
+use crate::reference::grid_index;
+
 /// Sample indices (row-major over the grid) used for training and held out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Split {
@@ -25,16 +27,6 @@ impl Split {
         }
         Split { train, heldout }
     }
-}
-
-/// The per-axis index of row-major sample `i` (last axis fastest).
-pub(crate) fn grid_index(shape: &[usize], mut i: usize) -> Vec<usize> {
-    let mut idx = vec![0; shape.len()];
-    for (k, &n) in shape.iter().enumerate().rev() {
-        idx[k] = i % n;
-        i /= n;
-    }
-    idx
 }
 
 /// Peak signal-to-noise ratio in dB over the samples `at` of every channel:

@@ -16,6 +16,16 @@ pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     }
 }
 
+/// The per-axis index of row-major sample `i` (last axis fastest).
+pub fn grid_index(shape: &[usize], mut i: usize) -> Vec<usize> {
+    let mut idx = vec![0; shape.len()];
+    for (k, &n) in shape.iter().enumerate().rev() {
+        idx[k] = i % n;
+        i /= n;
+    }
+    idx
+}
+
 /// All combinations of the axis values, row-major: the last axis varies
 /// fastest. An empty axis list gives one empty point.
 pub fn tensor_product(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {

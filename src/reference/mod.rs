@@ -17,7 +17,7 @@ mod table;
 pub use cole_hopf::{BurgersColeHopf, DEFAULT_NODES};
 pub use error::ReferenceError;
 pub use gauss_hermite::gauss_hermite;
-pub use grid::{detect_grid, grid_points, linspace, tensor_product, GridAxes};
+pub use grid::{detect_grid, grid_index, grid_points, linspace, tensor_product, GridAxes};
 pub use table::{load_table, Table};
 
 use crate::expr::{Expr, PointEval};
@@ -73,7 +73,7 @@ impl ReferenceSolution {
                 .map(|e| {
                     points
                         .iter()
-                        .map(|p| e.eval(&mut PointEval { inputs: p }))
+                        .map(|p| e.eval(&mut PointEval::new(p)))
                         .collect()
                 })
                 .collect()),

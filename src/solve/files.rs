@@ -280,6 +280,9 @@ where
         m["rel_l2"] = serde_json::Value::Object(rel);
         m["max_abs_err"] = serde_json::json!(e.max_abs);
     }
+    if let Some(choice) = &summary.omega_choice {
+        m["omega_rule"] = serde_json::to_value(choice).unwrap_or_default();
+    }
     m
 }
 

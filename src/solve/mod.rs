@@ -7,6 +7,7 @@
 
 mod files;
 
+use crate::bandwidth::OmegaChoice;
 use crate::config::{Precision, RunConfig};
 use crate::evaluate::{errors, Errors};
 use crate::jet::predict;
@@ -46,6 +47,9 @@ pub struct Summary {
     pub stopped_by: String,
     /// The step whose parameters were kept (lowest held-out loss).
     pub kept_step: usize,
+    /// The ω trained with, and how the rule chose it when it was `auto`.
+    pub omega: f64,
+    pub omega_choice: Option<OmegaChoice>,
     pub out_dir: PathBuf,
 }
 
@@ -150,21 +154,40 @@ pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
 }
 
 /// Trains a network on `problem` with `config` and writes the run folder.
+/// An `auto` ω is chosen first by the bandwidth rule (printed when
+/// `options.progress` is set); the run folder's config.toml holds the number.
 pub fn solve(
     problem: &Problem,
     config: &RunConfig,
     options: &SolveOptions,
 ) -> Result<Summary, SolveError> {
-    match config.network.precision {
-        Precision::F32 => solve_with::<f32>(problem, config, options),
-        Precision::F64 => solve_with::<f64>(problem, config, options),
+    let mut config = config.clone();
+    let choice = resolve_omega(problem, &mut config);
+    if let (true, Some(c)) = (options.progress, &choice) {
+        eprintln!("{}", c.describe());
     }
+    match config.network.precision {
+        Precision::F32 => solve_with::<f32>(problem, &config, options, choice),
+        Precision::F64 => solve_with::<f64>(problem, &config, options, choice),
+    }
+}
+
+/// Replaces an `auto` ω by the rule's choice for this problem and point density.
+pub fn resolve_omega(problem: &Problem, config: &mut RunConfig) -> Option<OmegaChoice> {
+    if !config.network.auto_omega {
+        return None;
+    }
+    let choice = OmegaChoice::for_problem(problem, &config.network, config.train.interior_points);
+    config.network.omega = choice.omega;
+    config.network.auto_omega = false;
+    Some(choice)
 }
 
 fn solve_with<E: Real>(
     problem: &Problem,
     config: &RunConfig,
     options: &SolveOptions,
+    omega_choice: Option<OmegaChoice>,
 ) -> Result<Summary, SolveError>
 where
     Cpu: Device<E>,
@@ -198,6 +221,8 @@ where
         lbfgs_iters: outcome.lbfgs_iters,
         stopped_by: outcome.stopped_by.clone(),
         kept_step: outcome.kept_step,
+        omega: config.network.omega,
+        omega_choice,
         out_dir: options.out_dir.clone(),
     };
     out.write_results(problem, &net, &eval, &pred, &outcome, &names, &summary)?;

@@ -1,0 +1,280 @@
+//! ω sweep: the error against ω on Burgers, heat and a picture fit, several
+//! seeds, with the bandwidth rule's `auto` choice run beside the sweep.
+//!
+//! ```text
+//! cargo bench --bench omega                      # everything (about 40 min on 2 cores)
+//! cargo bench --bench omega -- heat image        # some tasks
+//! cargo bench --bench omega -- --seeds 1 --burgers-seconds 60
+//! ```
+//!
+//! Writes results/omega/{burgers,heat,image}.csv (task, ω, auto, seed,
+//! error, seconds) and results/omega/omega.png (error against ω per task,
+//! every seed and the median, the `auto` ω as a marker).
+
+use pinn::bandwidth::OmegaChoice;
+use pinn::fit::{auto_omega, fit, FitConfig, FitOptions, LoadOptions, Signal, Split};
+use pinn::problem::Problem;
+use pinn::report::{chart_grid, write_cells_csv, Cell, Chart, Series, SeriesStyle};
+use pinn::solve::{resolve_omega, solve, SolveOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The swept ω: log-spaced over a factor 32 (more than a decade).
+const OMEGAS: [f64; 6] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+/// Picture fitted in the image task (tests/data/SOURCES.md).
+const IMAGE: &str = "tests/data/camera_128.png";
+
+struct Settings {
+    tasks: Vec<String>,
+    seeds: u64,
+    burgers_seconds: f64,
+}
+
+/// One trained network.
+struct Run {
+    omega: f64,
+    auto: bool,
+    seed: u64,
+    /// Relative L2 error (PDEs) or held-out PSNR in dB (picture).
+    error: f64,
+    seconds: f64,
+}
+
+fn main() {
+    let settings = parse_args();
+    let dir = PathBuf::from("results/omega");
+    std::fs::create_dir_all(&dir).expect("results/omega");
+    let mut charts = Vec::new();
+    for task in &settings.tasks {
+        let (runs, y_name, log_y) = match task.as_str() {
+            "burgers" | "heat" => (pde_runs(task, &settings), "relative L2 error", true),
+            "image" => (image_runs(&settings), "held-out PSNR (dB)", false),
+            other => {
+                eprintln!("unknown task '{other}' (burgers, heat, image)");
+                std::process::exit(2);
+            }
+        };
+        write_runs(&dir.join(format!("{task}.csv")), task, &runs);
+        print_table(task, &runs);
+        charts.push(chart_of(task, &runs, y_name, log_y));
+    }
+    let cols = charts.len();
+    chart_grid(
+        dir.join("omega.png"),
+        "Error against ω (simple sine net; the bandwidth rule's auto ω as a marker)",
+        (1, cols),
+        (560, 420),
+        &charts,
+    )
+    .expect("omega.png");
+    println!("wrote {}", dir.display());
+}
+
+fn parse_args() -> Settings {
+    let mut settings = Settings {
+        tasks: Vec::new(),
+        seeds: 2,
+        burgers_seconds: 120.0,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut number = |name: &str| -> f64 {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name} needs a number"))
+        };
+        match a.as_str() {
+            "--bench" => {}
+            "--seeds" => settings.seeds = number("--seeds") as u64,
+            "--burgers-seconds" => settings.burgers_seconds = number("--burgers-seconds"),
+            task => settings.tasks.push(task.to_string()),
+        }
+    }
+    if settings.tasks.is_empty() {
+        settings.tasks = ["heat", "image", "burgers"].map(String::from).to_vec();
+    }
+    settings
+}
+
+/// Solves a built-in problem at every swept ω and at `auto`, for each seed.
+/// Burgers runs with a shorter budget than its file's (`--burgers-seconds`).
+fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
+    let problem = Problem::load(name).expect("built-in problem");
+    let mut base = problem.config.clone();
+    if name == "burgers" {
+        base.train.max_seconds = Some(settings.burgers_seconds);
+    }
+    let mut auto_config = base.clone();
+    auto_config.network.auto_omega = true;
+    let choice = resolve_omega(&problem, &mut auto_config).expect("auto ω");
+    println!("{name}: {}", choice.describe());
+    let mut runs = Vec::new();
+    for (omega, auto) in sweep(&choice) {
+        for seed in 0..settings.seeds {
+            let mut config = base.clone();
+            config.network.omega = omega;
+            config.network.seed = seed;
+            let out = tempfile::tempdir().expect("temp dir");
+            let options = SolveOptions {
+                out_dir: out.path().to_path_buf(),
+                progress: false,
+                stop: Arc::new(AtomicBool::new(false)),
+            };
+            let summary = solve(&problem, &config, &options).expect("solve");
+            let error = summary.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[0]);
+            eprintln!("{name} ω={omega:.4} seed {seed}: {}", summary.line());
+            runs.push(Run {
+                omega,
+                auto,
+                seed,
+                error,
+                seconds: summary.wall_seconds,
+            });
+        }
+    }
+    runs
+}
+
+/// Fits the picture at every swept ω (scaled to the picture's frequencies)
+/// and at `auto`, for each seed, with `pinn fit`'s default network and budget.
+fn image_runs(settings: &Settings) -> Vec<Run> {
+    let signal = Signal::load(IMAGE, &LoadOptions::default()).expect("picture");
+    let split = Split::every_other(&signal.shape());
+    let base = FitConfig::default();
+    let choice = auto_omega(&signal, &base.network);
+    println!("image: {}", choice.describe());
+    let mut runs = Vec::new();
+    // A picture needs ω an order of magnitude above a PDE's: sweep ×8.
+    for (omega, auto) in sweep_scaled(&choice, 8.0) {
+        for seed in 0..settings.seeds {
+            let mut config = base.clone();
+            config.network.omega = omega;
+            config.network.seed = seed;
+            let fitted = fit(&signal, &split, &config, &FitOptions::default());
+            eprintln!(
+                "image ω={omega:.3} seed {seed}: held-out PSNR {:.2} dB, train {:.2} dB, {:.1} s",
+                fitted.psnr_heldout, fitted.psnr_train, fitted.seconds
+            );
+            runs.push(Run {
+                omega,
+                auto,
+                seed,
+                error: fitted.psnr_heldout,
+                seconds: fitted.seconds,
+            });
+        }
+    }
+    runs
+}
+
+/// The swept ω, then the rule's choice.
+fn sweep(choice: &OmegaChoice) -> Vec<(f64, bool)> {
+    sweep_scaled(choice, 1.0)
+}
+
+fn sweep_scaled(choice: &OmegaChoice, scale: f64) -> Vec<(f64, bool)> {
+    let mut out: Vec<(f64, bool)> = OMEGAS.iter().map(|w| (w * scale, false)).collect();
+    out.push((choice.omega, true));
+    out
+}
+
+fn write_runs(path: &Path, task: &str, runs: &[Run]) {
+    let header = ["task", "omega", "auto", "seed", "error", "seconds"].map(String::from);
+    let rows: Vec<Vec<Cell>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(task.to_string()),
+                Cell::Number(r.omega),
+                Cell::Text(r.auto.to_string()),
+                Cell::Number(r.seed as f64),
+                Cell::Number(r.error),
+                Cell::Number(r.seconds),
+            ]
+        })
+        .collect();
+    write_cells_csv(path, &header, &rows).expect("csv");
+}
+
+/// Median over seeds at each ω (swept and auto separately), in ω order.
+fn medians(runs: &[Run], auto: bool) -> Vec<(f64, f64)> {
+    let mut omegas: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.auto == auto)
+        .map(|r| r.omega)
+        .collect();
+    omegas.sort_by(f64::total_cmp);
+    omegas.dedup();
+    omegas
+        .into_iter()
+        .map(|w| {
+            let mut e: Vec<f64> = runs
+                .iter()
+                .filter(|r| r.auto == auto && r.omega == w)
+                .map(|r| r.error)
+                .collect();
+            e.sort_by(f64::total_cmp);
+            let m = e.len() / 2;
+            let median = if e.len() % 2 == 1 {
+                e[m]
+            } else {
+                0.5 * (e[m - 1] + e[m])
+            };
+            (w, median)
+        })
+        .collect()
+}
+
+fn print_table(task: &str, runs: &[Run]) {
+    println!("{task}: ω, median error over seeds");
+    for auto in [false, true] {
+        for (w, e) in medians(runs, auto) {
+            println!("  {w:10.4} {e:12.4e}{}", if auto { "  (auto)" } else { "" });
+        }
+    }
+}
+
+fn chart_of(task: &str, runs: &[Run], y_name: &str, log_y: bool) -> Chart {
+    let log2 = |w: f64| w.log2();
+    let swept = medians(runs, false);
+    let auto = medians(runs, true);
+    let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let mut series = vec![Series {
+        name: "median over seeds".into(),
+        x: swept.iter().map(|p| log2(p.0)).collect(),
+        y: swept.iter().map(|p| p.1).collect(),
+        color: 0,
+        style: SeriesStyle::Solid,
+    }];
+    for (k, seed) in seeds.iter().enumerate() {
+        let own: Vec<&Run> = runs.iter().filter(|r| !r.auto && r.seed == *seed).collect();
+        series.push(Series {
+            name: format!("seed {seed}"),
+            x: own.iter().map(|r| log2(r.omega)).collect(),
+            y: own.iter().map(|r| r.error).collect(),
+            color: 4 + k,
+            style: SeriesStyle::Dashed,
+        });
+    }
+    series.push(Series {
+        name: "auto ω (median)".into(),
+        x: auto.iter().map(|p| log2(p.0)).collect(),
+        y: auto.iter().map(|p| p.1).collect(),
+        color: 3,
+        style: SeriesStyle::Markers,
+    });
+    Chart {
+        caption: task.to_string(),
+        x_name: "log2 ω".into(),
+        y_name: y_name.into(),
+        series,
+        log_y,
+        legend: true,
+    }
+}

@@ -1,0 +1,277 @@
+//! The ω rule (DESIGN §1): ω = 2π·f_max/κ in normalized input coordinates.
+//!
+//! f_max comes from two limits per input direction:
+//! - data-limited: the Nyquist frequency of the training points, 1/(2Δ)
+//!   cycles per unit, Δ their spacing along the direction;
+//! - signal-limited: the frequency below which [`DEFAULT_SHARE`] of the
+//!   energy of the known data varying along the direction lies (initial and
+//!   boundary values, source terms, a signal to fit), from its FFT.
+//!
+//! A direction along which known data varies asks for min(signal, Nyquist):
+//! the network must resolve the data, and cannot resolve more than its
+//! points pin down. f_max is the largest such demand over the directions;
+//! with no data at all, the smallest Nyquist frequency (the points are all
+//! there is to go by). κ is the measured bandwidth-to-ω slope of the
+//! network (see [`super::kappa`]), so the kernel's band then just covers
+//! f_max.
+
+use super::kappa::{kappa_for, omega_at};
+use super::measure::DEFAULT_SHARE;
+use super::spectrum::EnergySpectrum;
+use crate::config::NetConfig;
+use crate::expr::PointEval;
+use crate::problem::{Problem, Region};
+use crate::reference::grid_index;
+
+/// What limits the frequency along one input direction.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Direction {
+    pub input: String,
+    /// Nyquist frequency of the training points, cycles per normalized unit.
+    pub nyquist: f64,
+    /// Frequency holding the energy share of the known data along this
+    /// direction (None: no known data varies along it).
+    pub signal: Option<f64>,
+}
+
+impl Direction {
+    /// What this direction asks of the kernel's band, if anything.
+    fn demand(&self) -> Option<f64> {
+        self.signal.map(|s| s.min(self.nyquist))
+    }
+}
+
+/// The chosen ω and why.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OmegaChoice {
+    pub omega: f64,
+    /// Bandwidth per unit ω of this network (rad per normalized unit).
+    pub kappa: f64,
+    /// Energy share behind the signal frequencies and κ.
+    pub share: f64,
+    /// The frequency the band is set to, cycles per normalized unit.
+    pub f_max: f64,
+    pub directions: Vec<Direction>,
+}
+
+impl OmegaChoice {
+    /// ω for a network of `net`'s kind and size from per-direction limits.
+    pub fn from_directions(directions: Vec<Direction>, net: &NetConfig) -> Self {
+        let demanded = directions.iter().filter_map(Direction::demand);
+        let f_max = demanded.fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.max(f))));
+        let f_max = f_max.unwrap_or_else(|| {
+            directions
+                .iter()
+                .map(|d| d.nyquist)
+                .fold(f64::INFINITY, f64::min)
+        });
+        let kappa = kappa_for(net, directions.len());
+        Self {
+            omega: omega_at(f_max, kappa),
+            kappa,
+            share: DEFAULT_SHARE,
+            f_max,
+            directions,
+        }
+    }
+
+    /// ω for a problem's collocation density and known data.
+    pub fn for_problem(problem: &Problem, net: &NetConfig, interior_points: usize) -> Self {
+        let nyquist = nyquist_of_box(interior_points, problem.inputs.len());
+        let signals = data_frequencies(problem);
+        let directions = problem
+            .inputs
+            .iter()
+            .zip(signals)
+            .map(|(input, signal)| Direction {
+                input: input.clone(),
+                nyquist,
+                signal,
+            })
+            .collect();
+        Self::from_directions(directions, net)
+    }
+
+    /// ω for fitting samples on a uniform grid (row-major over `shape`, last
+    /// axis fastest, sample `spacing` per axis in normalized units): the
+    /// Nyquist frequency of that grid and the fields' energy-share frequency
+    /// per axis.
+    pub fn for_grid(
+        axis_names: &[String],
+        shape: &[usize],
+        spacing: &[f64],
+        fields: &[&[f64]],
+        net: &NetConfig,
+    ) -> Self {
+        let signals = grid_frequencies(shape, spacing, fields);
+        let directions = axis_names
+            .iter()
+            .zip(spacing)
+            .zip(signals)
+            .map(|((input, d), signal)| Direction {
+                input: input.clone(),
+                nyquist: 0.5 / d,
+                signal,
+            })
+            .collect();
+        Self::from_directions(directions, net)
+    }
+
+    /// Multi-line account of the choice, for the terminal.
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "ω = {:.4} (auto: 2π·f_max/κ, f_max = {:.4} cycles per normalized unit, κ = {:.4}, {}% energy share)",
+            self.omega,
+            self.f_max,
+            self.kappa,
+            self.share * 100.0
+        );
+        for d in &self.directions {
+            let signal = d
+                .signal
+                .map_or_else(|| "no known data varies".into(), |s| format!("data {s:.4}"));
+            out.push_str(&format!(
+                "\n  {}: {signal}, Nyquist of the points {:.4}",
+                d.input, d.nyquist
+            ));
+        }
+        out
+    }
+}
+
+/// Nyquist frequency of `n` points spread evenly over the normalized box
+/// [−1, 1]^dim: n^(1/dim) points per direction over length 2.
+pub fn nyquist_of_box(n: usize, dim: usize) -> f64 {
+    let per_direction = (n.max(1) as f64).powf(1.0 / dim.max(1) as f64);
+    per_direction / 4.0
+}
+
+/// Grid points per free direction when sampling known data: fine enough for
+/// any data a network of this size can learn, small enough to be instant.
+fn grid_size(free: usize) -> usize {
+    match free {
+        0 | 1 => 512,
+        2 => 64,
+        _ => 16,
+    }
+}
+
+/// Per input, the highest energy-share frequency of the known data of any
+/// term along it (cycles per normalized unit); None where no data varies.
+/// Known data is a term with every network output set to zero: the
+/// prescribed values of a condition, the source of a residual.
+pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
+    let dim = problem.inputs.len();
+    let mut out: Vec<Option<f64>> = vec![None; dim];
+    for (term, region) in &problem.terms {
+        // Each face is a region of its own: the data on x = −1 and x = 1 need
+        // not join up.
+        let fixed: Vec<Option<usize>> = match region {
+            Region::Interior => vec![None],
+            Region::Faces(faces) => faces.iter().map(|f| Some(f.input)).collect(),
+        };
+        for (k, held) in fixed.iter().enumerate() {
+            let value_of = |u: &[f64]| -> f64 {
+                let x = physical(problem, region, k, u);
+                term.expr.eval(&mut PointEval::data_part(&x))
+            };
+            for (i, f) in directional_frequencies(dim, *held, &value_of)
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(f) = f {
+                    out[i] = Some(out[i].map_or(f, |o: f64| o.max(f)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Physical coordinates of normalized `u` ∈ [−1, 1]^dim, with the input of
+/// face `k` of `region` (if any) held at its bound.
+fn physical(problem: &Problem, region: &Region, k: usize, u: &[f64]) -> Vec<f64> {
+    let mut x: Vec<f64> = problem
+        .domain
+        .iter()
+        .zip(u)
+        .map(|([lo, hi], u)| lo + (hi - lo) * (u + 1.0) / 2.0)
+        .collect();
+    if let Region::Faces(faces) = region {
+        let f = faces[k];
+        let [lo, hi] = problem.domain[f.input];
+        x[f.input] = if f.upper { hi } else { lo };
+    }
+    x
+}
+
+/// Energy-share frequency along each free direction of `value_of` sampled on
+/// a uniform grid over [−1, 1]^dim (the `held` input fixed). None where no
+/// data varies.
+fn directional_frequencies(
+    dim: usize,
+    held: Option<usize>,
+    value_of: &dyn Fn(&[f64]) -> f64,
+) -> Vec<Option<f64>> {
+    let free: Vec<usize> = (0..dim).filter(|&i| Some(i) != held).collect();
+    let n = grid_size(free.len());
+    let spacing = 2.0 / (n - 1) as f64;
+    let shape = vec![n; free.len()];
+    let values: Vec<f64> = (0..n.pow(free.len() as u32))
+        .map(|flat| {
+            let mut u = vec![0.0; dim];
+            for (&i, k) in free.iter().zip(grid_index(&shape, flat)) {
+                u[i] = -1.0 + spacing * k as f64;
+            }
+            value_of(&u)
+        })
+        .collect();
+    let mut out = vec![None; dim];
+    for (&i, f) in free.iter().zip(grid_frequencies(
+        &shape,
+        &vec![spacing; free.len()],
+        &[&values],
+    )) {
+        out[i] = f;
+    }
+    out
+}
+
+/// Per axis of a row-major grid (last axis fastest) of `shape` with sample
+/// `spacing`, the frequency below which the energy share lies, from every
+/// grid line along the axis in every field, energies averaged. None along
+/// an axis where no line varies (or any value is not finite).
+pub fn grid_frequencies(shape: &[usize], spacing: &[f64], fields: &[&[f64]]) -> Vec<Option<f64>> {
+    let total: usize = shape.iter().product();
+    let finite = fields.iter().all(|f| f.iter().all(|v| v.is_finite()));
+    (0..shape.len())
+        .map(|axis| {
+            let n = shape[axis];
+            if !finite || n < 2 {
+                return None;
+            }
+            let stride: usize = shape[axis + 1..].iter().product();
+            let lines: Vec<Vec<f64>> = fields
+                .iter()
+                .flat_map(|f| {
+                    (0..total)
+                        .filter(move |flat| (flat / stride) % n == 0)
+                        .map(move |start| (0..n).map(|j| f[start + j * stride]).collect())
+                })
+                .collect();
+            if lines.iter().all(|l: &Vec<f64>| is_flat(l)) {
+                return None;
+            }
+            let spectrum = EnergySpectrum::mean_of(lines.iter().map(Vec::as_slice), spacing[axis]);
+            Some(spectrum.share_frequency(DEFAULT_SHARE))
+        })
+        .collect()
+}
+
+/// A line with no variation worth a frequency (relative to its size).
+fn is_flat(line: &[f64]) -> bool {
+    let mean = line.iter().sum::<f64>() / line.len() as f64;
+    let scale = line.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    line.iter()
+        .all(|v| (v - mean).abs() <= 1e-12 * scale.max(f64::MIN_POSITIVE))
+}
