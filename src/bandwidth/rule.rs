@@ -255,7 +255,7 @@ pub fn grid_frequencies(shape: &[usize], spacing: &[f64], fields: &[&[f64]]) -> 
                 .iter()
                 .flat_map(|f| {
                     (0..total)
-                        .filter(move |flat| (flat / stride) % n == 0)
+                        .filter(move |flat| (flat / stride).is_multiple_of(n))
                         .map(move |start| (0..n).map(|j| f[start + j * stride]).collect())
                 })
                 .collect();
