@@ -6,6 +6,7 @@ mod common;
 mod fit;
 mod init;
 mod jets;
+mod omega_rule;
 mod parser;
 mod reference;
 mod report;

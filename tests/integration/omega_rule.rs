@@ -1,0 +1,107 @@
+//! The ω rule (DESIGN §1): f_max from known data and point density, then
+//! ω = 2π·f_max/κ, on inputs of known frequency.
+
+use pinn::bandwidth::rule::{grid_frequencies, nyquist_of_box};
+use pinn::bandwidth::{kappa_for, OmegaChoice, DEFAULT_SHARE};
+use pinn::config::NetConfig;
+use pinn::fit::{auto_omega, Signal, SignalKind};
+use pinn::problem::Problem;
+use std::f64::consts::PI;
+
+/// A pure tone on bin k of an n-point window reads f_k + (share − ½)·Δf
+/// (the energy of a bin is spread evenly over it; see bandwidth::spectrum).
+fn tone_reading(f: f64, bin_width: f64) -> f64 {
+    f + (DEFAULT_SHARE - 0.5) * bin_width
+}
+
+#[test]
+fn grid_frequencies_find_each_axis_tone() {
+    // sin(2π·2y)·cos(2π·5x) over a 64 × 128 grid of unit-length axes
+    // (periodic windows, so every tone sits on a bin).
+    let (ny, nx) = (64, 128);
+    let (dy, dx) = (1.0 / ny as f64, 1.0 / nx as f64);
+    let values: Vec<f64> = (0..ny * nx)
+        .map(|i| {
+            let (y, x) = ((i / nx) as f64 * dy, (i % nx) as f64 * dx);
+            (2.0 * PI * 2.0 * y).sin() * (2.0 * PI * 5.0 * x).cos()
+        })
+        .collect();
+    let f = grid_frequencies(&[ny, nx], &[dy, dx], &[&values]);
+    let fy = f[0].expect("varies along y");
+    let fx = f[1].expect("varies along x");
+    assert!((fy - tone_reading(2.0, 1.0)).abs() < 1e-9, "fy = {fy}");
+    assert!((fx - tone_reading(5.0, 1.0)).abs() < 1e-9, "fx = {fx}");
+    // A field constant along an axis has no frequency there.
+    let stripes: Vec<f64> = (0..ny * nx)
+        .map(|i| ((i % nx) as f64 * dx * 2.0 * PI * 3.0).sin())
+        .collect();
+    let f = grid_frequencies(&[ny, nx], &[dy, dx], &[&stripes]);
+    assert_eq!(f[0], None);
+    assert!((f[1].unwrap() - tone_reading(3.0, 1.0)).abs() < 1e-9);
+}
+
+#[test]
+fn burgers_auto_omega_follows_its_initial_condition() {
+    // u(0, x) = −sin(πx) on x ∈ [−1, 1]: in normalized coordinates one period
+    // over the window of length 2, 0.5 cycles per unit (bin 1 of Δf ≈ 0.5);
+    // nothing known varies along t; 6144 points give 78.4 per direction.
+    let problem = Problem::load("burgers").expect("built-in");
+    let net = problem.config.network.clone();
+    let n = problem.config.train.interior_points;
+    let choice = OmegaChoice::for_problem(&problem, &net, n);
+    let x = &choice.directions[1];
+    assert_eq!(choice.directions[0].signal, None, "t: no data varies");
+    let df = 1.0 / (512.0 * 2.0 / 511.0);
+    let fx = x.signal.expect("x: the initial condition varies");
+    // The grid holds both ends (x = ±1), so the sine is not exactly periodic
+    // on the window and leaks a little: 1e-3 of a bin width.
+    assert!((fx - tone_reading(df, df)).abs() < 1e-3 * df, "fx = {fx}");
+    assert!((x.nyquist - nyquist_of_box(n, 2)).abs() < 1e-12);
+    assert!((nyquist_of_box(n, 2) - (n as f64).sqrt() / 4.0).abs() < 1e-12);
+    assert_eq!(
+        choice.f_max, fx,
+        "the data asks for less than the points allow"
+    );
+    let kappa = kappa_for(&net, 2);
+    assert!((choice.omega - 2.0 * PI * fx / kappa).abs() < 1e-12);
+}
+
+fn tone_signal(samples: usize, cycles: f64) -> Signal {
+    let t: Vec<f64> = (0..samples).map(|i| i as f64).collect();
+    let span = (samples - 1) as f64;
+    Signal {
+        name: "tone".into(),
+        kind: SignalKind::Table {
+            column: "v".into(),
+            time_column: None,
+        },
+        axis_names: vec!["t".into()],
+        channel_names: vec!["v".into()],
+        channels: vec![t
+            .iter()
+            .map(|&t| (2.0 * PI * cycles * t / span).sin())
+            .collect()],
+        axes: vec![t],
+    }
+}
+
+#[test]
+fn fit_auto_omega_reads_the_training_samples() {
+    let net = NetConfig::default();
+    // 6 cycles over the signal: in normalized units (span 2) 3 cycles per
+    // unit, well below the training grid's Nyquist limit (1025 samples, every
+    // other one trains: spacing 4/1024, Nyquist 128).
+    let choice = auto_omega(&tone_signal(1025, 6.0), &net);
+    let d = &choice.directions[0];
+    assert!((d.nyquist - 128.0).abs() < 1e-9, "Nyquist {}", d.nyquist);
+    let f = d.signal.expect("a tone");
+    // 513 training samples cover 2 + 4/1024 units: bins of Δf ≈ 0.499.
+    let df = 1.0 / (513.0 * 4.0 / 1024.0);
+    assert!(f > 3.0 - df && f < 3.0 + df, "f = {f}");
+    assert_eq!(choice.f_max, f);
+    // A tone above the training samples' Nyquist frequency cannot be asked
+    // for: 400 cycles on 1025 samples alias on the 513 training samples, and
+    // the choice is capped by Nyquist.
+    let fast = auto_omega(&tone_signal(1025, 400.0), &net);
+    assert!(fast.f_max <= fast.directions[0].nyquist + 1e-12);
+}
