@@ -2,9 +2,9 @@
 //! seeds, with the bandwidth rule's `auto` choice run beside the sweep.
 //!
 //! ```text
-//! cargo bench --bench omega                      # everything (about 40 min on 2 cores)
+//! cargo bench --bench omega                      # everything (about 30 min on 2 cores: two seeds, Burgers one seed of 90 s)
 //! cargo bench --bench omega -- heat image        # some tasks
-//! cargo bench --bench omega -- --seeds 1 --burgers-seconds 60
+//! cargo bench --bench omega -- --seeds 1 --burgers-seeds 1 --burgers-seconds 60
 //! ```
 //!
 //! Writes results/omega/{burgers,heat,image}.csv (task, ω, auto, seed,
@@ -31,6 +31,7 @@ const IMAGE: &str = "tests/data/camera_128.png";
 struct Settings {
     tasks: Vec<String>,
     seeds: u64,
+    burgers_seeds: u64,
     burgers_seconds: f64,
 }
 
@@ -78,7 +79,8 @@ fn parse_args() -> Settings {
     let mut settings = Settings {
         tasks: Vec::new(),
         seeds: 2,
-        burgers_seconds: 120.0,
+        burgers_seeds: 1,
+        burgers_seconds: 90.0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -90,6 +92,7 @@ fn parse_args() -> Settings {
         match a.as_str() {
             "--bench" => {}
             "--seeds" => settings.seeds = number("--seeds") as u64,
+            "--burgers-seeds" => settings.burgers_seeds = number("--burgers-seeds") as u64,
             "--burgers-seconds" => settings.burgers_seconds = number("--burgers-seconds"),
             task => settings.tasks.push(task.to_string()),
         }
@@ -105,8 +108,10 @@ fn parse_args() -> Settings {
 fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
     let problem = Problem::load(name).expect("built-in problem");
     let mut base = problem.config.clone();
+    let mut seeds = settings.seeds;
     if name == "burgers" {
         base.train.max_seconds = Some(settings.burgers_seconds);
+        seeds = settings.burgers_seeds;
     }
     let mut auto_config = base.clone();
     auto_config.network.auto_omega = true;
@@ -114,7 +119,7 @@ fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
     println!("{name}: {}", choice.describe());
     let mut runs = Vec::new();
     for (omega, auto) in sweep(&choice) {
-        for seed in 0..settings.seeds {
+        for seed in 0..seeds {
             let mut config = base.clone();
             config.network.omega = omega;
             config.network.seed = seed;
