@@ -3,7 +3,8 @@
 //! Data flows one way (see DESIGN.md): equation file → [`problem::Problem`] →
 //! [`sample`] → [`net`] + [`jet`] → residuals ([`expr`]) → loss and optimizer
 //! ([`train`]) → evaluation against [`reference`] → [`report`]; [`solve`]
-//! runs the whole pipeline.
+//! runs the whole pipeline. [`bandwidth`] measures the NTK bandwidth of the
+//! networks at initialization, behind the rule ω = 2π·f_max/κ.
 //!
 //! ```
 //! use pinn::problem::Problem;
