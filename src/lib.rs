@@ -3,8 +3,10 @@
 //! Data flows one way (see DESIGN.md): equation file → [`problem::Problem`] →
 //! [`sample`] → [`net`] + [`jet`] → residuals ([`expr`]) → loss and optimizer
 //! ([`train`]) → evaluation against [`reference`] → [`report`]; [`solve`]
-//! runs the whole pipeline. [`fit`] uses the same networks for the paper's
-//! other task: a signal (audio, a picture) as a function of its coordinates.
+//! runs the whole pipeline. [`bandwidth`] measures the NTK bandwidth of the
+//! networks at initialization, behind the rule ω = 2π·f_max/κ that `auto`
+//! ω uses. [`fit`] uses the same networks for the paper's other task: a
+//! signal (audio, a picture) as a function of its coordinates.
 //!
 //! ```
 //! use pinn::problem::Problem;

@@ -16,7 +16,7 @@
 //! every entry), and a constant on a window of length L puts energy ∝ L into
 //! the DC bin alone. The price is the DC bin's share of the kernel's own
 //! bump, about (Δf/2)·2/(√(2π)σ_E) for a Gaussian of energy-spectrum width
-//! σ_E: windows must be long against the kernel (see `kappa`).
+//! σ_E: windows must be long against the kernel (see [`super::measure`]).
 //!
 //! Within a bin the cumulative energy rises linearly, bin k covering
 //! [(k − ½)Δf, (k + ½)Δf] (the Nyquist bin of even N only up to N/2·Δf),
