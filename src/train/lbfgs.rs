@@ -65,12 +65,22 @@ struct Shared<E: Real> {
     best: Option<(f64, Vec<f64>)>,
     iters_done: usize,
     iters_this_run: usize,
+    /// Evaluations since the last completed iteration (the line search's).
+    evals_this_iter: usize,
 }
+
+/// Evaluations one line search may take. argmin runs Moré–Thuente without
+/// an iteration limit, and near rounding level (f32) its bracket can cycle
+/// without end; a normal search takes 1 to 3.
+const MAX_EVALS_PER_ITER: usize = 40;
 
 struct LossProblem<'a, E: Real> {
     objective: &'a Objective<E>,
     shared: Rc<RefCell<Shared<E>>>,
     stop: &'a AtomicBool,
+    /// argmin checks its timeout only between iterations; a line search
+    /// must also end at the deadline.
+    deadline: Option<Instant>,
 }
 
 impl<E: Real> LossProblem<'_, E>
@@ -87,6 +97,15 @@ where
             if e.param.as_slice() == p {
                 return Ok((e.total, e.grad.clone()));
             }
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Error::msg("time budget reached in a line search"));
+        }
+        s.evals_this_iter += 1;
+        if s.evals_this_iter > MAX_EVALS_PER_ITER {
+            return Err(Error::msg(format!(
+                "line search took more than {MAX_EVALS_PER_ITER} evaluations"
+            )));
         }
         s.net.set_flat_params(p);
         let (losses, grads) = self.objective.losses_and_gradient(&s.net);
@@ -145,6 +164,7 @@ where
         let mut s = self.shared.borrow_mut();
         // argmin observes an iteration before counting it.
         s.iters_this_run = state.get_iter() as usize + 1;
+        s.evals_this_iter = 0;
         let iter = s.iters_done + s.iters_this_run;
         if !iter.is_multiple_of(self.every) {
             return Ok(());
@@ -184,6 +204,7 @@ where
         best: None,
         iters_done: 0,
         iters_this_run: 0,
+        evals_this_iter: 0,
     }));
     let mut stopped_by = String::from("L-BFGS iteration limit");
     let mut restarts = 0;
@@ -213,10 +234,12 @@ where
                 break;
             }
         };
+        shared.borrow_mut().evals_this_iter = 0;
         let problem = LossProblem {
             objective: &*objective,
             shared: shared.clone(),
             stop,
+            deadline: settings.deadline,
         };
         let recorder = Recorder {
             shared: shared.clone(),
@@ -238,7 +261,10 @@ where
             s.iters_done
         };
         let best_after = shared.borrow().best.as_ref().map(|(b, _)| *b);
-        match result {
+        // A failed line search ends an argmin run, as an error or (when argmin
+        // catches it) as a termination reason; either way restart from the
+        // best point while that still makes progress.
+        let failure = match result {
             Ok(OptimizationResult {
                 problem,
                 solver,
@@ -256,6 +282,7 @@ where
                     // Losses on the old points do not compare with the new ones.
                     s.best = None;
                     s.last = None;
+                    None
                 }
                 Some(TerminationReason::Timeout) => {
                     stopped_by = "time budget".into();
@@ -265,28 +292,26 @@ where
                     stopped_by = "L-BFGS iteration limit".into();
                     break;
                 }
-                Some(reason) => {
-                    stopped_by = format!("L-BFGS: {}", reason.text());
-                    break;
-                }
+                Some(reason) => Some(reason.text().to_string()),
                 None => break,
             },
-            Err(_) if stop.load(Ordering::Relaxed) => {
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = failure {
+            if stop.load(Ordering::Relaxed) {
                 stopped_by = "interrupted".into();
                 break;
             }
-            Err(e) => {
-                let improved = match (best_before, best_after) {
-                    (Some(b), Some(a)) => a < b * (1.0 - 1e-6),
-                    (None, Some(_)) => true,
-                    _ => false,
-                };
-                if !improved || iters_done >= settings.max_iters || restarts >= 50 {
-                    stopped_by = format!("L-BFGS converged (line search: {e})");
-                    break;
-                }
-                restarts += 1;
+            let improved = match (best_before, best_after) {
+                (Some(b), Some(a)) => a < b * (1.0 - 1e-6),
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if !improved || iters_done >= settings.max_iters || restarts >= 50 {
+                stopped_by = format!("L-BFGS converged ({why})");
+                break;
             }
+            restarts += 1;
         }
         if settings.deadline.is_some_and(|d| Instant::now() >= d) {
             stopped_by = "time budget".into();
