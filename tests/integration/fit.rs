@@ -438,12 +438,26 @@ fn the_cli_compares_on_audio_with_zoomed_windows() {
 }
 
 #[test]
-fn the_cli_needs_omega_for_the_simple_sine_net_and_reports_bad_cells() {
+fn the_cli_picks_omega_by_the_rule_unless_given_and_reports_bad_cells() {
     let dir = tempfile::tempdir().unwrap();
     let csv = sine_csv(dir.path(), 11);
-    let (code, _, err) = pinn(&["fit", csv.to_str().unwrap(), "--column", "u", "-q"]);
+    let out = dir.path().join("auto");
+    let (code, stdout, err) = pinn(&[
+        "fit",
+        csv.to_str().unwrap(),
+        "--column",
+        "u",
+        "--steps",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("auto: 2π·f_max/κ"), "{stdout}");
+    let (code, _, err) = pinn(&["fit", csv.to_str().unwrap(), "--omega", "fast", "-q"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--omega"), "{err}");
+    assert!(err.contains("'auto'"), "{err}");
     let bad = write(dir.path(), "bad.csv", "u\n1\nx\n");
     let (code, _, err) = pinn(&["fit", bad.to_str().unwrap(), "--omega", "1", "-q"]);
     assert_eq!(code, 2, "{err}");
