@@ -262,6 +262,7 @@ where
         "steps": outcome.adam_steps + outcome.lbfgs_iters,
         "adam_steps": outcome.adam_steps,
         "lbfgs_iters": outcome.lbfgs_iters,
+        "lbfgs_evaluations": outcome.lbfgs_evaluations,
         "stopped_by": outcome.stopped_by,
         "kept_step": outcome.kept_step,
         "network": net.config.kind,

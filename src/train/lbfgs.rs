@@ -46,6 +46,8 @@ type Solver = LBFGS<MoreThuenteLineSearch<Vec<f64>, Vec<f64>, f64>, Vec<f64>, Ve
 
 pub struct Run {
     pub iters: usize,
+    /// Loss and gradient evaluations (line searches included).
+    pub evaluations: usize,
     pub stopped_by: String,
 }
 
@@ -67,6 +69,7 @@ struct Shared<E: Real> {
     iters_this_run: usize,
     /// Evaluations since the last completed iteration (the line search's).
     evals_this_iter: usize,
+    evals_total: usize,
 }
 
 /// Evaluations one line search may take. argmin runs Moré–Thuente without
@@ -102,6 +105,7 @@ where
             return Err(Error::msg("time budget reached in a line search"));
         }
         s.evals_this_iter += 1;
+        s.evals_total += 1;
         if s.evals_this_iter > MAX_EVALS_PER_ITER {
             return Err(Error::msg(format!(
                 "line search took more than {MAX_EVALS_PER_ITER} evaluations"
@@ -205,6 +209,7 @@ where
         iters_done: 0,
         iters_this_run: 0,
         evals_this_iter: 0,
+        evals_total: 0,
     }));
     let mut stopped_by = String::from("L-BFGS iteration limit");
     let mut restarts = 0;
@@ -324,8 +329,15 @@ where
     if let Some((_, p)) = &shared.borrow().best {
         net.set_flat_params(p);
     }
-    let iters = shared.borrow().iters_done;
-    Run { iters, stopped_by }
+    let (iters, evaluations) = {
+        let s = shared.borrow();
+        (s.iters_done, s.evals_total)
+    };
+    Run {
+        iters,
+        evaluations,
+        stopped_by,
+    }
 }
 
 fn new_solver(memory: usize) -> Result<Solver, Error> {

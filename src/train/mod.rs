@@ -40,6 +40,8 @@ pub struct Outcome {
     pub history: Vec<Record>,
     pub adam_steps: usize,
     pub lbfgs_iters: usize,
+    /// Loss and gradient evaluations of L-BFGS, line searches included.
+    pub lbfgs_evaluations: usize,
     pub seconds: f64,
     /// Why training ended (steps done, converged, time budget, interrupted).
     pub stopped_by: String,
@@ -216,6 +218,7 @@ where
             }
         }
         let mut lbfgs_iters = 0;
+        let mut lbfgs_evaluations = 0;
         if stopped_by.is_empty() && self.config.lbfgs_iters > 0 {
             // A fresh point set, fixed within each L-BFGS segment: the line
             // search needs a deterministic objective.
@@ -248,6 +251,7 @@ where
                 &mut refresh,
             );
             lbfgs_iters = run.iters;
+            lbfgs_evaluations = run.evaluations;
             stopped_by = run.stopped_by;
         } else if stopped_by.is_empty() {
             stopped_by = "all Adam steps done".into();
@@ -274,6 +278,7 @@ where
             history: std::mem::take(&mut log.history),
             adam_steps: done,
             lbfgs_iters,
+            lbfgs_evaluations,
             seconds: start.elapsed().as_secs_f64(),
             stopped_by,
             kept_step,
