@@ -118,7 +118,7 @@ fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
     let choice = resolve_omega(&problem, &mut auto_config).expect("auto ω");
     println!("{name}: {}", choice.describe());
     let mut runs = Vec::new();
-    for (omega, auto) in sweep(&choice) {
+    for (omega, auto) in sweep_scaled(&choice, 1.0) {
         for seed in 0..seeds {
             let mut config = base.clone();
             config.network.omega = omega;
@@ -176,11 +176,7 @@ fn image_runs(settings: &Settings) -> Vec<Run> {
     runs
 }
 
-/// The swept ω, then the rule's choice.
-fn sweep(choice: &OmegaChoice) -> Vec<(f64, bool)> {
-    sweep_scaled(choice, 1.0)
-}
-
+/// The swept ω times `scale`, then the rule's choice.
 fn sweep_scaled(choice: &OmegaChoice, scale: f64) -> Vec<(f64, bool)> {
     let mut out: Vec<(f64, bool)> = OMEGAS.iter().map(|w| (w * scale, false)).collect();
     out.push((choice.omega, true));

@@ -58,8 +58,7 @@ impl OmegaChoice {
     /// ω for a network of `net`'s kind and size from per-direction limits.
     pub fn from_directions(directions: Vec<Direction>, net: &NetConfig) -> Self {
         let demanded = directions.iter().filter_map(Direction::demand);
-        let f_max = demanded.fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.max(f))));
-        let f_max = f_max.unwrap_or_else(|| {
+        let f_max = demanded.reduce(f64::max).unwrap_or_else(|| {
             directions
                 .iter()
                 .map(|d| d.nyquist)

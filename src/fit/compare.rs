@@ -8,7 +8,7 @@ use super::split::Split;
 use super::train::{FitConfig, FitOptions, Fitted};
 use super::{fit_into, kind_label, FitSummary, SignalSource};
 use crate::config::{NetConfig, NetKind};
-use crate::report::{number_text, pictures, windows, write_text_csv, Picture, ReportError};
+use crate::report::{pictures, windows, write_cells_csv, Cell, Picture, ReportError};
 use std::path::Path;
 
 /// SIREN's first-layer and hidden frequency ω₀ (Sitzmann et al. 2020).
@@ -90,23 +90,23 @@ pub fn compare(
 
 fn write_table(dir: &Path, results: &[(FitSummary, Fitted)]) -> Result<(), ReportError> {
     let header = ["net", "omega", "psnr_train", "psnr_heldout", "seconds"].map(String::from);
-    let rows: Vec<Vec<String>> = results
+    let rows: Vec<Vec<Cell>> = results
         .iter()
         .map(|(s, _)| {
             let omega = match s.kind {
-                NetKind::Tanh => String::new(),
-                _ => number_text(s.omega),
+                NetKind::Tanh => Cell::Text(String::new()),
+                _ => Cell::Number(s.omega),
             };
             vec![
-                s.label.clone(),
+                Cell::Text(s.label.clone()),
                 omega,
-                number_text(s.psnr_train),
-                number_text(s.psnr_heldout),
-                number_text(s.seconds),
+                Cell::Number(s.psnr_train),
+                Cell::Number(s.psnr_heldout),
+                Cell::Number(s.seconds),
             ]
         })
         .collect();
-    write_text_csv(dir.join("compare.csv"), &header, &rows)
+    write_cells_csv(dir.join("compare.csv"), &header, &rows)
 }
 
 /// A subplot caption: network, ω and held-out PSNR.

@@ -106,32 +106,20 @@ pub fn write_cells_csv(
     header: &[String],
     rows: &[Vec<Cell>],
 ) -> Result<(), ReportError> {
-    let text: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|cell| match cell {
-                    Cell::Text(t) => t.clone(),
-                    Cell::Number(v) => number_text(*v),
-                })
-                .collect()
-        })
-        .collect();
-    write_text_csv(path, header, &text)
-}
-
-/// Writes a header and rows of text cells (quoted where needed), e.g. a
-/// table with a name column; format numbers with [`number_text`].
-pub fn write_text_csv(
-    path: impl AsRef<Path>,
-    header: &[String],
-    rows: &[Vec<String>],
-) -> Result<(), ReportError> {
     let path = path.as_ref();
     check_rows(path, header.len(), rows.iter().map(Vec::len))?;
     write_atomic(path, |w| {
         write_cells(w, header)?;
-        rows.iter().try_for_each(|r| write_cells(w, r))
+        rows.iter().try_for_each(|row| {
+            let text: Vec<String> = row
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Number(v) => number_text(*v),
+                })
+                .collect();
+            write_cells(w, &text)
+        })
     })
 }
 

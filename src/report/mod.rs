@@ -12,10 +12,7 @@ mod json;
 pub mod plot;
 
 pub use atomic::{write_atomic, write_bytes_atomic};
-pub use csv_out::{
-    number_text, write_cells_csv, write_solution_csv, write_table_csv, write_text_csv, Cell,
-    OutputColumns,
-};
+pub use csv_out::{write_cells_csv, write_solution_csv, write_table_csv, Cell, OutputColumns};
 pub use error::ReportError;
 pub use json::write_json;
 pub use plot::{
