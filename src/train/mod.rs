@@ -14,6 +14,7 @@ mod objective;
 mod observe;
 
 pub use adam::Adam;
+pub use lbfgs::Lbfgs;
 pub use objective::Objective;
 pub use observe::{progress_bar, Observer, Phase, ProgressObserver, Record};
 
