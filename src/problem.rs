@@ -11,15 +11,17 @@ use std::path::{Path, PathBuf};
 
 mod build;
 mod error;
+mod explain;
 mod raw;
 
 pub use error::ProblemError;
 use error::Source;
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 2] = [
+const BUILTINS: [(&str, &str); 3] = [
     ("burgers", include_str!("../equations/burgers.toml")),
     ("heat", include_str!("../equations/heat.toml")),
+    ("kovasznay", include_str!("../equations/kovasznay.toml")),
 ];
 
 /// The text of a builtin equation file: `(name, toml)`.
@@ -64,6 +66,9 @@ pub enum Region {
     Interior,
     /// The union of these faces of the box.
     Faces(Vec<Face>),
+    /// Points of the lower face of `input` paired with the same points on
+    /// its upper face: values and first derivatives along `input` must match.
+    Periodic { input: usize },
 }
 
 /// A reference solution to compare against.
@@ -105,6 +110,12 @@ pub struct Problem {
     pub grid: Vec<GridAxis>,
     /// The file's network/train settings over the crate defaults.
     pub config: RunConfig,
+    /// The outputs (x and y components) that form a velocity field, drawn
+    /// as speed and arrows.
+    pub velocity: Option<(usize, usize)>,
+    /// Per output: known only up to an added constant (a pressure with only
+    /// its gradient determined), so compared after removing the means.
+    pub up_to_constant: Vec<bool>,
 }
 
 impl Problem {
@@ -178,6 +189,7 @@ impl Problem {
                 self.region_text(region),
                 term.text
             );
+            let _ = writeln!(s, "    {}", self.explain(term, region));
             let reads: Vec<String> = term
                 .expr
                 .output_derivatives()
@@ -224,6 +236,11 @@ impl Problem {
                     })
                     .collect();
                 parts.join(", ")
+            }
+            Region::Periodic { input } => {
+                let [lo, hi] = self.domain[*input];
+                let name = &self.inputs[*input];
+                format!("{name} = {lo} paired with {name} = {hi}")
             }
         }
     }

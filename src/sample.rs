@@ -63,7 +63,49 @@ impl Sampler {
                     .collect()
             }
             Region::Faces(faces) => self.faces(faces, n),
+            // The lower face; the loss pairs each point with its image on
+            // the upper face (see [`periodic_twins`]).
+            Region::Periodic { input } => self.faces(
+                &[Face {
+                    input: *input,
+                    upper: false,
+                }],
+                n,
+            ),
         }
+    }
+
+    /// Outward unit normals of `points` drawn on the faces of `region`: each
+    /// point takes the normal of the first listed face it lies on (points on
+    /// no listed face, e.g. in the interior, get zero).
+    pub fn normals(&self, region: &Region, points: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let faces: &[Face] = match region {
+            Region::Faces(faces) => faces,
+            _ => &[],
+        };
+        points
+            .iter()
+            .map(|p| {
+                let mut n = vec![0.0; self.domain.len()];
+                if let Some(f) = faces.iter().find(|f| p[f.input] == self.bound(f)) {
+                    n[f.input] = if f.upper { 1.0 } else { -1.0 };
+                }
+                n
+            })
+            .collect()
+    }
+
+    /// The images of lower-face points of `input` on its upper face.
+    pub fn periodic_twins(&self, input: usize, points: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let hi = self.domain[input][1];
+        points
+            .iter()
+            .map(|p| {
+                let mut q = p.clone();
+                q[input] = hi;
+                q
+            })
+            .collect()
     }
 
     fn faces(&mut self, faces: &[Face], n: usize) -> Vec<Vec<f64>> {

@@ -168,6 +168,8 @@ pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
         let fixed: Vec<Option<usize>> = match region {
             Region::Interior => vec![None],
             Region::Faces(faces) => faces.iter().map(|f| Some(f.input)).collect(),
+            // Periodicity prescribes no values.
+            Region::Periodic { .. } => continue,
         };
         for (k, held) in fixed.iter().enumerate() {
             let value_of = |u: &[f64]| -> f64 {

@@ -59,6 +59,9 @@ pub trait Field {
     fn input(&mut self, i: usize) -> Self::V;
     /// Derivative `d` of output `out` at every point.
     fn output(&mut self, out: usize, d: &MultiIndex) -> Self::V;
+    /// Component `i` of the outward unit normal at every point (0 where a
+    /// point lies on no face of the condition).
+    fn normal(&mut self, i: usize) -> Self::V;
     /// A constant at every point.
     fn constant(&mut self, c: f64) -> Self::V;
     fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
@@ -98,6 +101,9 @@ pub enum Expr {
         out: usize,
         d: MultiIndex,
     },
+    /// Component of the outward unit normal along input `i` (conditions on
+    /// faces only): `u_n` is Σᵢ Normal(i)·∂ᵢu.
+    Normal(usize),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),
@@ -131,6 +137,13 @@ impl Expr {
         out
     }
 
+    /// True when the expression reads the outward normal (`u_n`).
+    pub fn reads_normal(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, Expr::Normal(_)));
+        found
+    }
+
     /// True when the expression reads no network output.
     pub fn is_data_only(&self) -> bool {
         let mut found = false;
@@ -146,7 +159,7 @@ impl Expr {
                 a.visit(f);
                 b.visit(f);
             }
-            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } => {}
+            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } | Expr::Normal(_) => {}
         }
     }
 
@@ -165,6 +178,7 @@ impl Expr {
             Expr::Num(c) => Num(*c),
             Expr::Input(i) => Fv(f.input(*i)),
             Expr::Output { out, d } => Fv(f.output(*out, d)),
+            Expr::Normal(i) => Fv(f.normal(*i)),
             Expr::Neg(a) => match a.eval_inner(f) {
                 Num(c) => Num(-c),
                 Fv(v) => Fv(f.neg(&v)),
@@ -242,6 +256,10 @@ fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> 
 pub struct PointEval<'a> {
     inputs: &'a [f64],
     outputs: f64,
+    /// The outward normal there; without one, normal components read as
+    /// the outputs do (NaN, or 0 for the data part, where they multiply a
+    /// zeroed output derivative).
+    normal: Option<&'a [f64]>,
 }
 
 impl<'a> PointEval<'a> {
@@ -249,6 +267,7 @@ impl<'a> PointEval<'a> {
         Self {
             inputs,
             outputs: f64::NAN,
+            normal: None,
         }
     }
 
@@ -258,7 +277,14 @@ impl<'a> PointEval<'a> {
         Self {
             inputs,
             outputs: 0.0,
+            normal: None,
         }
+    }
+
+    /// The same evaluation at a point with outward normal `normal`.
+    pub fn with_normal(mut self, normal: &'a [f64]) -> Self {
+        self.normal = Some(normal);
+        self
     }
 }
 
@@ -269,6 +295,11 @@ impl Field for PointEval<'_> {
     }
     fn output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
         self.outputs
+    }
+    fn normal(&mut self, i: usize) -> f64 {
+        self.normal
+            .and_then(|n| n.get(i).copied())
+            .unwrap_or(self.outputs)
     }
     fn constant(&mut self, c: f64) -> f64 {
         c

@@ -86,9 +86,14 @@ pub const FUNCTIONS: [(&str, Func); 8] = [
     ("abs", Func::Abs),
 ];
 
+/// The outward normal derivative operator, `d_n(u)` (also `u_n` when no
+/// input is named `n`).
+pub const NORMAL_DERIVATIVE: &str = "d_n";
+
 /// Names with a fixed meaning that a file may not declare.
 pub fn is_reserved(name: &str) -> bool {
-    matches!(name, "pi" | "e" | "d") || FUNCTIONS.iter().any(|(f, _)| *f == name)
+    matches!(name, "pi" | "e" | "d" | NORMAL_DERIVATIVE)
+        || FUNCTIONS.iter().any(|(f, _)| *f == name)
 }
 
 impl Symbols {
@@ -113,6 +118,31 @@ impl Symbols {
             .iter()
             .find(|(n, _)| n == name)
             .map(|&(_, v)| v)
+    }
+
+    /// Reads `name` as `output_n`, the outward normal derivative, when no
+    /// input is named `n` (then `u_n` is an ordinary derivative).
+    fn normal_subscript(&self, name: &str) -> Option<usize> {
+        if self.input("n").is_some() {
+            return None;
+        }
+        let stem = name.strip_suffix("_n")?;
+        self.output(stem)
+    }
+
+    /// ∂u/∂n = Σᵢ nᵢ ∂u/∂xᵢ: on a face of the box only the component of the
+    /// face's own input is non-zero, so one expression serves every face.
+    fn normal_derivative(&self, out: usize) -> Expr {
+        (0..self.inputs.len())
+            .map(|i| {
+                let d = Expr::Output {
+                    out,
+                    d: MultiIndex::new(vec![i]),
+                };
+                fold_bin(BinOp::Mul, Expr::Normal(i), d)
+            })
+            .reduce(|a, b| fold_bin(BinOp::Add, a, b))
+            .unwrap_or(Expr::Num(0.0))
     }
 
     /// True when derivative subscripts (`u_tx`) are allowed: every input
@@ -499,6 +529,9 @@ impl<'a> Parser<'a> {
             "e" => return Ok(Expr::Num(std::f64::consts::E)),
             _ => {}
         }
+        if let Some(out) = s.normal_subscript(name) {
+            return Ok(s.normal_derivative(out));
+        }
         match s.subscript_derivative(name) {
             Some(Ok((out, d))) => Ok(Expr::Output { out, d }),
             Some(Err(why)) => Err(ExprError::new(at, format!("unknown name '{name}': {why}"))),
@@ -525,6 +558,9 @@ impl<'a> Parser<'a> {
         if name == "d" {
             return self.derivative(at, open);
         }
+        if name == NORMAL_DERIVATIVE {
+            return self.normal_call(open);
+        }
         let Some(&(_, func)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
             let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
             return Err(ExprError::new(
@@ -547,6 +583,27 @@ impl<'a> Parser<'a> {
         }
         let arg = args.into_iter().next().unwrap_or(Expr::Num(0.0));
         checked(at, fold_call(func, arg))
+    }
+
+    /// `d_n(u)` after `d_n(`: the outward normal derivative of an output.
+    fn normal_call(&mut self, open: usize) -> Result<Expr, ExprError> {
+        let t = self.bump();
+        let out = match &t.tok {
+            Tok::Ident(n) => self.symbols.output(n),
+            _ => None,
+        };
+        let Some(out) = out else {
+            return Err(ExprError::new(
+                t.start,
+                format!(
+                    "expected an output name in {NORMAL_DERIVATIVE}(...), found {} (outputs: {})",
+                    t.tok.describe(),
+                    self.symbols.outputs.join(", ")
+                ),
+            ));
+        };
+        self.close_paren(open)?;
+        Ok(self.symbols.normal_derivative(out))
     }
 
     /// Comma-separated arguments up to the closing ')'.

@@ -3,6 +3,7 @@
 mod bandwidth;
 mod cli;
 mod common;
+mod conditions;
 mod fit;
 mod init;
 mod jets;
