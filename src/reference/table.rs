@@ -1,5 +1,7 @@
 //! Reference tables from CSV files: one row per point, columns found by
-//! header name in any order (extra columns are ignored).
+//! header name in any order (extra columns are ignored). A blank output cell
+//! means no reference value there (read as NaN, left out of the errors).
+//! Lines starting with `#` are comments (the source of the values).
 
 use super::error::ReferenceError;
 use std::path::{Path, PathBuf};
@@ -32,6 +34,7 @@ pub fn load_table(
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .comment(Some(b'#'))
         .from_reader(file);
     let header = reader
         .headers()
@@ -58,7 +61,14 @@ pub fn load_table(
         let line = record.position().map_or(0, |p| p.line());
         let mut point = Vec::with_capacity(n_in);
         for (k, &col) in columns.iter().enumerate() {
-            let v = parse_cell(path, line, col, &header[col], &record[col])?;
+            // A blank output cell: no reference value for that output here
+            // (a table of centre-line values gives u on one line, v on another).
+            let blank_output = k >= n_in && record[col].is_empty();
+            let v = if blank_output {
+                f64::NAN
+            } else {
+                parse_cell(path, line, col, &header[col], &record[col])?
+            };
             if k < n_in {
                 point.push(v);
             } else {

@@ -6,10 +6,11 @@
 //! had already written.
 
 mod files;
+mod planes;
 
 use crate::bandwidth::OmegaChoice;
 use crate::config::{Precision, RunConfig};
-use crate::evaluate::{errors, Errors};
+use crate::evaluate::{align_constants, errors, Errors};
 use crate::jet::predict;
 use crate::net::{Network, Real};
 use crate::problem::{Problem, Reference};
@@ -199,8 +200,13 @@ where
     let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
-        trainer =
-            trainer.monitor(move |net: &Network<E>| errors(&predict(net, &points), &reference));
+        let flags = problem.up_to_constant.clone();
+        trainer = trainer.monitor(move |net: &Network<E>| {
+            errors(
+                &align_constants(&predict(net, &points), &reference, &flags),
+                &reference,
+            )
+        });
     }
     let names = trainer.names();
     trainer = trainer.add_observer(out.history_log(&names, &problem.outputs));
@@ -210,7 +216,12 @@ where
         ));
     }
     let outcome = trainer.run(&mut net);
-    let pred = predict(&net, &eval.points);
+    let mut pred = predict(&net, &eval.points);
+    if let Some(r) = &eval.reference {
+        // Outputs known up to a constant are written and drawn shifted to
+        // the reference's mean, as they are compared.
+        pred = align_constants(&pred, r, &problem.up_to_constant);
+    }
     let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
     let summary = Summary {
         problem: problem.name.clone(),
