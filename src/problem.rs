@@ -18,10 +18,15 @@ pub use error::ProblemError;
 use error::Source;
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 3] = [
+const BUILTINS: [(&str, &str); 5] = [
     ("burgers", include_str!("../equations/burgers.toml")),
     ("heat", include_str!("../equations/heat.toml")),
     ("kovasznay", include_str!("../equations/kovasznay.toml")),
+    (
+        "taylor-green",
+        include_str!("../equations/taylor-green.toml"),
+    ),
+    ("cavity", include_str!("../equations/cavity.toml")),
 ];
 
 /// The text of a builtin equation file: `(name, toml)`.
@@ -80,6 +85,22 @@ pub enum Reference {
     Exprs(Vec<Expr>),
     /// A CSV table with one column per input and per output, by name.
     Csv { path: PathBuf },
+    /// A CSV table shipped in the binary (see [`builtin_table`]).
+    BuiltinTable { name: String },
+}
+
+/// Reference tables shipped with the crate, by builtin reference name.
+const BUILTIN_TABLES: [(&str, &str); 1] = [(
+    "ghia-1982-re100",
+    include_str!("../equations/data/ghia_1982_re100.csv"),
+)];
+
+/// The CSV text of a builtin reference table.
+pub fn builtin_table(name: &str) -> Option<&'static str> {
+    BUILTIN_TABLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 /// Evaluation grid: per input, `n` evenly spaced values from `lo` to `hi` inclusive.
@@ -205,6 +226,7 @@ impl Problem {
             }
             Some(Reference::Exprs(_)) => "closed-form expression per output".to_string(),
             Some(Reference::Csv { path }) => format!("csv {}", path.display()),
+            Some(Reference::BuiltinTable { name }) => format!("builtin table {name}"),
         };
         let _ = writeln!(s, "reference: {reference}");
         let axes: Vec<String> = self

@@ -21,7 +21,7 @@ type Result<T> = std::result::Result<T, ProblemError>;
 const UP_TO_CONSTANT: &str = "up_to_constant";
 
 /// Builtin references and what they are.
-pub(crate) const BUILTIN_REFERENCES: [&str; 1] = ["burgers-cole-hopf"];
+pub(crate) const BUILTIN_REFERENCES: [&str; 2] = ["burgers-cole-hopf", "ghia-1982-re100"];
 
 pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     let name = problem_name(&raw.name, src)?;
@@ -719,6 +719,9 @@ fn builtin_reference(text: &Spanned<String>, symbols: &Symbols, src: &Source) ->
                 )),
             }
         }
+        name if super::builtin_table(name).is_some() => Ok(Reference::BuiltinTable {
+            name: name.to_string(),
+        }),
         other => Err(src.in_string(
             text,
             0,

@@ -32,10 +32,30 @@ pub fn load_table(
         path: path.to_path_buf(),
         source,
     })?;
+    read_table(file, path, input_names, output_names)
+}
+
+/// As [`load_table`], from CSV text embedded in the binary; `name` stands
+/// for the path in errors.
+pub fn table_from_text(
+    text: &str,
+    name: &str,
+    input_names: &[String],
+    output_names: &[String],
+) -> Result<Table, ReferenceError> {
+    read_table(text.as_bytes(), Path::new(name), input_names, output_names)
+}
+
+fn read_table(
+    source: impl std::io::Read,
+    path: &Path,
+    input_names: &[String],
+    output_names: &[String],
+) -> Result<Table, ReferenceError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
-        .from_reader(file);
+        .from_reader(source);
     let header = reader
         .headers()
         .map_err(|e| csv_error(path, e))?

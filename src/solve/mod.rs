@@ -15,7 +15,7 @@ use crate::jet::predict;
 use crate::net::{Network, Real};
 use crate::problem::{Problem, Reference};
 use crate::reference::{
-    grid_points, load_table, BurgersColeHopf, ReferenceError, ReferenceSolution,
+    grid_points, load_table, table_from_text, BurgersColeHopf, ReferenceError, ReferenceSolution,
 };
 use crate::report::ReportError;
 use crate::train::{Observer, ProgressObserver, Record, Trainer};
@@ -60,10 +60,12 @@ impl Summary {
         let steps = self.adam_steps + self.lbfgs_iters;
         let err = match &self.errors {
             Some(e) => {
+                // Outputs without reference values (NaN) are left out.
                 let rel: Vec<String> = self
                     .outputs
                     .iter()
                     .zip(&e.rel_l2)
+                    .filter(|(_, v)| !v.is_nan())
                     .map(|(n, v)| format!("{n} {v:.3e}"))
                     .collect();
                 format!(
@@ -120,6 +122,15 @@ pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>
             &problem.inputs,
             &problem.outputs,
         )?)),
+        Some(Reference::BuiltinTable { name }) => {
+            let text = crate::problem::builtin_table(name).unwrap_or_default();
+            Some(ReferenceSolution::Table(table_from_text(
+                text,
+                &format!("builtin:{name}"),
+                &problem.inputs,
+                &problem.outputs,
+            )?))
+        }
     })
 }
 

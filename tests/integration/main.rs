@@ -7,6 +7,7 @@ mod conditions;
 mod fit;
 mod init;
 mod jets;
+mod navier_stokes;
 mod omega_rule;
 mod parser;
 mod reference;
