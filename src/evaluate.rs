@@ -38,28 +38,60 @@ pub fn errors(pred: &[Vec<f64>], reference: &[Vec<f64>]) -> Errors {
     Errors { rel_l2, max_abs }
 }
 
-/// Shifts each flagged output of `pred` by a constant so that its mean
-/// equals the reference's mean (over the points where the reference is
-/// finite): a pressure whose gradient alone is determined is compared this
-/// way. Other outputs are returned unchanged.
-pub fn align_constants(pred: &[Vec<f64>], reference: &[Vec<f64>], flags: &[bool]) -> Vec<Vec<f64>> {
+/// Shifts each flagged output of `pred` by a constant per group of points
+/// so that its mean over the group equals the reference's (over the points
+/// where the reference is finite). A pressure whose gradient alone is
+/// determined is compared this way; in time-dependent problems it is fixed
+/// only up to a function of time, so the groups are the time slices.
+/// `group[k]` is point k's group; other outputs are returned unchanged.
+pub fn align_constants(
+    pred: &[Vec<f64>],
+    reference: &[Vec<f64>],
+    flags: &[bool],
+    group: &[usize],
+) -> Vec<Vec<f64>> {
+    let groups = group.iter().max().map_or(0, |g| g + 1);
     pred.iter()
         .zip(reference)
         .zip(flags.iter().chain(std::iter::repeat(&false)))
         .map(|((p, r), &flag)| {
-            let pairs: Vec<(f64, f64)> = p
-                .iter()
-                .zip(r)
-                .filter(|(_, b)| b.is_finite())
-                .map(|(a, b)| (*a, *b))
-                .collect();
-            if !flag || pairs.is_empty() {
+            if !flag {
                 return p.clone();
             }
-            let n = pairs.len() as f64;
-            let shift = pairs.iter().map(|(a, b)| b - a).sum::<f64>() / n;
-            p.iter().map(|a| a + shift).collect()
+            let mut sum = vec![0.0; groups];
+            let mut count = vec![0usize; groups];
+            for ((a, b), &g) in p.iter().zip(r).zip(group) {
+                if b.is_finite() {
+                    sum[g] += b - a;
+                    count[g] += 1;
+                }
+            }
+            p.iter()
+                .zip(group)
+                .map(|(a, &g)| {
+                    if count[g] > 0 {
+                        a + sum[g] / count[g] as f64
+                    } else {
+                        *a
+                    }
+                })
+                .collect()
         })
+        .collect()
+}
+
+/// Groups for [`align_constants`]: one per value of the input named `t`
+/// when there is one, else a single group.
+pub fn time_slices(inputs: &[String], points: &[Vec<f64>]) -> Vec<usize> {
+    let Some(t) = inputs.iter().position(|n| n == "t") else {
+        return vec![0; points.len()];
+    };
+    let mut times: Vec<f64> = points.iter().map(|p| p[t]).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    points
+        .iter()
+        .map(|p| times.partition_point(|&v| v < p[t]))
         .collect()
 }
 
@@ -89,11 +121,32 @@ mod tests {
         // p = r + 7 exactly: aligned, the error is zero; u keeps its offset.
         let pred = vec![vec![8.0, 9.0, 10.0], vec![1.5, 2.5, 3.5]];
         let reference = vec![vec![1.0, 2.0, 3.0], vec![1.0, 2.0, 3.0]];
-        let aligned = align_constants(&pred, &reference, &[true, false]);
+        let aligned = align_constants(&pred, &reference, &[true, false], &[0, 0, 0]);
         assert_eq!(aligned[0], reference[0]);
         assert_eq!(aligned[1], pred[1]);
         let e = errors(&aligned, &reference);
         assert_eq!(e.rel_l2[0], 0.0);
         assert!((e.max_abs - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn each_time_slice_gets_its_own_constant() {
+        // p = r + c(t) with c = 7 at t = 0 and −2 at t = 1.
+        let points = vec![
+            vec![0.0, 0.1],
+            vec![1.0, 0.1],
+            vec![0.0, 0.2],
+            vec![1.0, 0.2],
+        ];
+        let group = time_slices(&["t".to_string(), "x".to_string()], &points);
+        assert_eq!(group, vec![0, 1, 0, 1]);
+        let reference = vec![vec![1.0, 2.0, 3.0, 4.0]];
+        let pred = vec![vec![8.0, 0.0, 10.0, 2.0]];
+        assert_eq!(
+            align_constants(&pred, &reference, &[true], &group),
+            reference
+        );
+        let one = time_slices(&["x".to_string()], &points);
+        assert_eq!(one, vec![0; 4]);
     }
 }

@@ -188,7 +188,7 @@ impl RunFolder {
         let (u, v) = (&problem.outputs[iu], &problem.outputs[iv]);
         heatmaps(
             self.dir.join("speed.png"),
-            &format!("{}: speed |({u}, {v})|{}", problem.title, plane.label),
+            &format!("{}: speed |({u}, {v})|{}", problem.name, plane.label),
             (&plane.x.0, &plane.x.1),
             (&plane.y.0, &plane.y.1),
             &panels,

@@ -10,7 +10,7 @@ mod planes;
 
 use crate::bandwidth::OmegaChoice;
 use crate::config::{Precision, RunConfig};
-use crate::evaluate::{align_constants, errors, Errors};
+use crate::evaluate::{align_constants, errors, time_slices, Errors};
 use crate::jet::predict;
 use crate::net::{Network, Real};
 use crate::problem::{Problem, Reference};
@@ -212,11 +212,10 @@ where
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
         let flags = problem.up_to_constant.clone();
+        let slices = time_slices(&problem.inputs, &points);
         trainer = trainer.monitor(move |net: &Network<E>| {
-            errors(
-                &align_constants(&predict(net, &points), &reference, &flags),
-                &reference,
-            )
+            let pred = align_constants(&predict(net, &points), &reference, &flags, &slices);
+            errors(&pred, &reference)
         });
     }
     let names = trainer.names();
@@ -231,7 +230,8 @@ where
     if let Some(r) = &eval.reference {
         // Outputs known up to a constant are written and drawn shifted to
         // the reference's mean, as they are compared.
-        pred = align_constants(&pred, r, &problem.up_to_constant);
+        let slices = time_slices(&problem.inputs, &eval.points);
+        pred = align_constants(&pred, r, &problem.up_to_constant, &slices);
     }
     let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
     let summary = Summary {

@@ -119,6 +119,10 @@ pub fn scattered_comparison(
             .max_by(|&a, &b| spread(a).total_cmp(&spread(b)))
             .unwrap_or(0);
         let on_a_line = (0..problem.inputs.len()).all(|i| i == along || spread(i) == 0.0);
+        // Table rows in the order of the coordinate they vary along.
+        let mut rows = rows;
+        rows.sort_by(|&a, &b| eval.points[a][along].total_cmp(&eval.points[b][along]));
+        let coord = |i: usize| -> Vec<f64> { rows.iter().map(|&k| eval.points[k][i]).collect() };
         let (line_x, line_y) = if on_a_line {
             let [lo, hi] = problem.domain[along];
             let xs = linspace(lo, hi, 201);
@@ -140,7 +144,14 @@ pub fn scattered_comparison(
             .map(|i| format!("{} = {}", problem.inputs[i], eval.points[rows[0]][i]))
             .collect();
         charts.push(Chart {
-            caption: format!("{out} along {} {}", problem.inputs[along], fixed.join(", ")),
+            caption: match fixed.is_empty() {
+                true => format!("{out} along {}", problem.inputs[along]),
+                false => format!(
+                    "{out} along {} at {}",
+                    problem.inputs[along],
+                    fixed.join(", ")
+                ),
+            },
             x_name: problem.inputs[along].clone(),
             y_name: out.clone(),
             series: vec![
@@ -166,6 +177,6 @@ pub fn scattered_comparison(
     if charts.is_empty() {
         return Ok(());
     }
-    let title = format!("{}: prediction at the reference points", problem.title);
+    let title = format!("{}: prediction and reference values", problem.name);
     chart_grid(path, &title, (1, charts.len()), (520, 460), &charts)
 }
