@@ -4,7 +4,7 @@
 //! and what was expected.
 
 use crate::config::RunConfig;
-use crate::expr::Expr;
+use crate::expr::{Expr, Predicate};
 use crate::multi_index::MultiIndex;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -74,6 +74,23 @@ pub enum Region {
     /// Points of the lower face of `input` paired with the same points on
     /// its upper face: values and first derivatives along `input` must match.
     Periodic { input: usize },
+    /// The part of these faces where `predicate` holds (`where = "x > 0.5"`).
+    FacesWhere {
+        faces: Vec<Face>,
+        predicate: Predicate,
+        /// The predicate as written, for `pinn check`.
+        text: String,
+    },
+}
+
+impl Region {
+    /// The faces of a face region (with or without a predicate), else none.
+    pub fn faces(&self) -> &[Face] {
+        match self {
+            Region::Faces(faces) | Region::FacesWhere { faces, .. } => faces,
+            Region::Interior | Region::Periodic { .. } => &[],
+        }
+    }
 }
 
 /// A reference solution to compare against.
@@ -246,6 +263,12 @@ impl Problem {
     pub fn region_text(&self, region: &Region) -> String {
         match region {
             Region::Interior => "interior".to_string(),
+            Region::FacesWhere { faces, text, .. } => {
+                format!(
+                    "{} where {text}",
+                    self.region_text(&Region::Faces(faces.clone()))
+                )
+            }
             Region::Faces(faces) => {
                 let parts: Vec<String> = faces
                     .iter()

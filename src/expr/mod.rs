@@ -15,8 +15,8 @@ mod parser;
 
 pub use lexer::{lex, Tok, Token};
 pub use parser::{
-    is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, ExprError, FaceSpec,
-    Note, Symbols, FUNCTIONS,
+    is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
+    ExprError, FaceSpec, Note, Predicate, Symbols, FUNCTIONS,
 };
 
 /// Elementary functions of the language.

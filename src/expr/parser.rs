@@ -16,7 +16,7 @@
 //! position and the tree never holds a string.
 
 use super::lexer::{lex, Tok, Token};
-use super::{BinOp, Expr, Func};
+use super::{BinOp, Expr, Func, PointEval};
 use crate::multi_index::MultiIndex;
 
 /// A parse or resolution error at byte `offset` of the expression text.
@@ -287,6 +287,62 @@ pub fn parse_constant(text: &str, symbols: &Symbols) -> Result<f64, ExprError> {
     let v = p.constant_value()?;
     p.expect_end("an operator or end of expression")?;
     Ok(v)
+}
+
+/// A comparison of two expressions of inputs and constants, such as
+/// `x > 0.5`: where on its faces a condition holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predicate {
+    pub lhs: Expr,
+    pub op: Tok,
+    pub rhs: Expr,
+}
+
+impl Predicate {
+    /// True at `point` (physical coordinates).
+    pub fn holds(&self, point: &[f64]) -> bool {
+        let l = self.lhs.eval(&mut PointEval::new(point));
+        let r = self.rhs.eval(&mut PointEval::new(point));
+        match self.op {
+            Tok::Lt => l < r,
+            Tok::Le => l <= r,
+            Tok::Gt => l > r,
+            _ => l >= r,
+        }
+    }
+}
+
+/// Parses a predicate `lhs < rhs` (or `<=`, `>`, `>=`) of inputs and constants.
+pub fn parse_predicate(text: &str, symbols: &Symbols) -> Result<Predicate, ExprError> {
+    let mut p = Parser::new(text, symbols)?;
+    let start = p.peek().start;
+    let lhs = p.expr()?;
+    let op = p.bump();
+    if !matches!(op.tok, Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge) {
+        return Err(ExprError::new(
+            op.start,
+            format!(
+                "expected '<', '<=', '>' or '>=' (a predicate such as 'x > 0.5'), found {}",
+                op.tok.describe()
+            ),
+        ));
+    }
+    let rhs_start = p.peek().start;
+    let rhs = p.expr()?;
+    p.expect_end("an operator or end of the predicate")?;
+    for (side, at) in [(&lhs, start), (&rhs, rhs_start)] {
+        if !side.is_data_only() || side.reads_normal() {
+            return Err(ExprError::new(
+                at,
+                "a predicate may use only inputs and constants, not outputs",
+            ));
+        }
+    }
+    Ok(Predicate {
+        lhs,
+        op: op.tok,
+        rhs,
+    })
 }
 
 /// One face named in an `on` spec: `input = value`.

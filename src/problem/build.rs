@@ -8,8 +8,8 @@ use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
 use super::{Face, GridAxis, Problem, Reference, Region, Term};
 use crate::config::{NetConfig, RunConfig, TrainConfig};
 use crate::expr::{
-    is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, BinOp, Expr,
-    Symbols, Tok,
+    is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
+    BinOp, Expr, Symbols, Tok,
 };
 use crate::multi_index::MultiIndex;
 use std::path::{Path, PathBuf};
@@ -442,7 +442,13 @@ fn conditions(
     }
     for c in raw {
         let (term, region) = match (&c.get_ref().on, &c.get_ref().require, &c.get_ref().periodic) {
-            (Some(on), Some(require), None) => face_condition(on, require, symbols, domain, src)?,
+            (Some(on), Some(require), None) => {
+                let (term, region) = face_condition(on, require, symbols, domain, src)?;
+                match &c.get_ref().predicate {
+                    Some(p) => (term, restrict(region, p, symbols, domain, src)?),
+                    None => (term, region),
+                }
+            }
             (None, None, Some(input)) => periodic_condition(input, symbols, src)?,
             (_, _, Some(input)) => {
                 return Err(src.in_string(
@@ -450,6 +456,10 @@ fn conditions(
                     0,
                     "a periodic condition takes no 'on' or 'require': it pairs the two faces of its input",
                 ))
+            }
+            _ if c.get_ref().predicate.is_some() && c.get_ref().on.is_none() => {
+                let p = c.get_ref().predicate.as_ref().expect("checked");
+                return Err(src.in_string(p, 0, "'where' restricts the faces of 'on'; add on = \"...\""));
             }
             (Some(on), None, None) => {
                 return Err(src.in_string(on, 0, "this condition needs a 'require' equation, e.g. require = \"u = 0\""))
@@ -475,6 +485,32 @@ fn conditions(
         terms.push((Term { name, ..term }, region));
     }
     Ok(())
+}
+
+/// The part of the faces of `region` where predicate `p` holds; an error if
+/// it holds at none of 4096 points drawn on them.
+fn restrict(
+    region: Region,
+    p: &Spanned<String>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    src: &Source,
+) -> Result<Region> {
+    let predicate = parse_predicate(p.get_ref(), symbols).map_err(|e| src.expr_error(p, e))?;
+    let faces = region.faces().to_vec();
+    let probe = crate::sample::Sampler::new(domain, 0).draw(&Region::Faces(faces.clone()), 4096);
+    if !probe.iter().any(|x| predicate.holds(x)) {
+        return Err(src.in_string(
+            p,
+            0,
+            "this predicate holds nowhere on the condition's faces",
+        ));
+    }
+    Ok(Region::FacesWhere {
+        faces,
+        predicate,
+        text: p.get_ref().clone(),
+    })
 }
 
 /// `on` faces and a `require` equation (its residual lhs − rhs).
@@ -544,7 +580,9 @@ fn periodic_condition(
 /// periodic condition in x, else `bc`; numbered when taken.
 fn default_name(region: &Region, symbols: &Symbols, taken: &[String]) -> String {
     let stem = match region {
-        Region::Faces(faces) if is_initial(faces, symbols) => "ic".to_string(),
+        Region::Faces(_) | Region::FacesWhere { .. } if is_initial(region.faces(), symbols) => {
+            "ic".to_string()
+        }
         Region::Periodic { input } => format!("periodic_{}", symbols.inputs[*input]),
         _ => "bc".to_string(),
     };

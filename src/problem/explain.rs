@@ -17,6 +17,10 @@ impl Problem {
                     "periodic condition: every output and its first {name}-derivative take the same values at {name} = {lo} and {name} = {hi}"
                 )
             }
+            Region::FacesWhere { faces, text, .. } => format!(
+                "{}, where {text}",
+                self.explain(term, &Region::Faces(faces.clone()))
+            ),
             Region::Faces(faces) => {
                 let symbols = Symbols::new(self.inputs.clone(), self.outputs.clone(), Vec::new());
                 let kind = self.condition_kind(term);

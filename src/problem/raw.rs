@@ -35,6 +35,9 @@ pub(crate) struct RawCondition {
     /// Faces, e.g. `x = 0, x = 1`; with `require`.
     pub on: Option<Spanned<String>>,
     pub require: Option<Spanned<String>>,
+    /// Restricts `on` to the points where this predicate holds, e.g. `x > 0.5`.
+    #[serde(rename = "where")]
+    pub predicate: Option<Spanned<String>>,
     /// An input in which the solution is periodic, instead of `on`/`require`.
     pub periodic: Option<Spanned<String>>,
 }

@@ -61,7 +61,9 @@ where
         for (k, (_, region)) in problem.terms.iter().enumerate() {
             let n_points = match region {
                 Region::Interior => config.interior_points,
-                Region::Faces(_) | Region::Periodic { .. } => config.condition_points,
+                Region::Faces(_) | Region::FacesWhere { .. } | Region::Periodic { .. } => {
+                    config.condition_points
+                }
             };
             let shared = groups
                 .iter_mut()
@@ -123,7 +125,7 @@ where
         let mut twin = None;
         match &region {
             Region::Interior => {}
-            Region::Faces(_) => {
+            Region::Faces(_) | Region::FacesWhere { .. } => {
                 batch = batch.with_normals(net, &self.sampler.normals(&region, &points));
             }
             Region::Periodic { input } => {

@@ -304,3 +304,59 @@ fn malformed_conditions_are_reported_at_their_place() {
         "{e}"
     );
 }
+
+#[test]
+fn where_restricts_a_condition_to_part_of_its_faces() {
+    let text = format!(
+        "{STEADY}[[conditions]]\nname = \"upper_half\"\non = \"x = 0, x = 1\"\nwhere = \"y > 1.5\"\nrequire = \"u = sin(x + 2 * y) + 0.5\"\n"
+    );
+    let p = problem(&text);
+    let (term, region) = p.terms.last().expect("the new term");
+    assert_eq!(term.name, "upper_half");
+    let mut sampler = pinn::sample::Sampler::new(&p.domain, 3);
+    let points = sampler.draw(region, 300);
+    assert_eq!(points.len(), 300);
+    assert!(points
+        .iter()
+        .all(|q| q[1] > 1.5 && (q[0] == 0.0 || q[0] == 1.0)));
+    // About a quarter of the faces' points, on both faces.
+    assert!(points.iter().any(|q| q[0] == 0.0) && points.iter().any(|q| q[0] == 1.0));
+    let wave = Wave {
+        a: vec![1.0, 2.0],
+        phase: 0.0,
+        amplitude: vec![1.0],
+    };
+    let net = exact_net(&p, &[wave], &[0.5]);
+    let l = losses(&p, &net);
+    assert!(l.last().expect("loss").1 < 1e-24, "{l:?}");
+    let described = p.describe();
+    assert!(
+        described.contains("upper_half [x = 0, x = 1 where y > 1.5]"),
+        "{described}"
+    );
+    assert!(
+        described.contains("(outward normal +x), where y > 1.5"),
+        "{described}"
+    );
+}
+
+#[test]
+fn malformed_predicates_are_reported_at_their_place() {
+    let head = "name = \"bad\"\ninputs = [\"x\", \"y\"]\noutputs = [\"u\"]\ndomain = { x = [0, 1], y = [0, 1] }\n[residuals]\npde = \"u_xx + u_yy\"\n\n[[conditions]]\non = \"y = 1\"\nrequire = \"u = 1\"\n";
+    for (predicate, column, words) in [
+        ("u > 0.5", 10, "only inputs and constants"),
+        ("x = 0.5", 12, "expected '<', '<=', '>' or '>='"),
+        ("x > 2", 10, "holds nowhere"),
+        ("x >", 13, "expected a number, name or '('"),
+    ] {
+        let text = format!("{head}where = \"{predicate}\"\n");
+        let e = Problem::from_toml(&text, "bad.toml")
+            .expect_err(predicate)
+            .to_string();
+        assert!(
+            e.contains(&format!("bad.toml:11:{column}:")),
+            "{predicate}: {e}"
+        );
+        assert!(e.contains(words), "{predicate}: {e}");
+    }
+}

@@ -288,3 +288,22 @@ fn velocity_and_up_to_constant_name_outputs() {
     assert_eq!(p.up_to_constant, vec![false, false, true]);
     assert_eq!(p.velocity, Some((0, 1)));
 }
+
+#[test]
+fn blank_output_cells_are_missing_values_and_comments_are_skipped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.csv");
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    std::fs::write(&path, "# source: a test\nx,u,v\n0.5,1.5,\n0.25,,-2\n").expect("write");
+    let t = pinn::reference::load_table(&path, &names(&["x"]), &names(&["u", "v"]))
+        .expect("blank output cells load");
+    assert_eq!(t.points, vec![vec![0.5], vec![0.25]]);
+    assert_eq!((t.values[0][0], t.values[1][1]), (1.5, -2.0));
+    assert!(t.values[0][1].is_nan() && t.values[1][0].is_nan());
+    // A blank input cell is still an error with its place.
+    std::fs::write(&path, "x,u\n,1\n").expect("write");
+    let e = pinn::reference::load_table(&path, &names(&["x"]), &names(&["u"]))
+        .expect_err("blank input")
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("`x`"), "{e}");
+}
