@@ -144,6 +144,28 @@ impl Expr {
         found
     }
 
+    /// The same expression with the normal components along inputs that
+    /// `keep` rejects set to zero and folded away: on x faces, `u_n` reads
+    /// u_x alone, so the jets need not compute u_y or u_t for it.
+    pub fn without_normals(&self, keep: &dyn Fn(usize) -> bool) -> Expr {
+        let zero = |e: &Expr| matches!(e, Expr::Num(v) if *v == 0.0);
+        match self {
+            Expr::Normal(i) if !keep(*i) => Expr::Num(0.0),
+            Expr::Neg(a) => Expr::Neg(Box::new(a.without_normals(keep))),
+            Expr::Call(f, a) => Expr::Call(*f, Box::new(a.without_normals(keep))),
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (a.without_normals(keep), b.without_normals(keep));
+                match op {
+                    BinOp::Mul if zero(&a) || zero(&b) => Expr::Num(0.0),
+                    BinOp::Add if zero(&a) => b,
+                    BinOp::Add | BinOp::Sub if zero(&b) => a,
+                    _ => Expr::Bin(*op, Box::new(a), Box::new(b)),
+                }
+            }
+            other => other.clone(),
+        }
+    }
+
     /// True when the expression reads no network output.
     pub fn is_data_only(&self) -> bool {
         let mut found = false;

@@ -522,8 +522,9 @@ fn face_condition(
     src: &Source,
 ) -> Result<(Term, Region)> {
     let faces = faces(on, symbols, domain, src)?;
-    let expr =
-        parse_equation(require.get_ref(), symbols).map_err(|e| src.expr_error(require, e))?;
+    let expr = parse_equation(require.get_ref(), symbols)
+        .map_err(|e| src.expr_error(require, e))?
+        .without_normals(&|i| faces.iter().any(|f| f.input == i));
     if expr.is_data_only() {
         return Err(src.in_string(
             require,
