@@ -359,4 +359,26 @@ fn malformed_predicates_are_reported_at_their_place() {
         );
         assert!(e.contains(words), "{predicate}: {e}");
     }
+    let no_faces = head.replace("on = \"y = 1\"\n", "where = \"x > 0\"\n");
+    let e = Problem::from_toml(&no_faces, "bad.toml").expect_err("where without on");
+    assert!(
+        e.to_string()
+            .contains("bad.toml:9:10: error: 'where' restricts the faces of 'on'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_normal_derivative_reads_only_the_directions_of_its_faces() {
+    // On y faces u_n is ±u_y: the jets need neither u_x nor, in time, u_t.
+    let p = problem(STEADY);
+    let reads = |name: &str| {
+        let (term, _) = p.terms.iter().find(|(t, _)| t.name == name).expect("term");
+        term.expr.output_derivatives()
+    };
+    let y = pinn::multi_index::MultiIndex::new(vec![1]);
+    assert_eq!(reads("neumann_y"), vec![(0, y)]);
+    let x = pinn::multi_index::MultiIndex::new(vec![0]);
+    let value = pinn::multi_index::MultiIndex::value();
+    assert_eq!(reads("robin"), vec![(0, value), (0, x)]);
 }
