@@ -4,6 +4,7 @@
 //! table is consistent with the cavity's walls, and a short multi-output run
 //! writes per-output errors and the velocity pictures.
 
+use crate::common::refused;
 use pinn::config::RunConfig;
 use pinn::expr::{Expr, Field, Func, PointEval};
 use pinn::multi_index::MultiIndex;
@@ -272,18 +273,15 @@ fn a_scattered_reference_gets_its_comparison_picture() {
 fn velocity_and_up_to_constant_name_outputs() {
     let base = pinn::problem::builtin("kovasznay").expect("builtin").1;
     let bad_velocity = base.replace("velocity = [\"u\", \"v\"]", "velocity = [\"u\", \"w\"]");
-    let e = Problem::from_toml(&bad_velocity, "k.toml").expect_err("w is no output");
-    assert!(
-        e.to_string()
-            .contains("unknown output 'w' (outputs: u, v, p)"),
-        "{e}"
+    refused(
+        &bad_velocity,
+        "k.toml",
+        "unknown output 'w' (outputs: u, v, p)",
     );
     let one = base.replace("velocity = [\"u\", \"v\"]", "velocity = [\"u\"]");
-    let e = Problem::from_toml(&one, "k.toml").expect_err("one component");
-    assert!(e.to_string().contains("expected two output names"), "{e}");
+    refused(&one, "k.toml", "expected two output names");
     let bad_constant = base.replace("up_to_constant = [\"p\"]", "up_to_constant = [\"q\"]");
-    let e = Problem::from_toml(&bad_constant, "k.toml").expect_err("q is no output");
-    assert!(e.to_string().contains("k.toml:"), "{e}");
+    refused(&bad_constant, "k.toml", "unknown output 'q'");
     let p = Problem::from_toml(base, "k.toml").expect("parses");
     assert_eq!(p.up_to_constant, vec![false, false, true]);
     assert_eq!(p.velocity, Some((0, 1)));
