@@ -246,6 +246,27 @@ impl Problem {
             Some(Reference::BuiltinTable { name }) => format!("builtin table {name}"),
         };
         let _ = writeln!(s, "reference: {reference}");
+        let shifted: Vec<&str> = self
+            .outputs
+            .iter()
+            .zip(&self.up_to_constant)
+            .filter(|(_, &flag)| flag)
+            .map(|(o, _)| o.as_str())
+            .collect();
+        if !shifted.is_empty() {
+            let _ = writeln!(
+                s,
+                "compared up to a constant (per time slice with an input t): {}",
+                shifted.join(", ")
+            );
+        }
+        if let Some((u, v)) = self.velocity {
+            let _ = writeln!(
+                s,
+                "velocity: ({}, {}), drawn as speed and arrows",
+                self.outputs[u], self.outputs[v]
+            );
+        }
         let axes: Vec<String> = self
             .inputs
             .iter()

@@ -285,6 +285,9 @@ fn velocity_and_up_to_constant_name_outputs() {
     let p = Problem::from_toml(base, "k.toml").expect("parses");
     assert_eq!(p.up_to_constant, vec![false, false, true]);
     assert_eq!(p.velocity, Some((0, 1)));
+    let described = p.describe();
+    assert!(described.contains("compared up to a constant (per time slice with an input t): p"));
+    assert!(described.contains("velocity: (u, v), drawn as speed and arrows"));
 }
 
 #[test]
