@@ -9,6 +9,9 @@ pub struct Errors {
 
 /// ‖pred − ref‖₂ / ‖ref‖₂ per output (the measure of Raissi et al. and
 /// DeepXDE), and max |pred − ref|. A zero reference gives the absolute L2 norm.
+/// Points where the reference is not finite (a table that gives some outputs
+/// only at some points, as a blank cell) are left out; an output with no
+/// reference value at all gets NaN.
 pub fn errors(pred: &[Vec<f64>], reference: &[Vec<f64>]) -> Errors {
     let mut max_abs = 0.0f64;
     let rel_l2 = pred
@@ -16,7 +19,11 @@ pub fn errors(pred: &[Vec<f64>], reference: &[Vec<f64>]) -> Errors {
         .zip(reference)
         .map(|(p, r)| {
             let (mut num, mut den) = (0.0, 0.0);
-            for (a, b) in p.iter().zip(r) {
+            let pairs = p.iter().zip(r).filter(|(_, b)| b.is_finite());
+            if pairs.clone().next().is_none() {
+                return f64::NAN;
+            }
+            for (a, b) in pairs {
                 num += (a - b) * (a - b);
                 den += b * b;
                 max_abs = max_abs.max((a - b).abs());
@@ -31,6 +38,63 @@ pub fn errors(pred: &[Vec<f64>], reference: &[Vec<f64>]) -> Errors {
     Errors { rel_l2, max_abs }
 }
 
+/// Shifts each flagged output of `pred` by a constant per group of points
+/// so that its mean over the group equals the reference's (over the points
+/// where the reference is finite). A pressure whose gradient alone is
+/// determined is compared this way; in time-dependent problems it is fixed
+/// only up to a function of time, so the groups are the time slices.
+/// `group[k]` is point k's group; other outputs are returned unchanged.
+pub fn align_constants(
+    pred: &[Vec<f64>],
+    reference: &[Vec<f64>],
+    flags: &[bool],
+    group: &[usize],
+) -> Vec<Vec<f64>> {
+    let groups = group.iter().max().map_or(0, |g| g + 1);
+    pred.iter()
+        .zip(reference)
+        .zip(flags.iter().chain(std::iter::repeat(&false)))
+        .map(|((p, r), &flag)| {
+            if !flag {
+                return p.clone();
+            }
+            let mut sum = vec![0.0; groups];
+            let mut count = vec![0usize; groups];
+            for ((a, b), &g) in p.iter().zip(r).zip(group) {
+                if b.is_finite() {
+                    sum[g] += b - a;
+                    count[g] += 1;
+                }
+            }
+            p.iter()
+                .zip(group)
+                .map(|(a, &g)| {
+                    if count[g] > 0 {
+                        a + sum[g] / count[g] as f64
+                    } else {
+                        *a
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Groups for [`align_constants`]: one per value of the input named `t`
+/// when there is one, else a single group.
+pub fn time_slices(inputs: &[String], points: &[Vec<f64>]) -> Vec<usize> {
+    let Some(t) = inputs.iter().position(|n| n == "t") else {
+        return vec![0; points.len()];
+    };
+    let mut times: Vec<f64> = points.iter().map(|p| p[t]).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    points
+        .iter()
+        .map(|p| times.partition_point(|&v| v < p[t]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +105,48 @@ mod tests {
         let e = errors(&[vec![3.1, 3.8]], &[vec![3.0, 4.0]]);
         assert!((e.rel_l2[0] - 0.05f64.sqrt() / 5.0).abs() < 1e-15);
         assert!((e.max_abs - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn blank_reference_cells_are_skipped() {
+        // Only the first point has a reference: |3.1 − 3| / 3.
+        let e = errors(&[vec![3.1, 100.0]], &[vec![3.0, f64::NAN]]);
+        assert!((e.rel_l2[0] - 0.1 / 3.0).abs() < 1e-14);
+        assert!((e.max_abs - 0.1).abs() < 1e-12);
+        assert!(errors(&[vec![1.0]], &[vec![f64::NAN]]).rel_l2[0].is_nan());
+    }
+
+    #[test]
+    fn a_constant_offset_is_removed_only_where_flagged() {
+        // p = r + 7 exactly: aligned, the error is zero; u keeps its offset.
+        let pred = vec![vec![8.0, 9.0, 10.0], vec![1.5, 2.5, 3.5]];
+        let reference = vec![vec![1.0, 2.0, 3.0], vec![1.0, 2.0, 3.0]];
+        let aligned = align_constants(&pred, &reference, &[true, false], &[0, 0, 0]);
+        assert_eq!(aligned[0], reference[0]);
+        assert_eq!(aligned[1], pred[1]);
+        let e = errors(&aligned, &reference);
+        assert_eq!(e.rel_l2[0], 0.0);
+        assert!((e.max_abs - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn each_time_slice_gets_its_own_constant() {
+        // p = r + c(t) with c = 7 at t = 0 and −2 at t = 1.
+        let points = vec![
+            vec![0.0, 0.1],
+            vec![1.0, 0.1],
+            vec![0.0, 0.2],
+            vec![1.0, 0.2],
+        ];
+        let group = time_slices(&["t".to_string(), "x".to_string()], &points);
+        assert_eq!(group, vec![0, 1, 0, 1]);
+        let reference = vec![vec![1.0, 2.0, 3.0, 4.0]];
+        let pred = vec![vec![8.0, 0.0, 10.0, 2.0]];
+        assert_eq!(
+            align_constants(&pred, &reference, &[true], &group),
+            reference
+        );
+        let one = time_slices(&["x".to_string()], &points);
+        assert_eq!(one, vec![0; 4]);
     }
 }

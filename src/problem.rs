@@ -4,22 +4,29 @@
 //! and what was expected.
 
 use crate::config::RunConfig;
-use crate::expr::Expr;
+use crate::expr::{Expr, Predicate};
 use crate::multi_index::MultiIndex;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 mod build;
 mod error;
+mod explain;
 mod raw;
 
 pub use error::ProblemError;
 use error::Source;
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 2] = [
+const BUILTINS: [(&str, &str); 5] = [
     ("burgers", include_str!("../equations/burgers.toml")),
     ("heat", include_str!("../equations/heat.toml")),
+    ("kovasznay", include_str!("../equations/kovasznay.toml")),
+    (
+        "taylor-green",
+        include_str!("../equations/taylor-green.toml"),
+    ),
+    ("cavity", include_str!("../equations/cavity.toml")),
 ];
 
 /// The text of a builtin equation file: `(name, toml)`.
@@ -64,6 +71,26 @@ pub enum Region {
     Interior,
     /// The union of these faces of the box.
     Faces(Vec<Face>),
+    /// Points of the lower face of `input` paired with the same points on
+    /// its upper face: values and first derivatives along `input` must match.
+    Periodic { input: usize },
+    /// The part of these faces where `predicate` holds (`where = "x > 0.5"`).
+    FacesWhere {
+        faces: Vec<Face>,
+        predicate: Predicate,
+        /// The predicate as written, for `pinn check`.
+        text: String,
+    },
+}
+
+impl Region {
+    /// The faces of a face region (with or without a predicate), else none.
+    pub fn faces(&self) -> &[Face] {
+        match self {
+            Region::Faces(faces) | Region::FacesWhere { faces, .. } => faces,
+            Region::Interior | Region::Periodic { .. } => &[],
+        }
+    }
 }
 
 /// A reference solution to compare against.
@@ -75,6 +102,22 @@ pub enum Reference {
     Exprs(Vec<Expr>),
     /// A CSV table with one column per input and per output, by name.
     Csv { path: PathBuf },
+    /// A CSV table shipped in the binary (see [`builtin_table`]).
+    BuiltinTable { name: String },
+}
+
+/// Reference tables shipped with the crate, by builtin reference name.
+const BUILTIN_TABLES: [(&str, &str); 1] = [(
+    "ghia-1982-re100",
+    include_str!("../equations/data/ghia_1982_re100.csv"),
+)];
+
+/// The CSV text of a builtin reference table.
+pub fn builtin_table(name: &str) -> Option<&'static str> {
+    BUILTIN_TABLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 /// Evaluation grid: per input, `n` evenly spaced values from `lo` to `hi` inclusive.
@@ -105,6 +148,12 @@ pub struct Problem {
     pub grid: Vec<GridAxis>,
     /// The file's network/train settings over the crate defaults.
     pub config: RunConfig,
+    /// The outputs (x and y components) that form a velocity field, drawn
+    /// as speed and arrows.
+    pub velocity: Option<(usize, usize)>,
+    /// Per output: known only up to an added constant (a pressure with only
+    /// its gradient determined), so compared after removing the means.
+    pub up_to_constant: Vec<bool>,
 }
 
 impl Problem {
@@ -178,6 +227,7 @@ impl Problem {
                 self.region_text(region),
                 term.text
             );
+            let _ = writeln!(s, "    {}", self.explain(term, region));
             let reads: Vec<String> = term
                 .expr
                 .output_derivatives()
@@ -193,8 +243,30 @@ impl Problem {
             }
             Some(Reference::Exprs(_)) => "closed-form expression per output".to_string(),
             Some(Reference::Csv { path }) => format!("csv {}", path.display()),
+            Some(Reference::BuiltinTable { name }) => format!("builtin table {name}"),
         };
         let _ = writeln!(s, "reference: {reference}");
+        let shifted: Vec<&str> = self
+            .outputs
+            .iter()
+            .zip(&self.up_to_constant)
+            .filter(|(_, &flag)| flag)
+            .map(|(o, _)| o.as_str())
+            .collect();
+        if !shifted.is_empty() {
+            let _ = writeln!(
+                s,
+                "compared up to a constant (per time slice with an input t): {}",
+                shifted.join(", ")
+            );
+        }
+        if let Some((u, v)) = self.velocity {
+            let _ = writeln!(
+                s,
+                "velocity: ({}, {}), drawn as speed and arrows",
+                self.outputs[u], self.outputs[v]
+            );
+        }
         let axes: Vec<String> = self
             .inputs
             .iter()
@@ -212,6 +284,12 @@ impl Problem {
     pub fn region_text(&self, region: &Region) -> String {
         match region {
             Region::Interior => "interior".to_string(),
+            Region::FacesWhere { faces, text, .. } => {
+                format!(
+                    "{} where {text}",
+                    self.region_text(&Region::Faces(faces.clone()))
+                )
+            }
             Region::Faces(faces) => {
                 let parts: Vec<String> = faces
                     .iter()
@@ -224,6 +302,11 @@ impl Problem {
                     })
                     .collect();
                 parts.join(", ")
+            }
+            Region::Periodic { input } => {
+                let [lo, hi] = self.domain[*input];
+                let name = &self.inputs[*input];
+                format!("{name} = {lo} paired with {name} = {hi}")
             }
         }
     }

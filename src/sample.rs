@@ -5,6 +5,7 @@
 //! independent set for every draw (seed), so resampling is cheap and the
 //! residual is never fitted only at fixed points.
 
+use crate::expr::Predicate;
 use crate::problem::{Face, Region};
 
 /// Draws points in a box domain; every call to [`Sampler::draw`] uses new
@@ -63,7 +64,67 @@ impl Sampler {
                     .collect()
             }
             Region::Faces(faces) => self.faces(faces, n),
+            Region::FacesWhere {
+                faces, predicate, ..
+            } => self.faces_where(faces, predicate, n),
+            // The lower face; the loss pairs each point with its image on
+            // the upper face (see [`periodic_twins`]).
+            Region::Periodic { input } => self.faces(
+                &[Face {
+                    input: *input,
+                    upper: false,
+                }],
+                n,
+            ),
         }
+    }
+
+    /// `n` points of `faces` where `predicate` holds, by rejection (fewer
+    /// only if the part is so small that 64 rounds of 2n draws miss it).
+    fn faces_where(&mut self, faces: &[Face], predicate: &Predicate, n: usize) -> Vec<Vec<f64>> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..64 {
+            out.extend(
+                self.faces(faces, 2 * n)
+                    .into_iter()
+                    .filter(|p| predicate.holds(p)),
+            );
+            if out.len() >= n {
+                break;
+            }
+        }
+        out.truncate(n);
+        out
+    }
+
+    /// Outward unit normals of `points` drawn on the faces of `region`: each
+    /// point takes the normal of the first listed face it lies on (points on
+    /// no listed face, e.g. in the interior, get zero).
+    pub fn normals(&self, region: &Region, points: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let faces = region.faces();
+        points
+            .iter()
+            .map(|p| {
+                let mut n = vec![0.0; self.domain.len()];
+                if let Some(f) = faces.iter().find(|f| p[f.input] == self.bound(f)) {
+                    n[f.input] = if f.upper { 1.0 } else { -1.0 };
+                }
+                n
+            })
+            .collect()
+    }
+
+    /// The images of lower-face points of `input` on its upper face.
+    pub fn periodic_twins(&self, input: usize, points: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let hi = self.domain[input][1];
+        points
+            .iter()
+            .map(|p| {
+                let mut q = p.clone();
+                q[input] = hi;
+                q
+            })
+            .collect()
     }
 
     fn faces(&mut self, faces: &[Face], n: usize) -> Vec<Vec<f64>> {

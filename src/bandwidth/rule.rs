@@ -167,7 +167,11 @@ pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
         // not join up.
         let fixed: Vec<Option<usize>> = match region {
             Region::Interior => vec![None],
-            Region::Faces(faces) => faces.iter().map(|f| Some(f.input)).collect(),
+            Region::Faces(faces) | Region::FacesWhere { faces, .. } => {
+                faces.iter().map(|f| Some(f.input)).collect()
+            }
+            // Periodicity prescribes no values.
+            Region::Periodic { .. } => continue,
         };
         for (k, held) in fixed.iter().enumerate() {
             let value_of = |u: &[f64]| -> f64 {
@@ -196,7 +200,7 @@ fn physical(problem: &Problem, region: &Region, k: usize, u: &[f64]) -> Vec<f64>
         .zip(u)
         .map(|([lo, hi], u)| lo + (hi - lo) * (u + 1.0) / 2.0)
         .collect();
-    if let Region::Faces(faces) = region {
+    if let Region::Faces(faces) | Region::FacesWhere { faces, .. } = region {
         let f = faces[k];
         let [lo, hi] = problem.domain[f.input];
         x[f.input] = if f.upper { hi } else { lo };

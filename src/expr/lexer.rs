@@ -19,6 +19,11 @@ pub enum Tok {
     RParen,
     Comma,
     Eq,
+    /// Comparisons, in `where` predicates only.
+    Lt,
+    Le,
+    Gt,
+    Ge,
     /// End of the text; always the last token.
     End,
 }
@@ -46,6 +51,10 @@ impl Tok {
             Tok::RParen => "')'".into(),
             Tok::Comma => "','".into(),
             Tok::Eq => "'='".into(),
+            Tok::Lt => "'<'".into(),
+            Tok::Le => "'<='".into(),
+            Tok::Gt => "'>'".into(),
+            Tok::Ge => "'>='".into(),
             Tok::End => "end of expression".into(),
         }
     }
@@ -71,8 +80,19 @@ pub fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
             b'=' => Some(Tok::Eq),
             _ => None,
         };
+        let or_equal = bytes.get(i + 1) == Some(&b'=');
+        let comparison = match (c, or_equal) {
+            (b'<', false) => Some(Tok::Lt),
+            (b'<', true) => Some(Tok::Le),
+            (b'>', false) => Some(Tok::Gt),
+            (b'>', true) => Some(Tok::Ge),
+            _ => None,
+        };
         if let Some(tok) = single {
             i += 1;
+            tokens.push(Token { tok, start, end: i });
+        } else if let Some(tok) = comparison {
+            i += if or_equal { 2 } else { 1 };
             tokens.push(Token { tok, start, end: i });
         } else if c.is_ascii_whitespace() {
             i += 1;

@@ -15,8 +15,8 @@ mod parser;
 
 pub use lexer::{lex, Tok, Token};
 pub use parser::{
-    is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, ExprError, FaceSpec,
-    Note, Symbols, FUNCTIONS,
+    is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
+    ExprError, FaceSpec, Note, Predicate, Symbols, FUNCTIONS,
 };
 
 /// Elementary functions of the language.
@@ -59,6 +59,9 @@ pub trait Field {
     fn input(&mut self, i: usize) -> Self::V;
     /// Derivative `d` of output `out` at every point.
     fn output(&mut self, out: usize, d: &MultiIndex) -> Self::V;
+    /// Component `i` of the outward unit normal at every point (0 where a
+    /// point lies on no face of the condition).
+    fn normal(&mut self, i: usize) -> Self::V;
     /// A constant at every point.
     fn constant(&mut self, c: f64) -> Self::V;
     fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
@@ -98,6 +101,9 @@ pub enum Expr {
         out: usize,
         d: MultiIndex,
     },
+    /// Component of the outward unit normal along input `i` (conditions on
+    /// faces only): `u_n` is Σᵢ Normal(i)·∂ᵢu.
+    Normal(usize),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),
@@ -131,6 +137,35 @@ impl Expr {
         out
     }
 
+    /// True when the expression reads the outward normal (`u_n`).
+    pub fn reads_normal(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, Expr::Normal(_)));
+        found
+    }
+
+    /// The same expression with the normal components along inputs that
+    /// `keep` rejects set to zero and folded away: on x faces, `u_n` reads
+    /// u_x alone, so the jets need not compute u_y or u_t for it.
+    pub fn without_normals(&self, keep: &dyn Fn(usize) -> bool) -> Expr {
+        let zero = |e: &Expr| matches!(e, Expr::Num(v) if *v == 0.0);
+        match self {
+            Expr::Normal(i) if !keep(*i) => Expr::Num(0.0),
+            Expr::Neg(a) => Expr::Neg(Box::new(a.without_normals(keep))),
+            Expr::Call(f, a) => Expr::Call(*f, Box::new(a.without_normals(keep))),
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (a.without_normals(keep), b.without_normals(keep));
+                match op {
+                    BinOp::Mul if zero(&a) || zero(&b) => Expr::Num(0.0),
+                    BinOp::Add if zero(&a) => b,
+                    BinOp::Add | BinOp::Sub if zero(&b) => a,
+                    _ => Expr::Bin(*op, Box::new(a), Box::new(b)),
+                }
+            }
+            other => other.clone(),
+        }
+    }
+
     /// True when the expression reads no network output.
     pub fn is_data_only(&self) -> bool {
         let mut found = false;
@@ -146,7 +181,7 @@ impl Expr {
                 a.visit(f);
                 b.visit(f);
             }
-            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } => {}
+            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } | Expr::Normal(_) => {}
         }
     }
 
@@ -165,6 +200,7 @@ impl Expr {
             Expr::Num(c) => Num(*c),
             Expr::Input(i) => Fv(f.input(*i)),
             Expr::Output { out, d } => Fv(f.output(*out, d)),
+            Expr::Normal(i) => Fv(f.normal(*i)),
             Expr::Neg(a) => match a.eval_inner(f) {
                 Num(c) => Num(-c),
                 Fv(v) => Fv(f.neg(&v)),
@@ -242,6 +278,10 @@ fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> 
 pub struct PointEval<'a> {
     inputs: &'a [f64],
     outputs: f64,
+    /// The outward normal there; without one, normal components read as
+    /// the outputs do (NaN, or 0 for the data part, where they multiply a
+    /// zeroed output derivative).
+    normal: Option<&'a [f64]>,
 }
 
 impl<'a> PointEval<'a> {
@@ -249,6 +289,7 @@ impl<'a> PointEval<'a> {
         Self {
             inputs,
             outputs: f64::NAN,
+            normal: None,
         }
     }
 
@@ -258,7 +299,14 @@ impl<'a> PointEval<'a> {
         Self {
             inputs,
             outputs: 0.0,
+            normal: None,
         }
+    }
+
+    /// The same evaluation at a point with outward normal `normal`.
+    pub fn with_normal(mut self, normal: &'a [f64]) -> Self {
+        self.normal = Some(normal);
+        self
     }
 }
 
@@ -269,6 +317,11 @@ impl Field for PointEval<'_> {
     }
     fn output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
         self.outputs
+    }
+    fn normal(&mut self, i: usize) -> f64 {
+        self.normal
+            .and_then(|n| n.get(i).copied())
+            .unwrap_or(self.outputs)
     }
     fn constant(&mut self, c: f64) -> f64 {
         c

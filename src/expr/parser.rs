@@ -16,7 +16,7 @@
 //! position and the tree never holds a string.
 
 use super::lexer::{lex, Tok, Token};
-use super::{BinOp, Expr, Func};
+use super::{BinOp, Expr, Func, PointEval};
 use crate::multi_index::MultiIndex;
 
 /// A parse or resolution error at byte `offset` of the expression text.
@@ -86,9 +86,14 @@ pub const FUNCTIONS: [(&str, Func); 8] = [
     ("abs", Func::Abs),
 ];
 
+/// The outward normal derivative operator, `d_n(u)` (also `u_n` when no
+/// input is named `n`).
+pub const NORMAL_DERIVATIVE: &str = "d_n";
+
 /// Names with a fixed meaning that a file may not declare.
 pub fn is_reserved(name: &str) -> bool {
-    matches!(name, "pi" | "e" | "d") || FUNCTIONS.iter().any(|(f, _)| *f == name)
+    matches!(name, "pi" | "e" | "d" | NORMAL_DERIVATIVE)
+        || FUNCTIONS.iter().any(|(f, _)| *f == name)
 }
 
 impl Symbols {
@@ -113,6 +118,31 @@ impl Symbols {
             .iter()
             .find(|(n, _)| n == name)
             .map(|&(_, v)| v)
+    }
+
+    /// Reads `name` as `output_n`, the outward normal derivative, when no
+    /// input is named `n` (then `u_n` is an ordinary derivative).
+    fn normal_subscript(&self, name: &str) -> Option<usize> {
+        if self.input("n").is_some() {
+            return None;
+        }
+        let stem = name.strip_suffix("_n")?;
+        self.output(stem)
+    }
+
+    /// ∂u/∂n = Σᵢ nᵢ ∂u/∂xᵢ: on a face of the box only the component of the
+    /// face's own input is non-zero, so one expression serves every face.
+    fn normal_derivative(&self, out: usize) -> Expr {
+        (0..self.inputs.len())
+            .map(|i| {
+                let d = Expr::Output {
+                    out,
+                    d: MultiIndex::new(vec![i]),
+                };
+                fold_bin(BinOp::Mul, Expr::Normal(i), d)
+            })
+            .reduce(|a, b| fold_bin(BinOp::Add, a, b))
+            .unwrap_or(Expr::Num(0.0))
     }
 
     /// True when derivative subscripts (`u_tx`) are allowed: every input
@@ -257,6 +287,62 @@ pub fn parse_constant(text: &str, symbols: &Symbols) -> Result<f64, ExprError> {
     let v = p.constant_value()?;
     p.expect_end("an operator or end of expression")?;
     Ok(v)
+}
+
+/// A comparison of two expressions of inputs and constants, such as
+/// `x > 0.5`: where on its faces a condition holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predicate {
+    pub lhs: Expr,
+    pub op: Tok,
+    pub rhs: Expr,
+}
+
+impl Predicate {
+    /// True at `point` (physical coordinates).
+    pub fn holds(&self, point: &[f64]) -> bool {
+        let l = self.lhs.eval(&mut PointEval::new(point));
+        let r = self.rhs.eval(&mut PointEval::new(point));
+        match self.op {
+            Tok::Lt => l < r,
+            Tok::Le => l <= r,
+            Tok::Gt => l > r,
+            _ => l >= r,
+        }
+    }
+}
+
+/// Parses a predicate `lhs < rhs` (or `<=`, `>`, `>=`) of inputs and constants.
+pub fn parse_predicate(text: &str, symbols: &Symbols) -> Result<Predicate, ExprError> {
+    let mut p = Parser::new(text, symbols)?;
+    let start = p.peek().start;
+    let lhs = p.expr()?;
+    let op = p.bump();
+    if !matches!(op.tok, Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge) {
+        return Err(ExprError::new(
+            op.start,
+            format!(
+                "expected '<', '<=', '>' or '>=' (a predicate such as 'x > 0.5'), found {}",
+                op.tok.describe()
+            ),
+        ));
+    }
+    let rhs_start = p.peek().start;
+    let rhs = p.expr()?;
+    p.expect_end("an operator or end of the predicate")?;
+    for (side, at) in [(&lhs, start), (&rhs, rhs_start)] {
+        if !side.is_data_only() || side.reads_normal() {
+            return Err(ExprError::new(
+                at,
+                "a predicate may use only inputs and constants, not outputs",
+            ));
+        }
+    }
+    Ok(Predicate {
+        lhs,
+        op: op.tok,
+        rhs,
+    })
 }
 
 /// One face named in an `on` spec: `input = value`.
@@ -499,6 +585,9 @@ impl<'a> Parser<'a> {
             "e" => return Ok(Expr::Num(std::f64::consts::E)),
             _ => {}
         }
+        if let Some(out) = s.normal_subscript(name) {
+            return Ok(s.normal_derivative(out));
+        }
         match s.subscript_derivative(name) {
             Some(Ok((out, d))) => Ok(Expr::Output { out, d }),
             Some(Err(why)) => Err(ExprError::new(at, format!("unknown name '{name}': {why}"))),
@@ -525,6 +614,9 @@ impl<'a> Parser<'a> {
         if name == "d" {
             return self.derivative(at, open);
         }
+        if name == NORMAL_DERIVATIVE {
+            return self.normal_call(open);
+        }
         let Some(&(_, func)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
             let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
             return Err(ExprError::new(
@@ -547,6 +639,27 @@ impl<'a> Parser<'a> {
         }
         let arg = args.into_iter().next().unwrap_or(Expr::Num(0.0));
         checked(at, fold_call(func, arg))
+    }
+
+    /// `d_n(u)` after `d_n(`: the outward normal derivative of an output.
+    fn normal_call(&mut self, open: usize) -> Result<Expr, ExprError> {
+        let t = self.bump();
+        let out = match &t.tok {
+            Tok::Ident(n) => self.symbols.output(n),
+            _ => None,
+        };
+        let Some(out) = out else {
+            return Err(ExprError::new(
+                t.start,
+                format!(
+                    "expected an output name in {NORMAL_DERIVATIVE}(...), found {} (outputs: {})",
+                    t.tok.describe(),
+                    self.symbols.outputs.join(", ")
+                ),
+            ));
+        };
+        self.close_paren(open)?;
+        Ok(self.symbols.normal_derivative(out))
     }
 
     /// Comma-separated arguments up to the closing ')'.

@@ -14,6 +14,9 @@ pub struct Batch<E: Real> {
     pub x: Mat<E>,
     /// Physical coordinates, one vector per input.
     pub coords: Vec<Vector<E>>,
+    /// Outward unit normal components, one vector per input, for points on
+    /// faces (see [`Batch::with_normals`]); None in the interior.
+    pub normals: Option<Vec<Vector<E>>>,
 }
 
 impl<E: Real> Batch<E>
@@ -30,7 +33,21 @@ where
         Self {
             x: net.normalize(points),
             coords,
+            normals: None,
         }
+    }
+
+    /// The same points with their outward normals (one per point, one
+    /// component per input), read by `u_n` in conditions.
+    pub fn with_normals(mut self, net: &Network<E>, normals: &[Vec<f64>]) -> Self {
+        let columns = (0..net.n_inputs())
+            .map(|i| {
+                let v: Vec<E> = normals.iter().map(|n| real(n[i])).collect();
+                net.dev.tensor_from_vec(v, (normals.len(),))
+            })
+            .collect();
+        self.normals = Some(columns);
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -53,6 +70,7 @@ pub struct Outputs<E: Real> {
     y: Mat<E>,
     bias: Vector<E>,
     coords: Vec<Vector<E>>,
+    normals: Option<Vec<Vector<E>>>,
     cache: HashMap<(usize, MultiIndex), Vector<E>>,
 }
 
@@ -77,6 +95,7 @@ where
             y,
             bias,
             coords: batch.coords.clone(),
+            normals: batch.normals.clone(),
             cache: HashMap::new(),
         }
     }
@@ -167,6 +186,14 @@ where
         let v = self.outputs.get(self.tr, out, d);
         // Offset output slots past the inputs so the two never share a key.
         self.read((out + self.outputs.coords.len(), Some(d.clone())), v)
+    }
+    fn normal(&mut self, i: usize) -> Node<E> {
+        match self.outputs.normals.as_ref().map(|n| n[i].clone()) {
+            // Slots past inputs and outputs: normals never share a key with them.
+            Some(v) => self.read((usize::MAX - i, None), v),
+            // Not on a face: no normal; the parser keeps u_n out of residuals.
+            None => self.constant(0.0),
+        }
     }
     fn constant(&mut self, c: f64) -> Node<E> {
         let v = self.tr.filled(self.n(), c);

@@ -8,15 +8,20 @@ use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
 use super::{Face, GridAxis, Problem, Reference, Region, Term};
 use crate::config::{NetConfig, RunConfig, TrainConfig};
 use crate::expr::{
-    is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, Expr, Symbols, Tok,
+    is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
+    BinOp, Expr, Symbols, Tok,
 };
+use crate::multi_index::MultiIndex;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 type Result<T> = std::result::Result<T, ProblemError>;
 
+/// The `[reference]` key listing outputs compared up to a constant.
+const UP_TO_CONSTANT: &str = "up_to_constant";
+
 /// Builtin references and what they are.
-pub(crate) const BUILTIN_REFERENCES: [&str; 1] = ["burgers-cole-hopf"];
+pub(crate) const BUILTIN_REFERENCES: [&str; 2] = ["burgers-cole-hopf", "ghia-1982-re100"];
 
 pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     let name = problem_name(&raw.name, src)?;
@@ -34,6 +39,11 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     let mut terms = residuals(&raw.residuals, &symbols, src)?;
     conditions(&raw.conditions, &symbols, &domain, &mut terms, src)?;
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
+    let up_to_constant = up_to_constant(raw.reference.as_ref(), &symbols, src)?;
+    let velocity = match &raw.velocity {
+        Some(v) => Some(velocity(v, &symbols, src)?),
+        None => None,
+    };
     let config = config(raw.network, raw.train, &terms, src)?;
     Ok(Problem {
         title: raw.title.unwrap_or_else(|| name.clone()),
@@ -47,7 +57,80 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
         reference,
         grid,
         config,
+        velocity,
+        up_to_constant,
     })
+}
+
+/// The output named by `name`, or an error at it listing the outputs.
+fn output_index(name: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<usize> {
+    symbols
+        .outputs
+        .iter()
+        .position(|o| o == name.get_ref())
+        .ok_or_else(|| {
+            src.in_string(
+                name,
+                0,
+                format!(
+                    "unknown output '{}' (outputs: {})",
+                    name.get_ref(),
+                    symbols.outputs.join(", ")
+                ),
+            )
+        })
+}
+
+/// `velocity = ["u", "v"]`: two distinct outputs.
+fn velocity(
+    v: &Spanned<Vec<Spanned<String>>>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<(usize, usize)> {
+    let [a, b] = v.get_ref().as_slice() else {
+        return Err(src.error(
+            v.span(),
+            format!(
+                "expected two output names (the x and y components), found {}",
+                v.get_ref().len()
+            ),
+        ));
+    };
+    let (i, j) = (
+        output_index(a, symbols, src)?,
+        output_index(b, symbols, src)?,
+    );
+    if i == j {
+        return Err(src.in_string(b, 0, "the two velocity components must differ"));
+    }
+    Ok((i, j))
+}
+
+/// `[reference] up_to_constant = ["p"]`, as one flag per output.
+fn up_to_constant(
+    raw: Option<&Spanned<Entries<Spanned<RefValue>>>>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<Vec<bool>> {
+    let mut flags = vec![false; symbols.outputs.len()];
+    let entry = raw.and_then(|r| {
+        r.get_ref()
+            .0
+            .iter()
+            .find(|(k, _)| k.get_ref() == UP_TO_CONSTANT)
+    });
+    if let Some((_, value)) = entry {
+        let RefValue::Names(names) = value.get_ref() else {
+            return Err(src.error(
+                value.span(),
+                "expected a list of output names, e.g. [\"p\"]",
+            ));
+        };
+        for n in names {
+            flags[output_index(n, symbols, src)?] = true;
+        }
+    }
+    Ok(flags)
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -312,6 +395,13 @@ fn residuals(
         let taken: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
         let name = term_name(key, &taken, src)?;
         let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
+        if expr.reads_normal() {
+            return Err(src.in_string(
+                text,
+                0,
+                format!("residual '{name}' reads a normal derivative, which exists only on faces: put it in a condition"),
+            ));
+        }
         if expr.is_data_only() {
             return Err(src.in_string(
                 text,
@@ -335,7 +425,7 @@ fn residuals(
 }
 
 fn conditions(
-    raw: &[RawCondition],
+    raw: &[Spanned<RawCondition>],
     symbols: &Symbols,
     domain: &[[f64; 2]],
     terms: &mut Vec<(Term, Region)>,
@@ -345,56 +435,170 @@ fn conditions(
     // that a later condition asks for.
     let mut taken: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
     for c in raw {
-        if let Some(name) = &c.name {
+        if let Some(name) = &c.get_ref().name {
             let n = term_name(name, &taken, src)?;
             taken.push(n);
         }
     }
     for c in raw {
-        let faces = faces(&c.on, symbols, domain, src)?;
-        let expr = parse_equation(c.require.get_ref(), symbols)
-            .map_err(|e| src.expr_error(&c.require, e))?;
-        if expr.is_data_only() {
-            return Err(src.in_string(
-                &c.require,
-                0,
-                format!(
-                    "condition reads no output ({}), so training cannot satisfy it",
-                    symbols.outputs.join(", ")
-                ),
-            ));
-        }
-        let name = match &c.name {
+        let (term, region) = match (&c.get_ref().on, &c.get_ref().require, &c.get_ref().periodic) {
+            (Some(on), Some(require), None) => {
+                let (term, region) = face_condition(on, require, symbols, domain, src)?;
+                match &c.get_ref().predicate {
+                    Some(p) => (term, restrict(region, p, symbols, domain, src)?),
+                    None => (term, region),
+                }
+            }
+            (None, None, Some(input)) => periodic_condition(input, symbols, src)?,
+            (_, _, Some(input)) => {
+                return Err(src.in_string(
+                    input,
+                    0,
+                    "a periodic condition takes no 'on' or 'require': it pairs the two faces of its input",
+                ))
+            }
+            _ if c.get_ref().predicate.is_some() && c.get_ref().on.is_none() => {
+                let p = c.get_ref().predicate.as_ref().expect("checked");
+                return Err(src.in_string(p, 0, "'where' restricts the faces of 'on'; add on = \"...\""));
+            }
+            (Some(on), None, None) => {
+                return Err(src.in_string(on, 0, "this condition needs a 'require' equation, e.g. require = \"u = 0\""))
+            }
+            (None, Some(require), None) => {
+                return Err(src.in_string(require, 0, "this condition needs 'on' (the faces), e.g. on = \"x = 0\""))
+            }
+            (None, None, None) => {
+                return Err(src.error(
+                    c.span(),
+                    "a condition needs 'on' and 'require' (e.g. on = \"x = 0\", require = \"u = 0\"), or 'periodic' (an input name)",
+                ))
+            }
+        };
+        let name = match &c.get_ref().name {
             Some(n) => n.get_ref().clone(),
             None => {
-                let n = default_name(&faces, symbols, &taken);
+                let n = default_name(&region, symbols, &taken);
                 taken.push(n.clone());
                 n
             }
         };
-        terms.push((
-            Term {
-                name,
-                expr,
-                text: c.require.get_ref().clone(),
-            },
-            Region::Faces(faces),
-        ));
+        terms.push((Term { name, ..term }, region));
     }
     Ok(())
 }
 
-/// `ic` for the lower face of an input named `t`, else `bc`; numbered when taken.
-fn default_name(faces: &[Face], symbols: &Symbols, taken: &[String]) -> String {
-    let initial = matches!(faces, [f] if !f.upper && symbols.inputs[f.input] == "t");
-    let stem = if initial { "ic" } else { "bc" };
-    let mut name = stem.to_string();
+/// The part of the faces of `region` where predicate `p` holds; an error if
+/// it holds at none of 4096 points drawn on them.
+fn restrict(
+    region: Region,
+    p: &Spanned<String>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    src: &Source,
+) -> Result<Region> {
+    let predicate = parse_predicate(p.get_ref(), symbols).map_err(|e| src.expr_error(p, e))?;
+    let faces = region.faces().to_vec();
+    let probe = crate::sample::Sampler::new(domain, 0).draw(&Region::Faces(faces.clone()), 4096);
+    if !probe.iter().any(|x| predicate.holds(x)) {
+        return Err(src.in_string(
+            p,
+            0,
+            "this predicate holds nowhere on the condition's faces",
+        ));
+    }
+    Ok(Region::FacesWhere {
+        faces,
+        predicate,
+        text: p.get_ref().clone(),
+    })
+}
+
+/// `on` faces and a `require` equation (its residual lhs − rhs).
+fn face_condition(
+    on: &Spanned<String>,
+    require: &Spanned<String>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    src: &Source,
+) -> Result<(Term, Region)> {
+    let faces = faces(on, symbols, domain, src)?;
+    let expr = parse_equation(require.get_ref(), symbols)
+        .map_err(|e| src.expr_error(require, e))?
+        .without_normals(&|i| faces.iter().any(|f| f.input == i));
+    if expr.is_data_only() {
+        return Err(src.in_string(
+            require,
+            0,
+            format!(
+                "condition reads no output ({}), so training cannot satisfy it",
+                symbols.outputs.join(", ")
+            ),
+        ));
+    }
+    let term = Term {
+        name: String::new(),
+        expr,
+        text: require.get_ref().clone(),
+    };
+    Ok((term, Region::Faces(faces)))
+}
+
+/// `periodic = "x"`: every output and its first derivative along x take the
+/// same values on the faces x = lo and x = hi. The term's expression is the
+/// sum of those quantities, so it names what is matched (and what the jets
+/// must compute); the loss differences each quantity across the faces.
+fn periodic_condition(
+    input: &Spanned<String>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<(Term, Region)> {
+    let Some(i) = symbols.inputs.iter().position(|n| n == input.get_ref()) else {
+        return Err(src.in_string(
+            input,
+            0,
+            format!(
+                "periodic needs an input name, found '{}' (inputs: {})",
+                input.get_ref(),
+                symbols.inputs.join(", ")
+            ),
+        ));
+    };
+    let expr = (0..symbols.outputs.len())
+        .flat_map(|out| {
+            [MultiIndex::value(), MultiIndex::new(vec![i])].map(|d| Expr::Output { out, d })
+        })
+        .reduce(|a, b| Expr::Bin(BinOp::Add, Box::new(a), Box::new(b)))
+        .unwrap_or(Expr::Num(0.0));
+    let term = Term {
+        name: String::new(),
+        expr,
+        text: format!("periodic in {}", input.get_ref()),
+    };
+    Ok((term, Region::Periodic { input: i }))
+}
+
+/// `ic` for the lower face of an input named `t`, `periodic_x` for a
+/// periodic condition in x, else `bc`; numbered when taken.
+fn default_name(region: &Region, symbols: &Symbols, taken: &[String]) -> String {
+    let stem = match region {
+        Region::Faces(_) | Region::FacesWhere { .. } if is_initial(region.faces(), symbols) => {
+            "ic".to_string()
+        }
+        Region::Periodic { input } => format!("periodic_{}", symbols.inputs[*input]),
+        _ => "bc".to_string(),
+    };
+    let mut name = stem.clone();
     let mut k = 2;
     while taken.contains(&name) {
         name = format!("{stem}{k}");
         k += 1;
     }
     name
+}
+
+/// The lower face of an input named `t` alone: an initial condition.
+pub(crate) fn is_initial(faces: &[Face], symbols: &Symbols) -> bool {
+    matches!(faces, [f] if !f.upper && symbols.inputs[f.input] == "t")
 }
 
 /// True when `v` equals `bound` up to 1e-12 of the domain's size.
@@ -465,6 +669,9 @@ fn reference(
     let mut exprs: Vec<Option<Expr>> = vec![None; symbols.outputs.len()];
     for (key, value) in &raw.get_ref().0 {
         let k = key.get_ref().as_str();
+        if k == UP_TO_CONSTANT {
+            continue;
+        }
         if k == "grid" {
             let RefValue::Table(axes) = value.get_ref() else {
                 return Err(src.error(
@@ -476,10 +683,7 @@ fn reference(
             continue;
         }
         let RefValue::Text(text) = value.get_ref() else {
-            return Err(src.error(
-                value.span(),
-                format!("expected a string for '{k}', found a table"),
-            ));
+            return Err(src.error(value.span(), format!("expected a string for '{k}'")));
         };
         let text = Spanned::new(value.span(), text.clone());
         let this = match k {
@@ -494,7 +698,7 @@ fn reference(
                     return Err(src.error(
                         key.span(),
                         format!(
-                            "unknown key '{k}' in [reference]: expected builtin, csv, grid, or an output name ({})",
+                            "unknown key '{k}' in [reference]: expected builtin, csv, grid, up_to_constant, or an output name ({})",
                             symbols.outputs.join(", ")
                         ),
                     ))
@@ -554,6 +758,9 @@ fn builtin_reference(text: &Spanned<String>, symbols: &Symbols, src: &Source) ->
                 )),
             }
         }
+        name if super::builtin_table(name).is_some() => Ok(Reference::BuiltinTable {
+            name: name.to_string(),
+        }),
         other => Err(src.in_string(
             text,
             0,

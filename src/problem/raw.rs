@@ -20,7 +20,9 @@ pub(crate) struct RawProblem {
     pub domain: Spanned<Entries<Spanned<Vec<Spanned<NumOrText>>>>>,
     pub residuals: Spanned<Entries<Spanned<String>>>,
     #[serde(default)]
-    pub conditions: Vec<RawCondition>,
+    pub conditions: Vec<Spanned<RawCondition>>,
+    /// The two outputs that form a velocity field, for pictures.
+    pub velocity: Option<Spanned<Vec<Spanned<String>>>>,
     pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
     pub network: Option<NetConfig>,
     pub train: Option<Spanned<TrainConfig>>,
@@ -30,8 +32,14 @@ pub(crate) struct RawProblem {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCondition {
     pub name: Option<Spanned<String>>,
-    pub on: Spanned<String>,
-    pub require: Spanned<String>,
+    /// Faces, e.g. `x = 0, x = 1`; with `require`.
+    pub on: Option<Spanned<String>>,
+    pub require: Option<Spanned<String>>,
+    /// Restricts `on` to the points where this predicate holds, e.g. `x > 0.5`.
+    #[serde(rename = "where")]
+    pub predicate: Option<Spanned<String>>,
+    /// An input in which the solution is periodic, instead of `on`/`require`.
+    pub periodic: Option<Spanned<String>>,
 }
 
 /// A number written as a TOML number or as a constant expression string.
@@ -42,10 +50,11 @@ pub(crate) enum NumOrText {
 }
 
 /// A value in `[reference]`: a string (builtin, csv, an output's
-/// expression) or the `grid` table.
+/// expression), the `grid` table or a list of names (`up_to_constant`).
 pub(crate) enum RefValue {
     Text(String),
     Table(Entries<Spanned<Vec<Spanned<NumOrText>>>>),
+    Names(Vec<Spanned<String>>),
 }
 
 /// Table entries in file order with their key spans.
@@ -120,10 +129,17 @@ impl<'de> Deserialize<'de> for RefValue {
         impl<'de> Visitor<'de> for RefVisitor {
             type Value = RefValue;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, or a table for `grid`")
+                f.write_str("a string, a table for `grid` or a list of output names")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RefValue, E> {
                 Ok(RefValue::Text(v.to_string()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RefValue, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<Spanned<String>>()? {
+                    names.push(n);
+                }
+                Ok(RefValue::Names(names))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RefValue, A::Error> {
                 collect_entries(map).map(RefValue::Table)

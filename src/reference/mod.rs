@@ -18,7 +18,7 @@ pub use cole_hopf::{BurgersColeHopf, DEFAULT_NODES};
 pub use error::ReferenceError;
 pub use gauss_hermite::gauss_hermite;
 pub use grid::{detect_grid, grid_index, grid_points, linspace, tensor_product, GridAxes};
-pub use table::{load_table, Table};
+pub use table::{load_table, table_from_text, Table};
 
 use crate::expr::{Expr, PointEval};
 use std::collections::HashMap;

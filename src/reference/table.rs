@@ -1,5 +1,7 @@
 //! Reference tables from CSV files: one row per point, columns found by
-//! header name in any order (extra columns are ignored).
+//! header name in any order (extra columns are ignored). A blank output cell
+//! means no reference value there (read as NaN, left out of the errors).
+//! Lines starting with `#` are comments (the source of the values).
 
 use super::error::ReferenceError;
 use std::path::{Path, PathBuf};
@@ -30,9 +32,30 @@ pub fn load_table(
         path: path.to_path_buf(),
         source,
     })?;
+    read_table(file, path, input_names, output_names)
+}
+
+/// As [`load_table`], from CSV text embedded in the binary; `name` stands
+/// for the path in errors.
+pub fn table_from_text(
+    text: &str,
+    name: &str,
+    input_names: &[String],
+    output_names: &[String],
+) -> Result<Table, ReferenceError> {
+    read_table(text.as_bytes(), Path::new(name), input_names, output_names)
+}
+
+fn read_table(
+    source: impl std::io::Read,
+    path: &Path,
+    input_names: &[String],
+    output_names: &[String],
+) -> Result<Table, ReferenceError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(file);
+        .comment(Some(b'#'))
+        .from_reader(source);
     let header = reader
         .headers()
         .map_err(|e| csv_error(path, e))?
@@ -58,7 +81,14 @@ pub fn load_table(
         let line = record.position().map_or(0, |p| p.line());
         let mut point = Vec::with_capacity(n_in);
         for (k, &col) in columns.iter().enumerate() {
-            let v = parse_cell(path, line, col, &header[col], &record[col])?;
+            // A blank output cell: no reference value for that output here
+            // (a table of centre-line values gives u on one line, v on another).
+            let blank_output = k >= n_in && record[col].is_empty();
+            let v = if blank_output {
+                f64::NAN
+            } else {
+                parse_cell(path, line, col, &header[col], &record[col])?
+            };
             if k < n_in {
                 point.push(v);
             } else {

@@ -16,6 +16,6 @@ pub use csv_out::{write_cells_csv, write_solution_csv, write_table_csv, Cell, Ou
 pub use error::ReportError;
 pub use json::write_json;
 pub use plot::{
-    chart, chart_grid, curves, heatmaps, line_1d, pictures, slices, windows, Chart, Colormap,
-    Panel, PanelScale, Picture, Series, SeriesStyle, Window,
+    chart, chart_grid, curves, heatmaps, line_1d, pictures, slices, value_label, windows, Chart,
+    Colormap, Panel, PanelScale, Picture, Series, SeriesStyle, Window,
 };

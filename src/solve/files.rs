@@ -1,6 +1,6 @@
 //! The run folder: configuration, history, solution, metrics, model, pictures.
 
-use super::{Evaluation, HistoryLog, Summary};
+use super::{planes, Evaluation, HistoryLog, Summary};
 use crate::config::RunConfig;
 use crate::net::{save, Network, Real};
 use crate::problem::Problem;
@@ -118,7 +118,81 @@ impl RunFolder {
             self.dir.join("metrics.json"),
             &metrics(problem, net, outcome, summary),
         )?;
-        self.pictures(problem, eval, pred, outcome, names)
+        self.pictures(problem, eval, pred, outcome, names)?;
+        let predict_at = |points: &[Vec<f64>]| crate::jet::predict(net, points);
+        self.field_pictures(problem, eval, pred, &predict_at)
+    }
+
+    /// Heatmaps and slices per output on a plane of the solution, speed and
+    /// arrows of a declared velocity, and a scattered reference's points.
+    fn field_pictures(
+        &self,
+        problem: &Problem,
+        eval: &Evaluation,
+        pred: &[Vec<f64>],
+        predict: planes::Predict,
+    ) -> Result<(), ReportError> {
+        if !detect_grid(&eval.points, problem.inputs.len()).is_tensor_grid {
+            let path = self.dir.join("reference_points.png");
+            planes::scattered_comparison(&path, problem, eval, pred, predict)?;
+        }
+        let Some(plane) = planes::plane(problem, eval, pred, predict) else {
+            return Ok(());
+        };
+        for (j, out) in problem.outputs.iter().enumerate() {
+            let reference = plane.reference.as_ref().map(|r| r[j].as_slice());
+            self.output_pictures(problem, &plane, out, &plane.pred[j], reference)?;
+        }
+        match problem.velocity {
+            Some(velocity) => self.speed_picture(problem, &plane, velocity),
+            None => Ok(()),
+        }
+    }
+
+    /// Speed |(u, v)| with arrows: prediction, reference and the magnitude
+    /// of the velocity error.
+    fn speed_picture(
+        &self,
+        problem: &Problem,
+        plane: &planes::Plane,
+        (iu, iv): (usize, usize),
+    ) -> Result<(), ReportError> {
+        let speed = |f: &[Vec<f64>]| -> Vec<f64> {
+            f[iu].iter().zip(&f[iv]).map(|(a, b)| a.hypot(*b)).collect()
+        };
+        let pred_speed = speed(&plane.pred);
+        let mut panels =
+            vec![Panel::field("prediction", &pred_speed)
+                .with_arrows(&plane.pred[iu], &plane.pred[iv])];
+        let (ref_speed, error);
+        if let Some(r) = &plane.reference {
+            ref_speed = speed(r);
+            let du: Vec<Vec<f64>> = [iu, iv]
+                .iter()
+                .map(|&j| {
+                    plane.pred[j]
+                        .iter()
+                        .zip(&r[j])
+                        .map(|(a, b)| a - b)
+                        .collect()
+                })
+                .collect();
+            error = du[0]
+                .iter()
+                .zip(&du[1])
+                .map(|(a, b)| a.hypot(*b))
+                .collect::<Vec<f64>>();
+            panels.push(Panel::field("reference", &ref_speed).with_arrows(&r[iu], &r[iv]));
+            panels.push(Panel::error("|velocity error|", &error));
+        }
+        let (u, v) = (&problem.outputs[iu], &problem.outputs[iv]);
+        heatmaps(
+            self.dir.join("speed.png"),
+            &format!("{}: speed |({u}, {v})|{}", problem.name, plane.label),
+            (&plane.x.0, &plane.x.1),
+            (&plane.y.0, &plane.y.1),
+            &panels,
+        )
     }
 
     fn pictures(
@@ -168,37 +242,34 @@ impl RunFolder {
         )?;
 
         let grid = detect_grid(&eval.points, problem.inputs.len());
-        if !grid.is_tensor_grid {
+        if !grid.is_tensor_grid || problem.inputs.len() != 1 {
             return Ok(());
         }
         for (j, out) in problem.outputs.iter().enumerate() {
             let reference = eval.reference.as_ref().map(|r| r[j].as_slice());
-            match problem.inputs.len() {
-                1 => line_1d(
-                    self.dir.join(format!("{out}.png")),
-                    &format!("{}: {out}", problem.title),
-                    (&problem.inputs[0], &grid.axes[0]),
-                    out,
-                    &pred[j],
-                    reference,
-                )?,
-                2 => self.field_pictures(problem, &grid.axes, out, &pred[j], reference)?,
-                _ => {}
-            }
+            line_1d(
+                self.dir.join(format!("{out}.png")),
+                &format!("{}: {out}", problem.title),
+                (&problem.inputs[0], &grid.axes[0]),
+                out,
+                &pred[j],
+                reference,
+            )?;
         }
         Ok(())
     }
 
-    fn field_pictures(
+    /// Heatmaps (prediction, reference, error) and slices of one output.
+    fn output_pictures(
         &self,
         problem: &Problem,
-        axes: &[Vec<f64>],
+        plane: &planes::Plane,
         out: &str,
         pred: &[f64],
         reference: Option<&[f64]>,
     ) -> Result<(), ReportError> {
-        let (xs, ys) = (&axes[0], &axes[1]);
-        let (xn, yn) = (problem.inputs[0].as_str(), problem.inputs[1].as_str());
+        let (xs, ys) = (&plane.x.1, &plane.y.1);
+        let (xn, yn) = (plane.x.0.as_str(), plane.y.0.as_str());
         let mut panels = vec![Panel::field("prediction", pred)];
         let err: Vec<f64>;
         if let Some(r) = reference {
@@ -208,7 +279,7 @@ impl RunFolder {
         }
         heatmaps(
             self.dir.join(format!("{out}.png")),
-            &format!("{}: {out}", problem.title),
+            &format!("{}: {out}{}", problem.title, plane.label),
             (xn, xs),
             (yn, ys),
             &panels,
@@ -234,7 +305,7 @@ impl RunFolder {
         let ref_slices = reference.map(cut);
         slices(
             self.dir.join(format!("{out}_slices.png")),
-            &format!("{}: {out} at fixed {xn}", problem.title),
+            &format!("{}: {out} at fixed {xn}{}", problem.title, plane.label),
             (xn, &at),
             (yn, ys),
             out,

@@ -6,15 +6,16 @@
 //! had already written.
 
 mod files;
+mod planes;
 
 use crate::bandwidth::OmegaChoice;
 use crate::config::{Precision, RunConfig};
-use crate::evaluate::{errors, Errors};
+use crate::evaluate::{align_constants, errors, time_slices, Errors};
 use crate::jet::predict;
 use crate::net::{Network, Real};
 use crate::problem::{Problem, Reference};
 use crate::reference::{
-    grid_points, load_table, BurgersColeHopf, ReferenceError, ReferenceSolution,
+    grid_points, load_table, table_from_text, BurgersColeHopf, ReferenceError, ReferenceSolution,
 };
 use crate::report::ReportError;
 use crate::train::{Observer, ProgressObserver, Record, Trainer};
@@ -59,10 +60,12 @@ impl Summary {
         let steps = self.adam_steps + self.lbfgs_iters;
         let err = match &self.errors {
             Some(e) => {
+                // Outputs without reference values (NaN) are left out.
                 let rel: Vec<String> = self
                     .outputs
                     .iter()
                     .zip(&e.rel_l2)
+                    .filter(|(_, v)| !v.is_nan())
                     .map(|(n, v)| format!("{n} {v:.3e}"))
                     .collect();
                 format!(
@@ -119,6 +122,15 @@ pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>
             &problem.inputs,
             &problem.outputs,
         )?)),
+        Some(Reference::BuiltinTable { name }) => {
+            let text = crate::problem::builtin_table(name).unwrap_or_default();
+            Some(ReferenceSolution::Table(table_from_text(
+                text,
+                &format!("builtin:{name}"),
+                &problem.inputs,
+                &problem.outputs,
+            )?))
+        }
     })
 }
 
@@ -199,8 +211,12 @@ where
     let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
-        trainer =
-            trainer.monitor(move |net: &Network<E>| errors(&predict(net, &points), &reference));
+        let flags = problem.up_to_constant.clone();
+        let slices = time_slices(&problem.inputs, &points);
+        trainer = trainer.monitor(move |net: &Network<E>| {
+            let pred = align_constants(&predict(net, &points), &reference, &flags, &slices);
+            errors(&pred, &reference)
+        });
     }
     let names = trainer.names();
     trainer = trainer.add_observer(out.history_log(&names, &problem.outputs));
@@ -210,7 +226,13 @@ where
         ));
     }
     let outcome = trainer.run(&mut net);
-    let pred = predict(&net, &eval.points);
+    let mut pred = predict(&net, &eval.points);
+    if let Some(r) = &eval.reference {
+        // Outputs known up to a constant are written and drawn shifted to
+        // the reference's mean, as they are compared.
+        let slices = time_slices(&problem.inputs, &eval.points);
+        pred = align_constants(&pred, r, &problem.up_to_constant, &slices);
+    }
     let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
     let summary = Summary {
         problem: problem.name.clone(),

@@ -22,6 +22,8 @@ struct Group<E: Real> {
     /// The current points (fresh and refined) and their prepared batch.
     points: Vec<Vec<f64>>,
     batch: Option<Batch<E>>,
+    /// For a periodic condition: the points' images on the upper face.
+    twin: Option<Batch<E>>,
 }
 
 /// Loss assembly for a problem: the terms, their weights and their points.
@@ -59,7 +61,9 @@ where
         for (k, (_, region)) in problem.terms.iter().enumerate() {
             let n_points = match region {
                 Region::Interior => config.interior_points,
-                Region::Faces(_) => config.condition_points,
+                Region::Faces(_) | Region::FacesWhere { .. } | Region::Periodic { .. } => {
+                    config.condition_points
+                }
             };
             let shared = groups
                 .iter_mut()
@@ -74,6 +78,7 @@ where
                     refined: Vec::new(),
                     points: Vec::new(),
                     batch: None,
+                    twin: None,
                 }),
             }
         }
@@ -115,9 +120,22 @@ where
             }
             _ => self.sampler.draw(&region, n),
         };
+        points.extend(self.groups[gi].refined.iter().cloned());
+        let mut batch = Batch::new(net, &points);
+        let mut twin = None;
+        match &region {
+            Region::Interior => {}
+            Region::Faces(_) | Region::FacesWhere { .. } => {
+                batch = batch.with_normals(net, &self.sampler.normals(&region, &points));
+            }
+            Region::Periodic { input } => {
+                let images = self.sampler.periodic_twins(*input, &points);
+                twin = Some(Batch::new(net, &images));
+            }
+        }
         let g = &mut self.groups[gi];
-        points.extend(g.refined.iter().cloned());
-        g.batch = Some(Batch::new(net, &points));
+        g.batch = Some(batch);
+        g.twin = twin;
         g.points = points;
     }
 
@@ -224,6 +242,13 @@ where
         for g in &self.groups {
             let batch = g.batch.as_ref().expect("points are drawn in new()");
             let mut outputs = Outputs::new(tr, net, batch, &g.index);
+            if let Some(twin) = &g.twin {
+                let mut images = Outputs::new(tr, net, twin, &g.index);
+                for &k in &g.terms {
+                    losses[k] = Some(self.periodic_loss(tr, k, &mut outputs, &mut images));
+                }
+                continue;
+            }
             for &k in &g.terms {
                 let r = self.problem.terms[k]
                     .0
@@ -236,6 +261,28 @@ where
             .into_iter()
             .map(|l| l.expect("every term belongs to a group"))
             .collect()
+    }
+
+    /// Σ over the quantities a periodic term matches (its expression's
+    /// output derivatives) of the mean-squared difference between the lower
+    /// face and its image on the upper face.
+    fn periodic_loss<T: Tape<E, Cpu>>(
+        &self,
+        tr: &mut Tracer<E, T>,
+        k: usize,
+        lower: &mut Outputs<E>,
+        upper: &mut Outputs<E>,
+    ) -> Tensor<(), E, Cpu> {
+        let parts = self.problem.terms[k].0.expr.output_derivatives();
+        let squares: Vec<Tensor<(), E, Cpu>> = parts
+            .iter()
+            .map(|(out, d)| {
+                let (a, b) = (lower.get(tr, *out, d), upper.get(tr, *out, d));
+                let jump = tr.sub(&a, &b);
+                tr.mean_square(&jump)
+            })
+            .collect();
+        weighted_sum(tr, &squares, &vec![1.0; squares.len()])
     }
 
     /// Per-term losses (unweighted) without recording a tape.

@@ -3,9 +3,11 @@
 mod bandwidth;
 mod cli;
 mod common;
+mod conditions;
 mod fit;
 mod init;
 mod jets;
+mod navier_stokes;
 mod omega_rule;
 mod parser;
 mod reference;

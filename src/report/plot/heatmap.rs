@@ -6,6 +6,7 @@ use super::ticks::tick_label;
 use super::{finite_range, padded, render, Area, DrawResult};
 use super::{font, px, titled, CAPTION_SIZE, LABEL_SIZE, TICK_SIZE};
 use crate::report::error::ReportError;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -29,6 +30,9 @@ pub struct Panel<'a> {
     pub title: &'a str,
     pub values: &'a [f64],
     pub scale: PanelScale,
+    /// A vector field (x and y components on the same grid) drawn as arrows
+    /// over the colours.
+    pub arrows: Option<(&'a [f64], &'a [f64])>,
 }
 
 impl<'a> Panel<'a> {
@@ -37,13 +41,21 @@ impl<'a> Panel<'a> {
             title,
             values,
             scale: PanelScale::Field,
+            arrows: None,
         }
+    }
+
+    /// The same panel with arrows of the field (`u`, `v`) on top.
+    pub fn with_arrows(mut self, u: &'a [f64], v: &'a [f64]) -> Self {
+        self.arrows = Some((u, v));
+        self
     }
     pub fn error(title: &'a str, values: &'a [f64]) -> Self {
         Panel {
             title,
             values,
             scale: PanelScale::Error,
+            arrows: None,
         }
     }
 }
@@ -104,7 +116,10 @@ fn validate(path: &Path, x: &[f64], y: &[f64], panels: &[Panel<'_>]) -> Result<(
         return Err(ReportError::shape(path, "no heatmap panels"));
     }
     for p in panels {
-        if p.values.len() != x.len() * y.len() {
+        let arrows_fit = p
+            .arrows
+            .is_none_or(|(u, v)| u.len() == p.values.len() && v.len() == p.values.len());
+        if p.values.len() != x.len() * y.len() || !arrows_fit {
             return Err(ReportError::shape(
                 path,
                 format!(
@@ -115,6 +130,57 @@ fn validate(path: &Path, x: &[f64], y: &[f64], panels: &[Panel<'_>]) -> Result<(
                     y.len()
                 ),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Arrows per axis: enough to show the flow, few enough to read.
+const ARROWS: usize = 16;
+
+/// Quiver arrows of (`u`, `v`) at about [`ARROWS`] × [`ARROWS`] grid points,
+/// the longest one cell of that sub-grid long. Lengths and heads are laid
+/// out in cell units, so directions are true when the cells are about
+/// square on the page (the panels are).
+fn draw_arrows<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    (x, y): (&[f64], &[f64]),
+    (u, v): (&[f64], &[f64]),
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let ny = y.len();
+    let (sx, sy) = ((x.len() / ARROWS).max(1), (ny / ARROWS).max(1));
+    let cell_x = (x[x.len() - 1] - x[0]) / ARROWS as f64;
+    let cell_y = (y[ny - 1] - y[0]) / ARROWS as f64;
+    let speed = |k: usize| u[k].hypot(v[k]);
+    let top = (0..u.len())
+        .map(speed)
+        .filter(|s| s.is_finite())
+        .fold(0.0, f64::max);
+    if top <= 0.0 {
+        return Ok(());
+    }
+    let style = WHITE.stroke_width(px(1));
+    for ix in (sx / 2..x.len()).step_by(sx) {
+        for iy in (sy / 2..ny).step_by(sy) {
+            let k = ix * ny + iy;
+            // (a, b): the arrow in cell units, the longest 0.9 cells.
+            let (a, b) = (0.9 * u[k] / top, 0.9 * v[k] / top);
+            if !(a.is_finite() && b.is_finite()) || a.hypot(b) < 0.05 {
+                continue;
+            }
+            let at = |da: f64, db: f64| (x[ix] + da * cell_x, y[iy] + db * cell_y);
+            let (tail, tip) = (at(-a / 2.0, -b / 2.0), at(a / 2.0, b / 2.0));
+            chart.draw_series(std::iter::once(PathElement::new(vec![tail, tip], style)))?;
+            // Head: two strokes 0.3 of the length back from the tip, ±25°.
+            for turn in [25f64, -25f64] {
+                let (c, s) = (turn.to_radians().cos(), turn.to_radians().sin());
+                let (ha, hb) = (-0.3 * (a * c - b * s), -0.3 * (a * s + b * c));
+                let end = at(a / 2.0 + ha, b / 2.0 + hb);
+                chart.draw_series(std::iter::once(PathElement::new(vec![tip, end], style)))?;
+            }
         }
     }
     Ok(())
@@ -182,6 +248,9 @@ fn draw_panel(
             color(v).filled(),
         )
     }))?;
+    if let Some((u, v)) = panel.arrows {
+        draw_arrows(&mut chart, (x, y), (u, v))?;
+    }
     // Frame the field so light colours do not bleed into the page.
     chart.plotting_area().draw(&Rectangle::new(
         [(x0, y0), (x1, y1)],

@@ -1,0 +1,67 @@
+//! What each term of a problem is, in words, for `pinn check`.
+
+use super::build::is_initial;
+use super::{Problem, Region, Term};
+use crate::expr::Symbols;
+
+impl Problem {
+    /// The kind of a term and where it holds, e.g. `Neumann condition
+    /// (outward normal derivative) on x = 0 (normal -x), x = 1 (normal +x)`.
+    pub fn explain(&self, term: &Term, region: &Region) -> String {
+        match region {
+            Region::Interior => "PDE residual, enforced at interior points".to_string(),
+            Region::Periodic { input } => {
+                let name = &self.inputs[*input];
+                let [lo, hi] = self.domain[*input];
+                format!(
+                    "periodic condition: every output and its first {name}-derivative take the same values at {name} = {lo} and {name} = {hi}"
+                )
+            }
+            Region::FacesWhere { faces, text, .. } => format!(
+                "{}, where {text}",
+                self.explain(term, &Region::Faces(faces.clone()))
+            ),
+            Region::Faces(faces) => {
+                let symbols = Symbols::new(self.inputs.clone(), self.outputs.clone(), Vec::new());
+                let kind = self.condition_kind(term);
+                let kind = if is_initial(faces, &symbols) {
+                    format!("initial condition, {kind}")
+                } else {
+                    kind
+                };
+                let places: Vec<String> = faces
+                    .iter()
+                    .map(|f| {
+                        let name = &self.inputs[f.input];
+                        let sign = if f.upper { '+' } else { '-' };
+                        format!(
+                            "{name} = {} (outward normal {sign}{name})",
+                            self.domain[f.input][usize::from(f.upper)]
+                        )
+                    })
+                    .collect();
+                format!("{kind}, on {}", places.join(", "))
+            }
+        }
+    }
+
+    /// Dirichlet (values only), Neumann (normal derivatives only), Robin
+    /// (both), or a general derivative condition.
+    fn condition_kind(&self, term: &Term) -> String {
+        let reads = term.expr.output_derivatives();
+        let values = reads.iter().any(|(_, d)| d.order() == 0);
+        let derivatives: Vec<String> = reads
+            .iter()
+            .filter(|(_, d)| d.order() > 0)
+            .map(|(out, d)| d.label(&self.outputs[*out], &self.inputs))
+            .collect();
+        match (term.expr.reads_normal(), values, derivatives.is_empty()) {
+            (true, false, _) => "Neumann condition on the outward normal derivative".to_string(),
+            (true, true, _) => {
+                "Robin condition on the value and the outward normal derivative".to_string()
+            }
+            (false, _, true) => "Dirichlet condition on the values".to_string(),
+            (false, _, false) => format!("condition on the derivatives {}", derivatives.join(", ")),
+        }
+    }
+}
