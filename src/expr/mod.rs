@@ -59,6 +59,8 @@ pub trait Field {
     fn input(&mut self, i: usize) -> Self::V;
     /// Derivative `d` of output `out` at every point.
     fn output(&mut self, out: usize, d: &MultiIndex) -> Self::V;
+    /// Unknown coefficient `k` (an inverse problem's trained scalar) at every point.
+    fn unknown(&mut self, k: usize) -> Self::V;
     /// A constant at every point.
     fn constant(&mut self, c: f64) -> Self::V;
     fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
@@ -98,6 +100,8 @@ pub enum Expr {
         out: usize,
         d: MultiIndex,
     },
+    /// An unknown coefficient by index: a scalar trained with the network.
+    Unknown(usize),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),
@@ -131,6 +135,19 @@ impl Expr {
         out
     }
 
+    /// The distinct unknown coefficients the expression reads, in index order.
+    pub fn unknowns(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Unknown(k) = e {
+                out.push(*k);
+            }
+        });
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// True when the expression reads no network output.
     pub fn is_data_only(&self) -> bool {
         let mut found = false;
@@ -146,7 +163,7 @@ impl Expr {
                 a.visit(f);
                 b.visit(f);
             }
-            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } => {}
+            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } | Expr::Unknown(_) => {}
         }
     }
 
@@ -165,6 +182,7 @@ impl Expr {
             Expr::Num(c) => Num(*c),
             Expr::Input(i) => Fv(f.input(*i)),
             Expr::Output { out, d } => Fv(f.output(*out, d)),
+            Expr::Unknown(k) => Fv(f.unknown(*k)),
             Expr::Neg(a) => match a.eval_inner(f) {
                 Num(c) => Num(-c),
                 Fv(v) => Fv(f.neg(&v)),
@@ -236,12 +254,14 @@ fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> 
 /// (and derivative) one fixed value.
 ///
 /// Used for reference expressions and boundary data, which the parser has
-/// checked read no network output ([`PointEval::new`]: outputs are NaN, so
-/// any misuse shows in results rather than passing as plausible), and for
-/// the data part of a term ([`PointEval::data_part`]: outputs are 0).
+/// checked read no network output ([`PointEval::new`]: outputs and unknowns
+/// are NaN, so any misuse shows in results rather than passing as
+/// plausible), and for the data part of a term ([`PointEval::data_part`]:
+/// outputs are 0, unknown coefficients 1).
 pub struct PointEval<'a> {
     inputs: &'a [f64],
     outputs: f64,
+    unknowns: f64,
 }
 
 impl<'a> PointEval<'a> {
@@ -249,15 +269,19 @@ impl<'a> PointEval<'a> {
         Self {
             inputs,
             outputs: f64::NAN,
+            unknowns: f64::NAN,
         }
     }
 
     /// What remains of a term with the network's outputs set to zero: the
-    /// prescribed values of a condition, the source of a residual.
+    /// prescribed values of a condition, the source of a residual. An
+    /// unknown coefficient counts as 1: it scales a source but does not
+    /// change where its frequencies lie, which is what this is used for.
     pub fn data_part(inputs: &'a [f64]) -> Self {
         Self {
             inputs,
             outputs: 0.0,
+            unknowns: 1.0,
         }
     }
 }
@@ -269,6 +293,9 @@ impl Field for PointEval<'_> {
     }
     fn output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
         self.outputs
+    }
+    fn unknown(&mut self, _k: usize) -> f64 {
+        self.unknowns
     }
     fn constant(&mut self, c: f64) -> f64 {
         c

@@ -21,6 +21,9 @@ pub(crate) struct RawProblem {
     pub residuals: Spanned<Entries<Spanned<String>>>,
     #[serde(default)]
     pub conditions: Vec<RawCondition>,
+    #[serde(default)]
+    pub unknowns: Entries<Spanned<RawUnknown>>,
+    pub observations: Option<Spanned<RawObservations>>,
     pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
     pub network: Option<NetConfig>,
     pub train: Option<Spanned<TrainConfig>>,
@@ -32,6 +35,24 @@ pub(crate) struct RawCondition {
     pub name: Option<Spanned<String>>,
     pub on: Spanned<String>,
     pub require: Spanned<String>,
+}
+
+/// An unknown coefficient: `k = { init = 0.5, bounds = [0, inf], truth = 1 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUnknown {
+    pub init: Spanned<NumOrText>,
+    pub bounds: Option<Spanned<Vec<Spanned<NumOrText>>>>,
+    pub truth: Option<Spanned<NumOrText>>,
+}
+
+/// `[observations]`: `csv = "data.csv"`, optional `outputs` and `noise`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawObservations {
+    pub csv: Spanned<String>,
+    pub outputs: Option<Vec<Spanned<String>>>,
+    pub noise: Option<Spanned<f64>>,
 }
 
 /// A number written as a TOML number or as a constant expression string.

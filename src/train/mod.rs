@@ -9,6 +9,7 @@
 //! ```
 
 mod adam;
+mod data;
 mod lbfgs;
 mod objective;
 mod observe;
@@ -89,6 +90,7 @@ where
             losses,
             total,
             validation,
+            coefficients: self.validation.coefficients(net),
             errors,
         };
         for o in &mut self.observers {

@@ -1,0 +1,189 @@
+//! Observations of an inverse problem: a CSV table of points (one column per
+//! input) and observed values (a column per observed output, any subset).
+//!
+//! Every error points into the CSV file itself (`data.csv:17:5: error: ...`
+//! with the line and a caret), as equation file errors do.
+
+use super::error::{ProblemError, Source};
+
+/// Measured values of some outputs at scattered points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observations {
+    /// The CSV as named in the equation file (resolved path, or the builtin's name).
+    pub file: String,
+    /// One row per observation, coordinates in input order.
+    pub points: Vec<Vec<f64>>,
+    /// The observed outputs, by index, in the order of `values`.
+    pub outputs: Vec<usize>,
+    /// Per observed output, one value per point.
+    pub values: Vec<Vec<f64>>,
+    /// Noise level as stated in the file (recorded in metrics; not used in
+    /// the loss: with one level for all data a weight 1/σ² only rescales the
+    /// `data` term, which its weight already does).
+    pub noise: Option<f64>,
+}
+
+/// What the table must hold: every input, and these outputs (or, when
+/// `wanted` is `None`, every output column the header has, at least one).
+pub(crate) struct Columns<'a> {
+    pub inputs: &'a [String],
+    pub outputs: &'a [String],
+    pub wanted: Option<&'a [String]>,
+    pub domain: &'a [[f64; 2]],
+}
+
+/// Parses the CSV `text` of file `file`.
+pub(crate) fn parse(
+    text: &str,
+    file: &str,
+    cols: &Columns,
+) -> Result<(Vec<Vec<f64>>, Vec<usize>, Vec<Vec<f64>>), ProblemError> {
+    let src = Source { text, name: file };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(&src, &e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let expected = format!(
+        "a header naming every input ({}) and observed outputs ({})",
+        cols.inputs.join(", "),
+        cols.outputs.join(", ")
+    );
+    if header.iter().all(String::is_empty) {
+        return Err(src.error(0..0, format!("the file is empty: expected {expected}")));
+    }
+    for (i, name) in header.iter().enumerate() {
+        if header[..i].contains(name) {
+            let at = field_offset(text, 0, i);
+            return Err(src.error(at..at + 1, format!("column '{name}' appears twice")));
+        }
+    }
+    let find = |name: &String| header.iter().position(|h| h == name);
+    let mut columns = Vec::new();
+    for name in cols.inputs {
+        let Some(c) = find(name) else {
+            return Err(src.error(
+                0..0,
+                format!(
+                    "missing column '{name}': expected {expected}, found {}",
+                    header.join(", ")
+                ),
+            ));
+        };
+        columns.push(c);
+    }
+    let observed: Vec<usize> = match cols.wanted {
+        Some(wanted) => {
+            let mut out = Vec::new();
+            for name in wanted {
+                let Some(c) = find(name) else {
+                    return Err(src.error(
+                        0..0,
+                        format!(
+                            "missing column '{name}' (listed in the equation file's observations.outputs), found {}",
+                            header.join(", ")
+                        ),
+                    ));
+                };
+                columns.push(c);
+                out.extend(cols.outputs.iter().position(|o| o == name));
+            }
+            out
+        }
+        None => (0..cols.outputs.len())
+            .filter(|&j| match find(&cols.outputs[j]) {
+                Some(c) => {
+                    columns.push(c);
+                    true
+                }
+                None => false,
+            })
+            .collect(),
+    };
+    if observed.is_empty() {
+        return Err(src.error(
+            0..0,
+            format!(
+                "no observed output: expected {expected}, found {}",
+                header.join(", ")
+            ),
+        ));
+    }
+    let n_in = cols.inputs.len();
+    let mut points = Vec::new();
+    let mut values = vec![Vec::new(); observed.len()];
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&src, &e))?;
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let mut point = Vec::with_capacity(n_in);
+        for (k, &c) in columns.iter().enumerate() {
+            let at = field_offset(text, start, c);
+            let cell = &record[c];
+            let bad = |what: String| src.error(at..at + cell.len().max(1), what);
+            let v: f64 = cell.parse().map_err(|_| {
+                bad(format!(
+                    "expected a number in column '{}', found '{cell}'",
+                    header[c]
+                ))
+            })?;
+            if !v.is_finite() {
+                return Err(bad(format!(
+                    "expected a finite number in column '{}', found {cell}",
+                    header[c]
+                )));
+            }
+            if k < n_in {
+                let [lo, hi] = cols.domain[k];
+                let slack = 1e-12 * (hi - lo);
+                if v < lo - slack || v > hi + slack {
+                    return Err(bad(format!(
+                        "{} = {v} is outside the domain ({} in [{lo}, {hi}])",
+                        header[c], header[c]
+                    )));
+                }
+                point.push(v);
+            } else {
+                values[k - n_in].push(v);
+            }
+        }
+        points.push(point);
+    }
+    if points.is_empty() {
+        return Err(src.error(
+            text.len()..text.len(),
+            "no observations: the file has a header but no rows",
+        ));
+    }
+    Ok((points, observed, values))
+}
+
+/// Byte offset of field `index` of the record starting at byte `start`
+/// (observation files are plain numbers, so fields split at commas).
+fn field_offset(text: &str, start: usize, index: usize) -> usize {
+    let line = text[start..].split('\n').next().unwrap_or("");
+    let mut at = start;
+    for (i, field) in line.split(',').enumerate() {
+        if i == index {
+            return at + (field.len() - field.trim_start().len());
+        }
+        at += field.len() + 1;
+    }
+    start
+}
+
+/// csv reports ragged rows and bad UTF-8 with a position; keep it.
+fn csv_error(src: &Source, e: &csv::Error) -> ProblemError {
+    let at = e.position().map_or(0, |p| p.byte() as usize);
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("row has {len} fields, expected {expected_len} like the header"),
+        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
+        other => format!("cannot read the table: {other:?}"),
+    };
+    src.error(at..at + 1, message)
+}
