@@ -16,9 +16,9 @@ mod raw;
 mod unknowns;
 
 pub use error::ProblemError;
+use error::Source;
 pub use observations::Observations;
 pub use unknowns::{Bounds, Unknown};
-use error::Source;
 
 /// Equation files shipped with the crate, by name.
 const BUILTINS: [(&str, &str); 4] = [
@@ -249,7 +249,11 @@ impl Problem {
             }
         }
         if let Some(o) = &self.observations {
-            let observed: Vec<&str> = o.outputs.iter().map(|&j| self.outputs[j].as_str()).collect();
+            let observed: Vec<&str> = o
+                .outputs
+                .iter()
+                .map(|&j| self.outputs[j].as_str())
+                .collect();
             let noise = o.noise.map_or("not stated".to_string(), |n| n.to_string());
             let _ = writeln!(
                 s,

@@ -108,7 +108,10 @@ where
 
     /// The raw coefficients as numbers.
     pub fn coefficient_values(&self) -> Vec<f64> {
-        self.coefficients.iter().map(|c| c.as_vec()[0].into()).collect()
+        self.coefficients
+            .iter()
+            .map(|c| c.as_vec()[0].into())
+            .collect()
     }
 
     pub fn n_inputs(&self) -> usize {

@@ -110,7 +110,11 @@ fn unknowns(
 }
 
 /// `bounds = [lo, hi]`; either side may be TOML's `inf` (`[0, inf]`: positive).
-fn bounds(raw: &Spanned<Vec<Spanned<NumOrText>>>, symbols: &Symbols, src: &Source) -> Result<Bounds> {
+fn bounds(
+    raw: &Spanned<Vec<Spanned<NumOrText>>>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<Bounds> {
     let [lo, hi] = raw.get_ref().as_slice() else {
         return Err(src.error(
             raw.span(),
@@ -267,7 +271,10 @@ fn declare(
         let e = src.in_string(
             name,
             0,
-            format!("'{n}' is declared twice (already an {first_kind})"),
+            format!(
+                "'{n}' is declared twice (already {})",
+                with_article(first_kind)
+            ),
         );
         return Err(src.with_note(
             e,
@@ -277,6 +284,12 @@ fn declare(
     }
     declared.push((name.clone(), kind));
     Ok(())
+}
+
+/// `an input`, `a constant`.
+fn with_article(kind: &str) -> String {
+    let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
 fn declare_list(

@@ -125,6 +125,9 @@ mod tests {
             bounds: Bounds::Free,
             truth: Some(2.0),
         };
-        assert_eq!(u.relative_error(2.1).map(|e| (e * 1e12).round()), Some(0.05e12));
+        assert_eq!(
+            u.relative_error(2.1).map(|e| (e * 1e12).round()),
+            Some(0.05e12)
+        );
     }
 }

@@ -61,7 +61,9 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
         )));
     }
     if !(opts.noise.is_finite() && opts.noise >= 0.0) {
-        return Err(SolveError::Unknown("noise must be a finite number >= 0".into()));
+        return Err(SolveError::Unknown(
+            "noise must be a finite number >= 0".into(),
+        ));
     }
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let picked = rand::seq::index::sample(&mut rng, n, opts.points).into_vec();

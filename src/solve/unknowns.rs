@@ -48,7 +48,10 @@ pub fn initial_raw(problem: &Problem, config: &RunConfig) -> Vec<f64> {
     problem
         .unknowns
         .iter()
-        .map(|u| u.bounds.raw(config.unknowns.get(&u.name).copied().unwrap_or(u.init)))
+        .map(|u| {
+            u.bounds
+                .raw(config.unknowns.get(&u.name).copied().unwrap_or(u.init))
+        })
         .collect()
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod fit;
 mod init;
+mod inverse;
 mod jets;
 mod omega_rule;
 mod parser;
