@@ -21,7 +21,7 @@ pub use observations::Observations;
 pub use unknowns::{Bounds, Unknown};
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 4] = [
+const BUILTINS: [(&str, &str); 5] = [
     ("burgers", include_str!("../equations/burgers.toml")),
     ("heat", include_str!("../equations/heat.toml")),
     (
@@ -32,11 +32,15 @@ const BUILTINS: [(&str, &str); 4] = [
         "burgers-identify-noisy",
         include_str!("../equations/burgers_identify_noisy.toml"),
     ),
+    (
+        "kovasznay-identify",
+        include_str!("../equations/kovasznay_identify.toml"),
+    ),
 ];
 
 /// Data files of builtin equations, by the path their files name
 /// (relative to `equations/`), embedded so builtins run from any folder.
-const BUILTIN_DATA: [(&str, &str); 2] = [
+const BUILTIN_DATA: [(&str, &str); 3] = [
     (
         "data/burgers_identify.csv",
         include_str!("../equations/data/burgers_identify.csv"),
@@ -44,6 +48,10 @@ const BUILTIN_DATA: [(&str, &str); 2] = [
     (
         "data/burgers_identify_noisy.csv",
         include_str!("../equations/data/burgers_identify_noisy.csv"),
+    ),
+    (
+        "data/kovasznay_identify.csv",
+        include_str!("../equations/data/kovasznay_identify.csv"),
     ),
 ];
 
