@@ -209,14 +209,7 @@ fn load_observations(
         wanted: wanted.as_deref(),
         domain,
     };
-    let (points, outputs, values) = observations::parse(&text, &file, &columns)?;
-    Ok(Observations {
-        file,
-        points,
-        outputs,
-        values,
-        noise,
-    })
+    observations::parse(&text, &file, &columns, noise)
 }
 
 fn is_identifier(s: &str) -> bool {

@@ -32,12 +32,13 @@ pub(crate) struct Columns<'a> {
     pub domain: &'a [[f64; 2]],
 }
 
-/// Parses the CSV `text` of file `file`.
+/// Parses the CSV `text` of file `file`; `noise` is the file's stated level.
 pub(crate) fn parse(
     text: &str,
     file: &str,
     cols: &Columns,
-) -> Result<(Vec<Vec<f64>>, Vec<usize>, Vec<Vec<f64>>), ProblemError> {
+    noise: Option<f64>,
+) -> Result<Observations, ProblemError> {
     let src = Source { text, name: file };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -158,7 +159,13 @@ pub(crate) fn parse(
             "no observations: the file has a header but no rows",
         ));
     }
-    Ok((points, observed, values))
+    Ok(Observations {
+        file: file.to_string(),
+        points,
+        outputs: observed,
+        values,
+        noise,
+    })
 }
 
 /// Byte offset of field `index` of the record starting at byte `start`
