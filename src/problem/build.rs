@@ -209,7 +209,12 @@ fn load_observations(
         wanted: wanted.as_deref(),
         domain,
     };
-    observations::parse(&text, &file, &columns, noise)
+    let mut table = observations::parse(&text, &file, &columns, noise)?;
+    let written = Path::new(o.csv.get_ref());
+    if written.is_relative() && !written.starts_with("..") {
+        table.relative = Some(o.csv.get_ref().clone());
+    }
+    Ok(table)
 }
 
 fn is_identifier(s: &str) -> bool {

@@ -11,6 +11,9 @@ use super::error::{ProblemError, Source};
 pub struct Observations {
     /// The CSV as named in the equation file (resolved path, or the builtin's name).
     pub file: String,
+    /// The path as written in the equation file, when relative: a run
+    /// folder keeps a copy there, next to its problem.toml.
+    pub relative: Option<String>,
     /// One row per observation, coordinates in input order.
     pub points: Vec<Vec<f64>>,
     /// The observed outputs, by index, in the order of `values`.
@@ -33,6 +36,7 @@ pub(crate) struct Columns<'a> {
 }
 
 /// Parses the CSV `text` of file `file`; `noise` is the file's stated level.
+/// The result's `relative` is left empty for the caller to fill.
 pub(crate) fn parse(
     text: &str,
     file: &str,
@@ -161,11 +165,31 @@ pub(crate) fn parse(
     }
     Ok(Observations {
         file: file.to_string(),
+        relative: None,
         points,
         outputs: observed,
         values,
         noise,
     })
+}
+
+impl Observations {
+    /// Header (inputs, then the observed outputs) and rows, as in the file.
+    pub fn table(&self, inputs: &[String], outputs: &[String]) -> (Vec<String>, Vec<Vec<f64>>) {
+        let mut header = inputs.to_vec();
+        header.extend(self.outputs.iter().map(|&j| outputs[j].clone()));
+        let rows = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut row = p.clone();
+                row.extend(self.values.iter().map(|v| v[i]));
+                row
+            })
+            .collect();
+        (header, rows)
+    }
 }
 
 /// Byte offset of field `index` of the record starting at byte `start`

@@ -65,6 +65,22 @@ impl RunFolder {
         if let Some(text) = problem_text(problem) {
             write_bytes_atomic(dir.join("problem.toml"), text.as_bytes())?;
         }
+        // The observations go where problem.toml looks for them.
+        if let Some((o, rel)) = problem
+            .observations
+            .as_ref()
+            .and_then(|o| o.relative.as_ref().map(|r| (o, r)))
+        {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            let (header, rows) = o.table(&problem.inputs, &problem.outputs);
+            write_table_csv(path, &header, &rows)?;
+        }
         Ok(Self {
             dir: dir.to_path_buf(),
         })

@@ -371,6 +371,16 @@ fn heat_with_unknown_diffusivity_recovers_it() {
         "{config_toml}"
     );
     assert!(summary.line().contains("k = "), "{}", summary.line());
+    // The run folder repeats itself: its problem.toml finds its own copy of the observations.
+    let again = Problem::from_file(out.join("problem.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let (copy, original) = (
+        again.observations.expect("copied"),
+        p.observations.expect("given"),
+    );
+    assert_eq!(
+        (copy.points, copy.values),
+        (original.points, original.values)
+    );
 }
 
 #[test]
