@@ -117,7 +117,8 @@ pub fn metrics(problem: &Problem, found: &[Identified], m: &mut serde_json::Valu
     }
 }
 
-/// `unknowns.png`: each coefficient against the step, its truth dashed.
+/// `unknowns.png`: each coefficient against the step, its truth dashed, and
+/// (when every truth is known) the relative errors below.
 pub fn picture(
     path: impl AsRef<Path>,
     problem: &Problem,
@@ -159,11 +160,44 @@ pub fn picture(
         })
         .collect();
     let n = charts.len();
+    let mut charts = charts;
+    // With every truth known, a second row shows the relative errors on a log scale.
+    let errors: Option<Vec<Chart>> = problem
+        .unknowns
+        .iter()
+        .enumerate()
+        .map(|(k, u)| {
+            u.truth.map(|_| Chart {
+                caption: format!("{}: relative error", u.name),
+                x_name: "step".into(),
+                y_name: "|value - truth| / |truth|".into(),
+                series: vec![Series {
+                    name: String::new(),
+                    x: steps.clone(),
+                    y: history
+                        .iter()
+                        .map(|r| u.relative_error(r.coefficients[k]).unwrap_or(f64::NAN))
+                        .collect(),
+                    color: 0,
+                    style: SeriesStyle::Solid,
+                }],
+                log_y: true,
+                legend: false,
+            })
+        })
+        .collect();
+    let rows = match errors {
+        Some(e) => {
+            charts.extend(e);
+            2
+        }
+        None => 1,
+    };
     chart_grid(
         path,
         &format!("{}: unknown coefficients", problem.title),
-        (1, n),
-        (520, 420),
+        (rows, n),
+        (520, 400),
         &charts,
     )
 }
