@@ -343,7 +343,7 @@ fn run_observe(args: ObserveArgs) -> Result<(), Failure> {
         outputs: args.outputs,
     };
     let table = observe(&problem, &options).map_err(|e| match e {
-        SolveError::Unknown(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
+        SolveError::Invalid(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
         e => Failure::Run(e.into()),
     })?;
     pinn::report::write_table_csv(&args.out, &table.header, &table.rows)

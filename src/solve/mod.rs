@@ -111,8 +111,10 @@ pub enum SolveError {
     Report(#[from] ReportError),
     #[error("reference gives {got} outputs, the problem has {want}")]
     ReferenceOutputs { got: usize, want: usize },
+    /// Settings that do not fit the problem (an unknown coefficient's start,
+    /// observation options).
     #[error("{0}")]
-    Unknown(String),
+    Invalid(String),
 }
 
 /// Points to evaluate on and the reference values there (per output).

@@ -33,7 +33,7 @@ pub struct ObservationTable {
 pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTable, SolveError> {
     let eval = evaluation(problem)?;
     let Some(reference) = eval.reference else {
-        return Err(SolveError::Unknown(format!(
+        return Err(SolveError::Invalid(format!(
             "{} has no reference solution to draw observations from",
             problem.name
         )));
@@ -44,7 +44,7 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
             .iter()
             .map(|n| {
                 problem.outputs.iter().position(|o| o == n).ok_or_else(|| {
-                    SolveError::Unknown(format!(
+                    SolveError::Invalid(format!(
                         "'{n}' is not an output of {} (outputs: {})",
                         problem.name,
                         problem.outputs.join(", ")
@@ -55,13 +55,13 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
     };
     let n = eval.points.len();
     if opts.points == 0 || opts.points > n {
-        return Err(SolveError::Unknown(format!(
+        return Err(SolveError::Invalid(format!(
             "cannot draw {} points from a grid of {n}",
             opts.points
         )));
     }
     if !(opts.noise.is_finite() && opts.noise >= 0.0) {
-        return Err(SolveError::Unknown(
+        return Err(SolveError::Invalid(
             "noise must be a finite number >= 0".into(),
         ));
     }

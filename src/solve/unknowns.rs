@@ -26,14 +26,14 @@ pub fn resolve_initial(problem: &Problem, config: &mut RunConfig) -> Result<(), 
         .keys()
         .find(|n| !problem.unknowns.iter().any(|u| &u.name == *n))
     {
-        return Err(SolveError::Unknown(format!(
+        return Err(SolveError::Invalid(format!(
             "the configuration sets unknown '{name}', which the problem does not declare"
         )));
     }
     for u in &problem.unknowns {
         let v = *config.unknowns.entry(u.name.clone()).or_insert(u.init);
         if !u.bounds.contains(v) {
-            return Err(SolveError::Unknown(format!(
+            return Err(SolveError::Invalid(format!(
                 "the initial value {v} of '{}' is not strictly inside its bounds {}",
                 u.name,
                 u.bounds.text()
