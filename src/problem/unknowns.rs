@@ -110,7 +110,12 @@ mod tests {
         for (b, v) in cases {
             let back = b.value(b.raw(v));
             assert!((back - v).abs() < 1e-14 * v.abs().max(1.0), "{b:?}: {back}");
-            assert!(b.contains(b.value(40.0)) && b.contains(b.value(-40.0)) || b == Bounds::Free);
+            // Strictly inside for moderate raw values (in floating point a
+            // sigmoid saturates to its bound once |raw| passes about 37).
+            assert!(
+                b.contains(b.value(10.0)) && b.contains(b.value(-10.0)),
+                "{b:?}"
+            );
         }
         // sigmoid(0) = 1/2: the middle of the interval.
         assert_eq!(Bounds::Between(1.0, 3.0).value(0.0), 2.0);
