@@ -4,11 +4,7 @@
 //! from the message alone.
 
 use super::error::{ProblemError, Source};
-use super::observations::{self, Columns, Observations};
-use super::raw::{
-    Entries, NumOrText, RawCondition, RawObservations, RawProblem, RawUnknown, RefValue,
-};
-use super::unknowns::{Bounds, Unknown};
+use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
 use super::{Face, GridAxis, Problem, Reference, Region, Term, DATA_TERM};
 use crate::config::{NetConfig, RunConfig, TrainConfig};
 use crate::expr::{
@@ -37,7 +33,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     check_derivative_clashes(&declared, &base, src)?;
     let constants = constants(&raw.constants, &base, src)?;
     let known = Symbols::new(base.inputs, base.outputs, constants);
-    let unknowns = unknowns(&raw.unknowns, &known, src)?;
+    let unknowns = super::unknowns::declared(&raw.unknowns, &known, src)?;
     let names = unknowns.iter().map(|u| u.name.clone()).collect();
     let symbols = known.with_unknowns(names);
     let domain = domain(&raw.domain, &symbols, src)?;
@@ -45,7 +41,9 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     conditions(&raw.conditions, &symbols, &domain, &mut terms, src)?;
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
     let observations = match &raw.observations {
-        Some(o) => Some(load_observations(o, &symbols, &domain, &terms, src)?),
+        Some(o) => Some(super::observations::load(
+            o, &symbols, &domain, &terms, src,
+        )?),
         None => None,
     };
     let mut names: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
@@ -68,153 +66,6 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
         grid,
         config,
     })
-}
-
-/// `[unknowns]`: initial values, bounds and true values are constant
-/// expressions (they may use the constants).
-fn unknowns(
-    raw: &Entries<Spanned<RawUnknown>>,
-    symbols: &Symbols,
-    src: &Source,
-) -> Result<Vec<Unknown>> {
-    let mut out = Vec::new();
-    for (key, spec) in &raw.0 {
-        let spec = spec.get_ref();
-        let bounds = match &spec.bounds {
-            None => Bounds::Free,
-            Some(b) => bounds(b, symbols, src)?,
-        };
-        let init = number(&spec.init, symbols, src)?;
-        if !bounds.contains(init) {
-            return Err(src.error(
-                spec.init.span(),
-                format!(
-                    "the initial value {init} of '{}' must lie strictly inside its bounds {}",
-                    key.get_ref(),
-                    bounds.text()
-                ),
-            ));
-        }
-        let truth = match &spec.truth {
-            Some(t) => Some(number(t, symbols, src)?),
-            None => None,
-        };
-        out.push(Unknown {
-            name: key.get_ref().clone(),
-            init,
-            bounds,
-            truth,
-        });
-    }
-    Ok(out)
-}
-
-/// `bounds = [lo, hi]`; either side may be TOML's `inf` (`[0, inf]`: positive).
-fn bounds(
-    raw: &Spanned<Vec<Spanned<NumOrText>>>,
-    symbols: &Symbols,
-    src: &Source,
-) -> Result<Bounds> {
-    let [lo, hi] = raw.get_ref().as_slice() else {
-        return Err(src.error(
-            raw.span(),
-            format!(
-                "expected bounds = [lo, hi] (inf for no bound), found {} values",
-                raw.get_ref().len()
-            ),
-        ));
-    };
-    let side = |v: &Spanned<NumOrText>| match v.get_ref() {
-        NumOrText::Num(x) if x.is_infinite() => Ok(*x),
-        _ => number(v, symbols, src),
-    };
-    let (lo_v, hi_v) = (side(lo)?, side(hi)?);
-    if lo_v >= hi_v {
-        return Err(src.error(
-            raw.span(),
-            format!("empty bounds: {lo_v} is not below {hi_v}"),
-        ));
-    }
-    Ok(match (lo_v.is_finite(), hi_v.is_finite()) {
-        (true, true) => Bounds::Between(lo_v, hi_v),
-        (true, false) => Bounds::Above(lo_v),
-        (false, true) => Bounds::Below(hi_v),
-        (false, false) => Bounds::Free,
-    })
-}
-
-/// Reads the observation table (embedded for builtin equations).
-fn load_observations(
-    raw: &Spanned<RawObservations>,
-    symbols: &Symbols,
-    domain: &[[f64; 2]],
-    terms: &[(Term, Region)],
-    src: &Source,
-) -> Result<Observations> {
-    let o = raw.get_ref();
-    if let Some((t, _)) = terms.iter().find(|(t, _)| t.name == DATA_TERM) {
-        return Err(src.error(
-            raw.span(),
-            format!(
-                "a term is named '{}', which is the name of the observations' loss term; rename it",
-                t.name
-            ),
-        ));
-    }
-    let noise = match &o.noise {
-        Some(n) if !(n.get_ref().is_finite() && *n.get_ref() >= 0.0) => {
-            return Err(src.error(n.span(), "noise must be a finite number >= 0"))
-        }
-        Some(n) => Some(*n.get_ref()),
-        None => None,
-    };
-    let wanted = match &o.outputs {
-        None => None,
-        Some(list) => {
-            for name in list {
-                if !symbols.outputs.contains(name.get_ref()) {
-                    return Err(src.in_string(
-                        name,
-                        0,
-                        format!(
-                            "'{}' is not an output (outputs: {})",
-                            name.get_ref(),
-                            symbols.outputs.join(", ")
-                        ),
-                    ));
-                }
-            }
-            Some(list.iter().map(|n| n.get_ref().clone()).collect::<Vec<_>>())
-        }
-    };
-    let (file, text) = if src.name.starts_with("builtin:") {
-        let Some(text) = super::builtin_data(o.csv.get_ref()) else {
-            return Err(src.in_string(&o.csv, 0, "no such builtin data file"));
-        };
-        (format!("builtin:{}", o.csv.get_ref()), text.to_string())
-    } else {
-        let path = csv_path(o.csv.get_ref(), src.name);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            src.in_string(
-                &o.csv,
-                0,
-                format!("cannot read observations {}: {e}", path.display()),
-            )
-        })?;
-        (path.display().to_string(), text)
-    };
-    let columns = Columns {
-        inputs: &symbols.inputs,
-        outputs: &symbols.outputs,
-        wanted: wanted.as_deref(),
-        domain,
-    };
-    let mut table = observations::parse(&text, &file, &columns, noise)?;
-    let written = Path::new(o.csv.get_ref());
-    if written.is_relative() && !written.starts_with("..") {
-        table.relative = Some(o.csv.get_ref().clone());
-    }
-    Ok(table)
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -329,7 +180,7 @@ fn check_derivative_clashes(
 }
 
 /// Evaluates a number given as a TOML number or a constant expression.
-fn number(v: &Spanned<NumOrText>, symbols: &Symbols, src: &Source) -> Result<f64> {
+pub(super) fn number(v: &Spanned<NumOrText>, symbols: &Symbols, src: &Source) -> Result<f64> {
     let value = match v.get_ref() {
         NumOrText::Num(x) => *x,
         NumOrText::Text(t) => {
@@ -743,7 +594,7 @@ fn builtin_reference(text: &Spanned<String>, symbols: &Symbols, src: &Source) ->
 
 /// CSV paths are relative to the equation file's folder; for builtin
 /// equations (no folder) they are relative to the working directory.
-fn csv_path(path: &str, source: &str) -> PathBuf {
+pub(super) fn csv_path(path: &str, source: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() || source.starts_with("builtin:") {
         return p.to_path_buf();

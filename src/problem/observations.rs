@@ -4,7 +4,13 @@
 //! Every error points into the CSV file itself (`data.csv:17:5: error: ...`
 //! with the line and a caret), as equation file errors do.
 
+use super::build::csv_path;
 use super::error::{ProblemError, Source};
+use super::raw::RawObservations;
+use super::{Region, Term, DATA_TERM};
+use crate::expr::Symbols;
+use std::path::Path;
+use toml::Spanned;
 
 /// Measured values of some outputs at scattered points.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +39,80 @@ pub(crate) struct Columns<'a> {
     pub outputs: &'a [String],
     pub wanted: Option<&'a [String]>,
     pub domain: &'a [[f64; 2]],
+}
+
+/// Reads the observation table (embedded for builtin equations).
+pub(super) fn load(
+    raw: &Spanned<RawObservations>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    terms: &[(Term, Region)],
+    src: &Source,
+) -> Result<Observations, ProblemError> {
+    let o = raw.get_ref();
+    if let Some((t, _)) = terms.iter().find(|(t, _)| t.name == DATA_TERM) {
+        return Err(src.error(
+            raw.span(),
+            format!(
+                "a term is named '{}', which is the name of the observations' loss term; rename it",
+                t.name
+            ),
+        ));
+    }
+    let noise = match &o.noise {
+        Some(n) if !(n.get_ref().is_finite() && *n.get_ref() >= 0.0) => {
+            return Err(src.error(n.span(), "noise must be a finite number >= 0"))
+        }
+        Some(n) => Some(*n.get_ref()),
+        None => None,
+    };
+    let wanted = match &o.outputs {
+        None => None,
+        Some(list) => {
+            for name in list {
+                if !symbols.outputs.contains(name.get_ref()) {
+                    return Err(src.in_string(
+                        name,
+                        0,
+                        format!(
+                            "'{}' is not an output (outputs: {})",
+                            name.get_ref(),
+                            symbols.outputs.join(", ")
+                        ),
+                    ));
+                }
+            }
+            Some(list.iter().map(|n| n.get_ref().clone()).collect::<Vec<_>>())
+        }
+    };
+    let (file, text) = if src.name.starts_with("builtin:") {
+        let Some(text) = super::builtin_data(o.csv.get_ref()) else {
+            return Err(src.in_string(&o.csv, 0, "no such builtin data file"));
+        };
+        (format!("builtin:{}", o.csv.get_ref()), text.to_string())
+    } else {
+        let path = csv_path(o.csv.get_ref(), src.name);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            src.in_string(
+                &o.csv,
+                0,
+                format!("cannot read observations {}: {e}", path.display()),
+            )
+        })?;
+        (path.display().to_string(), text)
+    };
+    let columns = Columns {
+        inputs: &symbols.inputs,
+        outputs: &symbols.outputs,
+        wanted: wanted.as_deref(),
+        domain,
+    };
+    let mut table = parse(&text, &file, &columns, noise)?;
+    let written = Path::new(o.csv.get_ref());
+    if written.is_relative() && !written.starts_with("..") {
+        table.relative = Some(o.csv.get_ref().clone());
+    }
+    Ok(table)
 }
 
 /// Parses the CSV `text` of file `file`; `noise` is the file's stated level.
