@@ -237,6 +237,10 @@ impl Default for TrainConfig {
 pub struct RunConfig {
     pub network: NetConfig,
     pub train: TrainConfig,
+    /// Initial values of the unknown coefficients (inverse problems), by
+    /// name; a run's config.toml holds every one, resolved from the file.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknowns: BTreeMap<String, f64>,
 }
 
 #[cfg(test)]

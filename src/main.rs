@@ -8,7 +8,7 @@ use pinn::fit::{
     auto_omega, compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource,
 };
 use pinn::problem::{builtins, Problem};
-use pinn::solve::{solve, SolveOptions};
+use pinn::solve::{observe, solve, ObserveOptions, SolveError, SolveOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +38,9 @@ enum Command {
     List,
     /// Measure the NTK bandwidth of freshly initialized networks against ω and fit bandwidth = κ·ω.
     Ntk(NtkArgs),
+    /// Draw observations (for inverse problems) from an equation's reference
+    /// solution: random points of its grid, optionally with Gaussian noise.
+    Observe(ObserveArgs),
     /// Validate an equation file and print what it needs.
     Check {
         /// A built-in name or a path to an equation file.
@@ -105,6 +108,27 @@ struct FitArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ObserveArgs {
+    /// A built-in name or a path to an equation file with a reference.
+    equation: String,
+    /// Points drawn (without replacement) from the reference grid.
+    #[arg(long, default_value_t = 2000)]
+    points: usize,
+    /// Noise standard deviation as a fraction of each output's standard deviation.
+    #[arg(long, default_value_t = 0.0)]
+    noise: f64,
+    /// Seed of the draw and the noise.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Observed outputs, comma-separated [default: all].
+    #[arg(long, value_delimiter = ',')]
+    outputs: Option<Vec<String>>,
+    /// The CSV file to write.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -282,6 +306,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Check { equation } => check(&equation),
+        Command::Observe(args) => run_observe(args),
         Command::Solve(args) => run_solve(*args),
         Command::Ntk(args) => run_ntk(args),
         Command::Fit(args) => run_fit(*args),
@@ -307,6 +332,29 @@ enum Failure {
 fn load(equation: &str) -> Result<Problem, Failure> {
     Problem::load(equation)
         .map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))
+}
+
+fn run_observe(args: ObserveArgs) -> Result<(), Failure> {
+    let problem = load(&args.equation)?;
+    let options = ObserveOptions {
+        points: args.points,
+        noise: args.noise,
+        seed: args.seed,
+        outputs: args.outputs,
+    };
+    let table = observe(&problem, &options).map_err(|e| match e {
+        SolveError::Invalid(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
+        e => Failure::Run(e.into()),
+    })?;
+    pinn::report::write_table_csv(&args.out, &table.header, &table.rows)
+        .map_err(|e| Failure::Run(e.into()))?;
+    println!(
+        "{} observations of {} -> {}",
+        table.rows.len(),
+        table.header[problem.inputs.len()..].join(", "),
+        args.out.display()
+    );
+    Ok(())
 }
 
 fn check(equation: &str) -> Result<(), Failure> {
@@ -354,9 +402,9 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
     }
-    let names: Vec<&str> = problem.terms.iter().map(|(t, _)| t.name.as_str()).collect();
+    let names = problem.term_names();
     for (name, w) in &args.weights {
-        if !names.contains(&name.as_str()) {
+        if !names.contains(name) {
             let msg = anyhow::anyhow!(
                 "--weight {name}={w}: no term named '{name}' (terms: {})",
                 names.join(", ")

@@ -12,13 +12,17 @@ use std::path::{Path, PathBuf};
 mod build;
 mod error;
 mod explain;
+mod observations;
 mod raw;
+mod unknowns;
 
 pub use error::ProblemError;
 use error::Source;
+pub use observations::Observations;
+pub use unknowns::{Bounds, Unknown};
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 5] = [
+const BUILTINS: [(&str, &str); 8] = [
     ("burgers", include_str!("../equations/burgers.toml")),
     ("heat", include_str!("../equations/heat.toml")),
     ("kovasznay", include_str!("../equations/kovasznay.toml")),
@@ -27,7 +31,47 @@ const BUILTINS: [(&str, &str); 5] = [
         include_str!("../equations/taylor-green.toml"),
     ),
     ("cavity", include_str!("../equations/cavity.toml")),
+    (
+        "burgers-identify",
+        include_str!("../equations/burgers_identify.toml"),
+    ),
+    (
+        "burgers-identify-noisy",
+        include_str!("../equations/burgers_identify_noisy.toml"),
+    ),
+    (
+        "kovasznay-identify",
+        include_str!("../equations/kovasznay_identify.toml"),
+    ),
 ];
+
+/// Data files of builtin equations, by the path their files name
+/// (relative to `equations/`), embedded so builtins run from any folder.
+const BUILTIN_DATA: [(&str, &str); 3] = [
+    (
+        "data/burgers_identify.csv",
+        include_str!("../equations/data/burgers_identify.csv"),
+    ),
+    (
+        "data/burgers_identify_noisy.csv",
+        include_str!("../equations/data/burgers_identify_noisy.csv"),
+    ),
+    (
+        "data/kovasznay_identify.csv",
+        include_str!("../equations/data/kovasznay_identify.csv"),
+    ),
+];
+
+/// The loss term of the observations.
+pub const DATA_TERM: &str = "data";
+
+/// The text of a data file of the builtin equations.
+pub fn builtin_data(path: &str) -> Option<&'static str> {
+    BUILTIN_DATA
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, text)| *text)
+}
 
 /// The text of a builtin equation file: `(name, toml)`.
 pub fn builtin(name: &str) -> Option<(&'static str, &'static str)> {
@@ -143,6 +187,10 @@ pub struct Problem {
     pub domain: Vec<[f64; 2]>,
     /// PDE residuals (interior) and conditions (faces), each with its region.
     pub terms: Vec<(Term, Region)>,
+    /// Unknown coefficients (inverse problems), in file order.
+    pub unknowns: Vec<Unknown>,
+    /// Observed values that the `data` loss term fits.
+    pub observations: Option<Observations>,
     pub reference: Option<Reference>,
     /// Evaluation grid, one axis per input in input order.
     pub grid: Vec<GridAxis>,
@@ -157,6 +205,20 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// Names of the loss terms: the terms, then `data` when there are observations.
+    pub fn term_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.terms.iter().map(|(t, _)| t.name.clone()).collect();
+        if self.observations.is_some() {
+            names.push(DATA_TERM.into());
+        }
+        names
+    }
+
+    /// The raw parameters the unknown coefficients start from (see [`Bounds`]).
+    pub fn raw_inits(&self) -> Vec<f64> {
+        self.unknowns.iter().map(Unknown::raw_init).collect()
+    }
+
     /// Derivatives of the outputs that `term` needs, closed under sub-multisets
     /// (the jet propagation needs every part of every requested index).
     pub fn derivatives(term: &Term) -> Vec<MultiIndex> {
@@ -217,6 +279,46 @@ impl Problem {
             for (name, v) in &self.constants {
                 let _ = writeln!(s, "  {name} = {v}");
             }
+        }
+        if !self.unknowns.is_empty() {
+            let _ = writeln!(s, "unknowns (trained with the network):");
+            for (k, u) in self.unknowns.iter().enumerate() {
+                let truth = u.truth.map_or(String::new(), |t| format!(", truth {t}"));
+                let _ = writeln!(
+                    s,
+                    "  {}: starts at {}, bounds {}{truth}",
+                    u.name,
+                    u.init,
+                    u.bounds.text()
+                );
+                let used: Vec<&str> = self
+                    .terms
+                    .iter()
+                    .filter(|(t, _)| t.expr.unknowns().contains(&k))
+                    .map(|(t, _)| t.name.as_str())
+                    .collect();
+                let used = if used.is_empty() {
+                    "no term (it cannot be identified)".to_string()
+                } else {
+                    used.join(", ")
+                };
+                let _ = writeln!(s, "    appears in: {used}");
+            }
+        }
+        if let Some(o) = &self.observations {
+            let observed: Vec<&str> = o
+                .outputs
+                .iter()
+                .map(|&j| self.outputs[j].as_str())
+                .collect();
+            let noise = o.noise.map_or("not stated".to_string(), |n| n.to_string());
+            let _ = writeln!(
+                s,
+                "observations: {} points of {} from {} (noise {noise}); loss term '{DATA_TERM}'",
+                o.points.len(),
+                observed.join(", "),
+                o.file
+            );
         }
         let _ = writeln!(s, "terms:");
         for (term, region) in &self.terms {

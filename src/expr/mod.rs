@@ -62,6 +62,8 @@ pub trait Field {
     /// Component `i` of the outward unit normal at every point (0 where a
     /// point lies on no face of the condition).
     fn normal(&mut self, i: usize) -> Self::V;
+    /// Unknown coefficient `k` (an inverse problem's trained scalar) at every point.
+    fn unknown(&mut self, k: usize) -> Self::V;
     /// A constant at every point.
     fn constant(&mut self, c: f64) -> Self::V;
     fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
@@ -104,6 +106,8 @@ pub enum Expr {
     /// Component of the outward unit normal along input `i` (conditions on
     /// faces only): `u_n` is Σᵢ Normal(i)·∂ᵢu.
     Normal(usize),
+    /// An unknown coefficient by index: a scalar trained with the network.
+    Unknown(usize),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),
@@ -166,6 +170,19 @@ impl Expr {
         }
     }
 
+    /// The distinct unknown coefficients the expression reads, in index order.
+    pub fn unknowns(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Unknown(k) = e {
+                out.push(*k);
+            }
+        });
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// True when the expression reads no network output.
     pub fn is_data_only(&self) -> bool {
         let mut found = false;
@@ -181,7 +198,7 @@ impl Expr {
                 a.visit(f);
                 b.visit(f);
             }
-            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } | Expr::Normal(_) => {}
+            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } | Expr::Normal(_) | Expr::Unknown(_) => {}
         }
     }
 
@@ -201,6 +218,7 @@ impl Expr {
             Expr::Input(i) => Fv(f.input(*i)),
             Expr::Output { out, d } => Fv(f.output(*out, d)),
             Expr::Normal(i) => Fv(f.normal(*i)),
+            Expr::Unknown(k) => Fv(f.unknown(*k)),
             Expr::Neg(a) => match a.eval_inner(f) {
                 Num(c) => Num(-c),
                 Fv(v) => Fv(f.neg(&v)),
@@ -272,9 +290,10 @@ fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> 
 /// (and derivative) one fixed value.
 ///
 /// Used for reference expressions and boundary data, which the parser has
-/// checked read no network output ([`PointEval::new`]: outputs are NaN, so
-/// any misuse shows in results rather than passing as plausible), and for
-/// the data part of a term ([`PointEval::data_part`]: outputs are 0).
+/// checked read no network output ([`PointEval::new`]: outputs and unknowns
+/// are NaN, so any misuse shows in results rather than passing as
+/// plausible), and for the data part of a term ([`PointEval::data_part`]:
+/// outputs are 0, unknown coefficients 1).
 pub struct PointEval<'a> {
     inputs: &'a [f64],
     outputs: f64,
@@ -282,6 +301,7 @@ pub struct PointEval<'a> {
     /// the outputs do (NaN, or 0 for the data part, where they multiply a
     /// zeroed output derivative).
     normal: Option<&'a [f64]>,
+    unknowns: f64,
 }
 
 impl<'a> PointEval<'a> {
@@ -290,16 +310,20 @@ impl<'a> PointEval<'a> {
             inputs,
             outputs: f64::NAN,
             normal: None,
+            unknowns: f64::NAN,
         }
     }
 
     /// What remains of a term with the network's outputs set to zero: the
-    /// prescribed values of a condition, the source of a residual.
+    /// prescribed values of a condition, the source of a residual. An
+    /// unknown coefficient counts as 1: it scales a source but does not
+    /// change where its frequencies lie, which is what this is used for.
     pub fn data_part(inputs: &'a [f64]) -> Self {
         Self {
             inputs,
             outputs: 0.0,
             normal: None,
+            unknowns: 1.0,
         }
     }
 
@@ -322,6 +346,9 @@ impl Field for PointEval<'_> {
         self.normal
             .and_then(|n| n.get(i).copied())
             .unwrap_or(self.outputs)
+    }
+    fn unknown(&mut self, _k: usize) -> f64 {
+        self.unknowns
     }
     fn constant(&mut self, c: f64) -> f64 {
         c

@@ -72,6 +72,8 @@ pub struct Symbols {
     pub outputs: Vec<String>,
     /// Named constants with their values.
     pub constants: Vec<(String, f64)>,
+    /// Unknown coefficients (inverse problems): names that stay symbolic.
+    pub unknowns: Vec<String>,
 }
 
 /// Function names of the language, in the order shown in messages.
@@ -102,7 +104,18 @@ impl Symbols {
             inputs,
             outputs,
             constants,
+            unknowns: Vec::new(),
         }
+    }
+
+    /// The same names plus unknown coefficients.
+    pub fn with_unknowns(mut self, unknowns: Vec<String>) -> Self {
+        self.unknowns = unknowns;
+        self
+    }
+
+    fn unknown(&self, name: &str) -> Option<usize> {
+        self.unknowns.iter().position(|n| n == name)
     }
 
     fn input(&self, name: &str) -> Option<usize> {
@@ -213,12 +226,16 @@ impl Symbols {
         };
         let inputs: Vec<&str> = self.inputs.iter().map(String::as_str).collect();
         let outputs: Vec<&str> = self.outputs.iter().map(String::as_str).collect();
-        format!(
+        let mut text = format!(
             "inputs: {}; outputs: {}; constants: {}",
             list(&inputs),
             list(&outputs),
             list(&names)
-        )
+        );
+        if !self.unknowns.is_empty() {
+            text.push_str(&format!("; unknowns: {}", self.unknowns.join(", ")));
+        }
+        text
     }
 
     /// A declared name at most two edits from `name`, for "did you mean".
@@ -229,6 +246,7 @@ impl Symbols {
             .chain(&self.outputs)
             .map(String::as_str)
             .chain(self.constants.iter().map(|(n, _)| n.as_str()))
+            .chain(self.unknowns.iter().map(String::as_str))
             .chain(["pi", "e"]);
         candidates
             .map(|c| (edit_distance(c, name), c))
@@ -579,6 +597,9 @@ impl<'a> Parser<'a> {
         }
         if let Some(v) = s.constant(name) {
             return Ok(Expr::Num(v));
+        }
+        if let Some(k) = s.unknown(name) {
+            return Ok(Expr::Unknown(k));
         }
         match name {
             "pi" => return Ok(Expr::Num(std::f64::consts::PI)),

@@ -130,12 +130,25 @@ pub struct Node<E: Real> {
     pub value: Vector<E>,
 }
 
-/// An expression [`Field`] over a batch: inputs, outputs and derivatives.
+/// What a value read by a [`JetField`] is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Slot {
+    Input(usize),
+    Output(usize, MultiIndex),
+    Unknown(usize),
+    /// Component of the outward normal along an input.
+    Normal(usize),
+}
+
+/// An expression [`Field`] over a batch: inputs, outputs and derivatives,
+/// and the unknown coefficients.
 pub struct JetField<'a, E: Real, T> {
     tr: &'a mut Tracer<E, T>,
     outputs: &'a mut Outputs<E>,
-    /// Keys of values read from the batch: inputs, then outputs by (out, d).
-    keys: HashMap<(usize, Option<MultiIndex>), usize>,
+    /// Values of the unknown coefficients (see [`Tracer::coefficients`]).
+    unknowns: &'a [Tensor<(), E, Cpu>],
+    /// Keys of values read from the batch.
+    keys: HashMap<Slot, usize>,
     next_key: usize,
 }
 
@@ -147,9 +160,16 @@ where
         Self {
             tr,
             outputs,
+            unknowns: &[],
             keys: HashMap::new(),
             next_key: 0,
         }
+    }
+
+    /// The same field with values for the unknown coefficients.
+    pub fn with_unknowns(mut self, unknowns: &'a [Tensor<(), E, Cpu>]) -> Self {
+        self.unknowns = unknowns;
+        self
     }
 
     fn fresh(&mut self, value: Vector<E>) -> Node<E> {
@@ -160,7 +180,7 @@ where
         }
     }
 
-    fn read(&mut self, slot: (usize, Option<MultiIndex>), value: Vector<E>) -> Node<E> {
+    fn read(&mut self, slot: Slot, value: Vector<E>) -> Node<E> {
         let next = self.next_key + 1;
         let key = *self.keys.entry(slot).or_insert(next);
         self.next_key = self.next_key.max(key);
@@ -180,17 +200,24 @@ where
 
     fn input(&mut self, i: usize) -> Node<E> {
         let v = self.outputs.coords[i].clone();
-        self.read((i, None), v)
+        self.read(Slot::Input(i), v)
     }
     fn output(&mut self, out: usize, d: &MultiIndex) -> Node<E> {
         let v = self.outputs.get(self.tr, out, d);
-        // Offset output slots past the inputs so the two never share a key.
-        self.read((out + self.outputs.coords.len(), Some(d.clone())), v)
+        self.read(Slot::Output(out, d.clone()), v)
+    }
+    fn unknown(&mut self, k: usize) -> Node<E> {
+        let c = self
+            .unknowns
+            .get(k)
+            .expect("unknown coefficients are given to a field whose terms read them");
+        let n = self.n();
+        let v = self.tr.broadcast(c, n);
+        self.read(Slot::Unknown(k), v)
     }
     fn normal(&mut self, i: usize) -> Node<E> {
         match self.outputs.normals.as_ref().map(|n| n[i].clone()) {
-            // Slots past inputs and outputs: normals never share a key with them.
-            Some(v) => self.read((usize::MAX - i, None), v),
+            Some(v) => self.read(Slot::Normal(i), v),
             // Not on a face: no normal; the parser keeps u_n out of residuals.
             None => self.constant(0.0),
         }

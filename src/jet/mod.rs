@@ -50,6 +50,7 @@ where
 
 use crate::multi_index::MultiIndex;
 use crate::net::{real, Mat, Network, Real, Vector};
+use crate::problem::Bounds;
 use dfdx::prelude::*;
 use std::sync::Arc;
 
@@ -195,6 +196,44 @@ where
         self.off(a.square().mean())
     }
 
+    /// `a` (a scalar) repeated `n` times, recorded so that a trained scalar
+    /// gets the gradient of every use.
+    pub fn broadcast(&mut self, a: &Tensor<(), E, Cpu>, n: usize) -> Vector<E> {
+        let a = self.on(a);
+        self.off(a.broadcast_like::<(usize,), Axis<0>>(&(n,)))
+    }
+
+    /// The value of an unknown coefficient from its raw parameter through
+    /// the smooth change of variables of its bounds, recorded on the tape.
+    pub fn bounded(&mut self, raw: &Tensor<(), E, Cpu>, bounds: Bounds) -> Tensor<(), E, Cpu> {
+        match bounds {
+            Bounds::Free => raw.clone(),
+            Bounds::Above(lo) => {
+                let e = self.unary(raw, |t| t.exp());
+                self.add_scalar(&e, lo)
+            }
+            Bounds::Below(hi) => {
+                let e = self.unary(raw, |t| t.exp());
+                let n = self.neg(&e);
+                self.add_scalar(&n, hi)
+            }
+            Bounds::Between(lo, hi) => {
+                let s = self.unary(raw, |t| t.sigmoid());
+                let w = self.mul_scalar(&s, hi - lo);
+                self.add_scalar(&w, lo)
+            }
+        }
+    }
+
+    /// Every unknown coefficient's value (see [`Self::bounded`]), in order.
+    pub fn coefficients(&mut self, net: &Network<E>, bounds: &[Bounds]) -> Vec<Tensor<(), E, Cpu>> {
+        net.coefficients
+            .iter()
+            .zip(bounds)
+            .map(|(raw, &b)| self.bounded(raw, b))
+            .collect()
+    }
+
     /// A vector filled with `c`.
     pub fn filled(&self, n: usize, c: f64) -> Vector<E> {
         self.dev.tensor_from_vec(vec![real::<E>(c); n], (n,))
@@ -207,16 +246,21 @@ where
 {
     /// Runs the reverse pass of `loss` (recorded on this tracer) and returns
     /// the gradient of every parameter tensor of `net`, in the order W₁, b₁,
-    /// W₂, b₂, …; zeros where a parameter took no part.
+    /// W₂, b₂, …, then one per unknown coefficient; zeros where a parameter
+    /// took no part.
     pub fn backward(mut self, loss: &Tensor<(), E, Cpu>, net: &Network<E>) -> Vec<Vec<E>> {
         let loss = self.on(loss);
         let mut grads = loss.backward();
-        let mut out = Vec::with_capacity(2 * net.layers.len());
+        let mut out = Vec::with_capacity(2 * net.layers.len() + net.coefficients.len());
         for layer in &net.layers {
             grads.try_alloc_for(&layer.w).expect("cpu allocation");
             grads.try_alloc_for(&layer.b).expect("cpu allocation");
             out.push(grads.get(&layer.w).as_vec());
             out.push(grads.get(&layer.b).as_vec());
+        }
+        for c in &net.coefficients {
+            grads.try_alloc_for(c).expect("cpu allocation");
+            out.push(grads.get(c).as_vec());
         }
         out
     }

@@ -61,6 +61,10 @@ pub struct Network<E: Real> {
     pub layers: Vec<Layer<E>>,
     /// Per input: (centre, half-width) so that x_norm = (x − centre) / half-width ∈ [−1, 1].
     pub normalization: Vec<(f64, f64)>,
+    /// Unknown coefficients of an inverse problem, as raw (unconstrained)
+    /// scalars trained with the weights; the problem's bounds map them to
+    /// values (see `problem::Bounds`). Empty for forward problems.
+    pub coefficients: Vec<Tensor<(), E, Cpu>>,
     pub dev: Cpu,
 }
 
@@ -88,8 +92,26 @@ where
             activation,
             layers,
             normalization,
+            coefficients: Vec::new(),
             dev,
         }
+    }
+
+    /// The same network with trainable scalars appended (raw values).
+    pub fn with_coefficients(mut self, raw: &[f64]) -> Self {
+        self.coefficients = raw
+            .iter()
+            .map(|&v| self.dev.tensor_from_vec(vec![real::<E>(v)], ()))
+            .collect();
+        self
+    }
+
+    /// The raw coefficients as numbers.
+    pub fn coefficient_values(&self) -> Vec<f64> {
+        self.coefficients
+            .iter()
+            .map(|c| c.as_vec()[0].into())
+            .collect()
     }
 
     pub fn n_inputs(&self) -> usize {
@@ -100,21 +122,28 @@ where
         self.layers.last().map_or(0, |l| l.b.shape().0)
     }
 
-    /// Total number of trainable scalars.
+    /// Total number of trainable scalars (weights, biases and coefficients).
     pub fn n_params(&self) -> usize {
+        self.n_layer_params() + self.coefficients.len()
+    }
+
+    /// Number of weights and biases.
+    pub fn n_layer_params(&self) -> usize {
         self.layers
             .iter()
             .map(|l| l.w.shape().0 * l.w.shape().1 + l.b.shape().0)
             .sum()
     }
 
-    /// All parameters as one f64 vector (layer by layer: W row-major, then b).
+    /// All parameters as one f64 vector (layer by layer: W row-major, then
+    /// b; then the coefficients).
     pub fn flat_params(&self) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.n_params());
         for l in &self.layers {
             out.extend(l.w.as_vec().into_iter().map(Into::into));
             out.extend(l.b.as_vec().into_iter().map(Into::into));
         }
+        out.extend(self.coefficient_values());
         out
     }
 
@@ -130,6 +159,9 @@ where
             at += c;
             l.w = self.dev.tensor_from_vec(w, (r, c));
             l.b = self.dev.tensor_from_vec(b, (c,));
+        }
+        for (c, &v) in self.coefficients.iter_mut().zip(&flat[at..]) {
+            *c = self.dev.tensor_from_vec(vec![real::<E>(v)], ());
         }
     }
 

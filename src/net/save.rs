@@ -13,8 +13,11 @@ pub struct SavedNet {
     pub normalization: Vec<(f64, f64)>,
     /// Layer widths [inputs, hidden…, outputs].
     pub widths: Vec<usize>,
-    /// All parameters, laid out as [`Network::flat_params`].
+    /// Weights and biases, laid out as [`Network::flat_params`].
     pub params: Vec<f64>,
+    /// Raw unknown coefficients of an inverse problem (none for forward problems).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coefficients: Vec<f64>,
 }
 
 /// Captures a network for writing.
@@ -28,7 +31,8 @@ where
         config: net.config.clone(),
         normalization: net.normalization.clone(),
         widths,
-        params: net.flat_params(),
+        params: net.flat_params()[..net.n_layer_params()].to_vec(),
+        coefficients: net.coefficient_values(),
     }
 }
 
@@ -49,15 +53,18 @@ where
     if domain.len() != w[0] {
         return Err("normalization does not match the input count".into());
     }
-    let mut net = Network::<E>::new(&saved.config, &domain, w[w.len() - 1]);
-    if saved.params.len() != net.n_params() {
+    let mut net = Network::<E>::new(&saved.config, &domain, w[w.len() - 1])
+        .with_coefficients(&saved.coefficients);
+    if saved.params.len() != net.n_layer_params() {
         return Err(format!(
             "{} parameters saved, {} expected",
             saved.params.len(),
-            net.n_params()
+            net.n_layer_params()
         ));
     }
-    net.set_flat_params(&saved.params);
+    let mut all = saved.params.clone();
+    all.extend(&saved.coefficients);
+    net.set_flat_params(&all);
     net.normalization = saved.normalization.clone();
     Ok(net)
 }

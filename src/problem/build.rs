@@ -5,7 +5,7 @@
 
 use super::error::{ProblemError, Source};
 use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
-use super::{Face, GridAxis, Problem, Reference, Region, Term};
+use super::{Face, GridAxis, Problem, Reference, Region, Term, DATA_TERM};
 use crate::config::{NetConfig, RunConfig, TrainConfig};
 use crate::expr::{
     is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
@@ -31,10 +31,16 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     for (key, _) in &raw.constants.0 {
         declare(key, "constant", &mut declared, src)?;
     }
+    for (key, _) in &raw.unknowns.0 {
+        declare(key, "unknown", &mut declared, src)?;
+    }
     let base = Symbols::new(inputs, outputs, Vec::new());
     check_derivative_clashes(&declared, &base, src)?;
     let constants = constants(&raw.constants, &base, src)?;
-    let symbols = Symbols::new(base.inputs, base.outputs, constants);
+    let known = Symbols::new(base.inputs, base.outputs, constants);
+    let unknowns = super::unknowns::declared(&raw.unknowns, &known, src)?;
+    let names = unknowns.iter().map(|u| u.name.clone()).collect();
+    let symbols = known.with_unknowns(names);
     let domain = domain(&raw.domain, &symbols, src)?;
     let mut terms = residuals(&raw.residuals, &symbols, src)?;
     conditions(&raw.conditions, &symbols, &domain, &mut terms, src)?;
@@ -44,7 +50,17 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
         Some(v) => Some(velocity(v, &symbols, src)?),
         None => None,
     };
-    let config = config(raw.network, raw.train, &terms, src)?;
+    let observations = match &raw.observations {
+        Some(o) => Some(super::observations::load(
+            o, &symbols, &domain, &terms, src,
+        )?),
+        None => None,
+    };
+    let mut names: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
+    if observations.is_some() {
+        names.push(DATA_TERM.into());
+    }
+    let config = config(raw.network, raw.train, &names, src)?;
     Ok(Problem {
         title: raw.title.unwrap_or_else(|| name.clone()),
         name,
@@ -54,6 +70,8 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
         constants: symbols.constants,
         domain,
         terms,
+        unknowns,
+        observations,
         reference,
         grid,
         config,
@@ -185,7 +203,10 @@ fn declare(
         let e = src.in_string(
             name,
             0,
-            format!("'{n}' is declared twice (already an {first_kind})"),
+            format!(
+                "'{n}' is declared twice (already {})",
+                with_article(first_kind)
+            ),
         );
         return Err(src.with_note(
             e,
@@ -195,6 +216,12 @@ fn declare(
     }
     declared.push((name.clone(), kind));
     Ok(())
+}
+
+/// `an input`, `a constant`.
+fn with_article(kind: &str) -> String {
+    let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
 fn declare_list(
@@ -236,7 +263,7 @@ fn check_derivative_clashes(
 }
 
 /// Evaluates a number given as a TOML number or a constant expression.
-fn number(v: &Spanned<NumOrText>, symbols: &Symbols, src: &Source) -> Result<f64> {
+pub(super) fn number(v: &Spanned<NumOrText>, symbols: &Symbols, src: &Source) -> Result<f64> {
     let value = match v.get_ref() {
         NumOrText::Num(x) => *x,
         NumOrText::Text(t) => {
@@ -774,7 +801,7 @@ fn builtin_reference(text: &Spanned<String>, symbols: &Symbols, src: &Source) ->
 
 /// CSV paths are relative to the equation file's folder; for builtin
 /// equations (no folder) they are relative to the working directory.
-fn csv_path(path: &str, source: &str) -> PathBuf {
+pub(super) fn csv_path(path: &str, source: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() || source.starts_with("builtin:") {
         return p.to_path_buf();
@@ -786,6 +813,15 @@ fn csv_path(path: &str, source: &str) -> PathBuf {
 
 fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<Expr> {
     let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
+    if let Some(&k) = expr.unknowns().first() {
+        let name = &symbols.unknowns[k];
+        let offset = text.get_ref().find(name.as_str()).unwrap_or(0);
+        return Err(src.in_string(
+            text,
+            offset,
+            format!("a reference expression may not use the unknown '{name}': give its true value"),
+        ));
+    }
     if expr.is_data_only() {
         return Ok(expr);
     }
@@ -866,7 +902,7 @@ fn grid_axes(
 fn config(
     network: Option<NetConfig>,
     train: Option<Spanned<TrainConfig>>,
-    terms: &[(Term, Region)],
+    terms: &[String],
     src: &Source,
 ) -> Result<RunConfig> {
     let mut config = RunConfig::default();
@@ -877,13 +913,12 @@ fn config(
         let start = t.span().start;
         for (name, w) in &t.get_ref().weights {
             let at = key_offset(src.text, start, name);
-            if !terms.iter().any(|(term, _)| &term.name == name) {
-                let names: Vec<&str> = terms.iter().map(|(t, _)| t.name.as_str()).collect();
+            if !terms.contains(name) {
                 return Err(src.error(
                     at..at + name.len(),
                     format!(
                         "weight for unknown term '{name}' (terms: {})",
-                        names.join(", ")
+                        terms.join(", ")
                     ),
                 ));
             }

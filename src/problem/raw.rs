@@ -23,6 +23,9 @@ pub(crate) struct RawProblem {
     pub conditions: Vec<Spanned<RawCondition>>,
     /// The two outputs that form a velocity field, for pictures.
     pub velocity: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub unknowns: Entries<Spanned<RawUnknown>>,
+    pub observations: Option<Spanned<RawObservations>>,
     pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
     pub network: Option<NetConfig>,
     pub train: Option<Spanned<TrainConfig>>,
@@ -40,6 +43,24 @@ pub(crate) struct RawCondition {
     pub predicate: Option<Spanned<String>>,
     /// An input in which the solution is periodic, instead of `on`/`require`.
     pub periodic: Option<Spanned<String>>,
+}
+
+/// An unknown coefficient: `k = { init = 0.5, bounds = [0, inf], truth = 1 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUnknown {
+    pub init: Spanned<NumOrText>,
+    pub bounds: Option<Spanned<Vec<Spanned<NumOrText>>>>,
+    pub truth: Option<Spanned<NumOrText>>,
+}
+
+/// `[observations]`: `csv = "data.csv"`, optional `outputs` and `noise`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawObservations {
+    pub csv: Spanned<String>,
+    pub outputs: Option<Vec<Spanned<String>>>,
+    pub noise: Option<Spanned<f64>>,
 }
 
 /// A number written as a TOML number or as a constant expression string.

@@ -17,8 +17,9 @@ pub struct RunFolder {
     dir: PathBuf,
 }
 
-/// One history row: step, seconds, lbfgs (0/1), total loss, each term, then
-/// per-output relative L2 and the max abs error (NaN without a reference).
+/// One history row: step, seconds, lbfgs (0/1), total loss, each term, each
+/// unknown coefficient, then per-output relative L2 and the max abs error
+/// (NaN without a reference).
 pub fn history_row(r: &Record) -> Vec<f64> {
     let mut row = vec![
         r.step as f64,
@@ -28,6 +29,7 @@ pub fn history_row(r: &Record) -> Vec<f64> {
         r.validation,
     ];
     row.extend(&r.losses);
+    row.extend(&r.coefficients);
     if let Some(e) = &r.errors {
         row.extend(&e.rel_l2);
         row.push(e.max_abs);
@@ -35,14 +37,15 @@ pub fn history_row(r: &Record) -> Vec<f64> {
     row
 }
 
-fn history_header(names: &[String], outputs: &[String], with_errors: bool) -> Vec<String> {
+fn history_header(problem: &Problem, names: &[String], with_errors: bool) -> Vec<String> {
     let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss", "val_loss"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     h.extend(names.iter().map(|n| format!("loss_{n}")));
+    h.extend(problem.unknowns.iter().map(|u| u.name.clone()));
     if with_errors {
-        h.extend(outputs.iter().map(|o| format!("rel_l2_{o}")));
+        h.extend(problem.outputs.iter().map(|o| format!("rel_l2_{o}")));
         h.push("max_abs_err".into());
     }
     h
@@ -62,15 +65,31 @@ impl RunFolder {
         if let Some(text) = problem_text(problem) {
             write_bytes_atomic(dir.join("problem.toml"), text.as_bytes())?;
         }
+        // The observations go where problem.toml looks for them.
+        if let Some((o, rel)) = problem
+            .observations
+            .as_ref()
+            .and_then(|o| o.relative.as_ref().map(|r| (o, r)))
+        {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            let (header, rows) = o.table(&problem.inputs, &problem.outputs);
+            write_table_csv(path, &header, &rows)?;
+        }
         Ok(Self {
             dir: dir.to_path_buf(),
         })
     }
 
-    pub fn history_log(&self, names: &[String], outputs: &[String]) -> HistoryLog {
+    pub fn history_log(&self, problem: &Problem, names: &[String]) -> HistoryLog {
         HistoryLog {
             path: self.dir.join("history.csv"),
-            header: history_header(names, outputs, true),
+            header: history_header(problem, names, true),
             rows: Vec::new(),
         }
     }
@@ -93,7 +112,7 @@ impl RunFolder {
         let rows: Vec<Vec<f64>> = outcome.history.iter().map(history_row).collect();
         write_table_csv(
             self.dir.join("history.csv"),
-            &history_header(names, &problem.outputs, with_errors),
+            &history_header(problem, names, with_errors),
             &rows,
         )?;
         let columns: Vec<OutputColumns> = problem
@@ -118,6 +137,7 @@ impl RunFolder {
             self.dir.join("metrics.json"),
             &metrics(problem, net, outcome, summary),
         )?;
+        super::unknowns::picture(self.dir.join("unknowns.png"), problem, &outcome.history)?;
         self.pictures(problem, eval, pred, outcome, names)?;
         let predict_at = |points: &[Vec<f64>]| crate::jet::predict(net, points);
         self.field_pictures(problem, eval, pred, &predict_at)
@@ -352,6 +372,7 @@ where
         m["rel_l2"] = serde_json::Value::Object(rel);
         m["max_abs_err"] = serde_json::json!(e.max_abs);
     }
+    super::unknowns::metrics(problem, &summary.unknowns, &mut m);
     if let Some(choice) = &summary.omega_choice {
         m["omega_rule"] = serde_json::to_value(choice).unwrap_or_default();
     }

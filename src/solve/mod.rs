@@ -7,6 +7,12 @@
 
 mod files;
 mod planes;
+mod observe;
+mod unknowns;
+
+pub use observe::{observe, ObservationTable, ObserveOptions};
+
+pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;
 use crate::config::{Precision, RunConfig};
@@ -51,6 +57,8 @@ pub struct Summary {
     /// The ω trained with, and how the rule chose it when it was `auto`.
     pub omega: f64,
     pub omega_choice: Option<OmegaChoice>,
+    /// Unknown coefficients found (inverse problems), in file order.
+    pub unknowns: Vec<Identified>,
     pub out_dir: PathBuf,
 }
 
@@ -81,8 +89,13 @@ impl Summary {
         } else {
             format!("; kept step {} by held-out loss", self.kept_step)
         };
+        let found = if self.unknowns.is_empty() {
+            String::new()
+        } else {
+            format!("{}; ", unknowns::line(&self.unknowns))
+        };
         format!(
-            "{}: {err}, {:.1} s, {steps} steps ({} Adam + {} L-BFGS; {}{kept}) -> {}",
+            "{}: {found}{err}, {:.1} s, {steps} steps ({} Adam + {} L-BFGS; {}{kept}) -> {}",
             self.problem,
             self.wall_seconds,
             self.adam_steps,
@@ -101,6 +114,10 @@ pub enum SolveError {
     Report(#[from] ReportError),
     #[error("reference gives {got} outputs, the problem has {want}")]
     ReferenceOutputs { got: usize, want: usize },
+    /// Settings that do not fit the problem (an unknown coefficient's start,
+    /// observation options).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Points to evaluate on and the reference values there (per output).
@@ -174,6 +191,7 @@ pub fn solve(
     options: &SolveOptions,
 ) -> Result<Summary, SolveError> {
     let mut config = config.clone();
+    unknowns::resolve_initial(problem, &mut config)?;
     let choice = resolve_omega(problem, &mut config);
     if let (true, Some(c)) = (options.progress, &choice) {
         eprintln!("{}", c.describe());
@@ -207,7 +225,8 @@ where
     let start = std::time::Instant::now();
     let eval = evaluation(problem)?;
     let out = files::RunFolder::create(&options.out_dir, problem, config)?;
-    let mut net = Network::<E>::new(&config.network, &problem.domain, problem.outputs.len());
+    let mut net = Network::<E>::new(&config.network, &problem.domain, problem.outputs.len())
+        .with_coefficients(&unknowns::initial_raw(problem, config));
     let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
@@ -219,7 +238,7 @@ where
         });
     }
     let names = trainer.names();
-    trainer = trainer.add_observer(out.history_log(&names, &problem.outputs));
+    trainer = trainer.add_observer(out.history_log(problem, &names));
     if options.progress {
         trainer = trainer.add_observer(ProgressObserver::new(
             config.train.adam_steps + config.train.lbfgs_iters,
@@ -234,6 +253,12 @@ where
         pred = align_constants(&pred, r, &problem.up_to_constant, &slices);
     }
     let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
+    let values: Vec<f64> = problem
+        .unknowns
+        .iter()
+        .zip(net.coefficient_values())
+        .map(|(u, raw)| u.bounds.value(raw))
+        .collect();
     let summary = Summary {
         problem: problem.name.clone(),
         outputs: problem.outputs.clone(),
@@ -245,6 +270,7 @@ where
         kept_step: outcome.kept_step,
         omega: config.network.omega,
         omega_choice,
+        unknowns: identified(problem, &values),
         out_dir: options.out_dir.clone(),
     };
     out.write_results(problem, &net, &eval, &pred, &outcome, &names, &summary)?;

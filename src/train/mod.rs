@@ -9,6 +9,7 @@
 //! ```
 
 mod adam;
+mod data;
 mod lbfgs;
 mod objective;
 mod observe;
@@ -90,6 +91,7 @@ where
             losses,
             total,
             validation,
+            coefficients: self.validation.coefficients(net),
             errors,
         };
         for o in &mut self.observers {

@@ -4,11 +4,13 @@ use crate::config::{Sampling, TrainConfig};
 use crate::jet::{weighted_sum, Batch, JetField, Outputs, Tracer};
 use crate::multi_index::{closure, MultiIndex};
 use crate::net::{Network, Real};
-use crate::problem::{Problem, Region};
+use crate::problem::{Bounds, Problem, Region};
 use crate::sample::Sampler;
 use dfdx::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+
+use super::data::DataTerm;
 
 /// Terms that share a point set (all interior residuals; each condition).
 struct Group<E: Real> {
@@ -32,6 +34,10 @@ pub struct Objective<E: Real> {
     pub names: Vec<String>,
     pub weights: Vec<f64>,
     groups: Vec<Group<E>>,
+    /// The observations' misfit, the last loss term (inverse problems).
+    data: Option<DataTerm<E>>,
+    /// How each unknown coefficient's raw parameter maps to its value.
+    bounds: Vec<Bounds>,
     sampler: Sampler,
     /// Placement of fresh interior points, with RAD's (k, c).
     sampling: (Sampling, f64, f64),
@@ -51,8 +57,16 @@ where
     }
 
     /// As [`Objective::new`], with the point sets drawn from `seed`.
+    ///
+    /// `net` must carry the problem's unknown coefficients
+    /// ([`Network::with_coefficients`] with [`Problem::raw_inits`]).
     pub fn with_seed(problem: &Problem, config: &TrainConfig, net: &Network<E>, seed: u64) -> Self {
-        let names: Vec<String> = problem.terms.iter().map(|(t, _)| t.name.clone()).collect();
+        assert_eq!(
+            net.coefficients.len(),
+            problem.unknowns.len(),
+            "the network carries one raw parameter per unknown coefficient"
+        );
+        let names = problem.term_names();
         let weights = names
             .iter()
             .map(|n| config.weights.get(n).copied().unwrap_or(1.0))
@@ -95,6 +109,8 @@ where
             names,
             weights,
             groups,
+            data: problem.observations.as_ref().map(|o| DataTerm::new(o, net)),
+            bounds: problem.unknowns.iter().map(|u| u.bounds).collect(),
             sampler: Sampler::new(&problem.domain, seed),
             sampling: (config.sampling, config.sampling_k, config.sampling_c),
             candidates: config.residual_candidates,
@@ -215,13 +231,14 @@ where
         let mut at = 0;
         for chunk in points.chunks(4096) {
             let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
+            let coefficients = tr.coefficients(net, &self.bounds);
             let batch = Batch::new(net, chunk);
             let mut outputs = Outputs::new(&mut tr, net, &batch, &g.index);
             for &k in &g.terms {
                 let r = self.problem.terms[k]
                     .0
                     .expr
-                    .eval(&mut JetField::new(&mut tr, &mut outputs));
+                    .eval(&mut JetField::new(&mut tr, &mut outputs).with_unknowns(&coefficients));
                 for (s, v) in score[at..].iter_mut().zip(r.value.as_vec()) {
                     let v: f64 = v.into();
                     *s += self.weights[k] * v * v;
@@ -239,6 +256,7 @@ where
         net: &Network<E>,
     ) -> Vec<Tensor<(), E, Cpu>> {
         let mut losses: Vec<Option<Tensor<(), E, Cpu>>> = vec![None; self.names.len()];
+        let coefficients = tr.coefficients(net, &self.bounds);
         for g in &self.groups {
             let batch = g.batch.as_ref().expect("points are drawn in new()");
             let mut outputs = Outputs::new(tr, net, batch, &g.index);
@@ -253,9 +271,13 @@ where
                 let r = self.problem.terms[k]
                     .0
                     .expr
-                    .eval(&mut JetField::new(tr, &mut outputs));
+                    .eval(&mut JetField::new(tr, &mut outputs).with_unknowns(&coefficients));
                 losses[k] = Some(tr.mean_square(&r.value));
             }
+        }
+        if let Some(data) = &self.data {
+            // The data term is named last (Problem::term_names).
+            losses[self.names.len() - 1] = Some(data.loss(tr, net));
         }
         losses
             .into_iter()
@@ -302,6 +324,15 @@ where
         let values = terms.iter().map(|l| l.as_vec()[0].into()).collect();
         let total = weighted_sum(&mut tr, &terms, &self.weights);
         (values, tr.backward(&total, net))
+    }
+
+    /// The unknown coefficients' values (through their bounds' transforms).
+    pub fn coefficients(&self, net: &Network<E>) -> Vec<f64> {
+        self.bounds
+            .iter()
+            .zip(net.coefficient_values())
+            .map(|(b, raw)| b.value(raw))
+            .collect()
     }
 
     /// Weighted total of per-term losses.

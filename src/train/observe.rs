@@ -32,6 +32,8 @@ pub struct Record {
     pub total: f64,
     /// Weighted total on held-out collocation points (never trained on).
     pub validation: f64,
+    /// Values of the unknown coefficients (inverse problems), in file order.
+    pub coefficients: Vec<f64>,
     /// Error against the reference, when there is one.
     pub errors: Option<Errors>,
 }

@@ -6,6 +6,7 @@ mod common;
 mod conditions;
 mod fit;
 mod init;
+mod inverse;
 mod jets;
 mod navier_stokes;
 mod omega_rule;

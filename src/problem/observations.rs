@@ -1,0 +1,300 @@
+//! Observations of an inverse problem: a CSV table of points (one column per
+//! input) and observed values (a column per observed output, any subset).
+//!
+//! Every error points into the CSV file itself (`data.csv:17:5: error: ...`
+//! with the line and a caret), as equation file errors do.
+
+use super::build::csv_path;
+use super::error::{ProblemError, Source};
+use super::raw::RawObservations;
+use super::{Region, Term, DATA_TERM};
+use crate::expr::Symbols;
+use std::path::Path;
+use toml::Spanned;
+
+/// Measured values of some outputs at scattered points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observations {
+    /// The CSV as named in the equation file (resolved path, or the builtin's name).
+    pub file: String,
+    /// The path as written in the equation file, when relative: a run
+    /// folder keeps a copy there, next to its problem.toml.
+    pub relative: Option<String>,
+    /// One row per observation, coordinates in input order.
+    pub points: Vec<Vec<f64>>,
+    /// The observed outputs, by index, in the order of `values`.
+    pub outputs: Vec<usize>,
+    /// Per observed output, one value per point.
+    pub values: Vec<Vec<f64>>,
+    /// Noise level as stated in the file (recorded in metrics; not used in
+    /// the loss: with one level for all data a weight 1/σ² only rescales the
+    /// `data` term, which its weight already does).
+    pub noise: Option<f64>,
+}
+
+/// What the table must hold: every input, and these outputs (or, when
+/// `wanted` is `None`, every output column the header has, at least one).
+pub(crate) struct Columns<'a> {
+    pub inputs: &'a [String],
+    pub outputs: &'a [String],
+    pub wanted: Option<&'a [String]>,
+    pub domain: &'a [[f64; 2]],
+}
+
+/// Reads the observation table (embedded for builtin equations).
+pub(super) fn load(
+    raw: &Spanned<RawObservations>,
+    symbols: &Symbols,
+    domain: &[[f64; 2]],
+    terms: &[(Term, Region)],
+    src: &Source,
+) -> Result<Observations, ProblemError> {
+    let o = raw.get_ref();
+    if let Some((t, _)) = terms.iter().find(|(t, _)| t.name == DATA_TERM) {
+        return Err(src.error(
+            raw.span(),
+            format!(
+                "a term is named '{}', which is the name of the observations' loss term; rename it",
+                t.name
+            ),
+        ));
+    }
+    let noise = match &o.noise {
+        Some(n) if !(n.get_ref().is_finite() && *n.get_ref() >= 0.0) => {
+            return Err(src.error(n.span(), "noise must be a finite number >= 0"))
+        }
+        Some(n) => Some(*n.get_ref()),
+        None => None,
+    };
+    let wanted = match &o.outputs {
+        None => None,
+        Some(list) => {
+            for name in list {
+                if !symbols.outputs.contains(name.get_ref()) {
+                    return Err(src.in_string(
+                        name,
+                        0,
+                        format!(
+                            "'{}' is not an output (outputs: {})",
+                            name.get_ref(),
+                            symbols.outputs.join(", ")
+                        ),
+                    ));
+                }
+            }
+            Some(list.iter().map(|n| n.get_ref().clone()).collect::<Vec<_>>())
+        }
+    };
+    let (file, text) = if src.name.starts_with("builtin:") {
+        let Some(text) = super::builtin_data(o.csv.get_ref()) else {
+            return Err(src.in_string(&o.csv, 0, "no such builtin data file"));
+        };
+        (format!("builtin:{}", o.csv.get_ref()), text.to_string())
+    } else {
+        let path = csv_path(o.csv.get_ref(), src.name);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            src.in_string(
+                &o.csv,
+                0,
+                format!("cannot read observations {}: {e}", path.display()),
+            )
+        })?;
+        (path.display().to_string(), text)
+    };
+    let columns = Columns {
+        inputs: &symbols.inputs,
+        outputs: &symbols.outputs,
+        wanted: wanted.as_deref(),
+        domain,
+    };
+    let mut table = parse(&text, &file, &columns, noise)?;
+    let written = Path::new(o.csv.get_ref());
+    if written.is_relative() && !written.starts_with("..") {
+        table.relative = Some(o.csv.get_ref().clone());
+    }
+    Ok(table)
+}
+
+/// Parses the CSV `text` of file `file`; `noise` is the file's stated level.
+/// The result's `relative` is left empty for the caller to fill.
+pub(crate) fn parse(
+    text: &str,
+    file: &str,
+    cols: &Columns,
+    noise: Option<f64>,
+) -> Result<Observations, ProblemError> {
+    let src = Source { text, name: file };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(&src, &e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let expected = format!(
+        "a header naming every input ({}) and observed outputs ({})",
+        cols.inputs.join(", "),
+        cols.outputs.join(", ")
+    );
+    if header.iter().all(String::is_empty) {
+        return Err(src.error(0..0, format!("the file is empty: expected {expected}")));
+    }
+    for (i, name) in header.iter().enumerate() {
+        if header[..i].contains(name) {
+            let at = field_offset(text, 0, i);
+            return Err(src.error(at..at + 1, format!("column '{name}' appears twice")));
+        }
+    }
+    let find = |name: &String| header.iter().position(|h| h == name);
+    let mut columns = Vec::new();
+    for name in cols.inputs {
+        let Some(c) = find(name) else {
+            return Err(src.error(
+                0..0,
+                format!(
+                    "missing column '{name}': expected {expected}, found {}",
+                    header.join(", ")
+                ),
+            ));
+        };
+        columns.push(c);
+    }
+    let observed: Vec<usize> = match cols.wanted {
+        Some(wanted) => {
+            let mut out = Vec::new();
+            for name in wanted {
+                let Some(c) = find(name) else {
+                    return Err(src.error(
+                        0..0,
+                        format!(
+                            "missing column '{name}' (listed in the equation file's observations.outputs), found {}",
+                            header.join(", ")
+                        ),
+                    ));
+                };
+                columns.push(c);
+                out.extend(cols.outputs.iter().position(|o| o == name));
+            }
+            out
+        }
+        None => (0..cols.outputs.len())
+            .filter(|&j| match find(&cols.outputs[j]) {
+                Some(c) => {
+                    columns.push(c);
+                    true
+                }
+                None => false,
+            })
+            .collect(),
+    };
+    if observed.is_empty() {
+        return Err(src.error(
+            0..0,
+            format!(
+                "no observed output: expected {expected}, found {}",
+                header.join(", ")
+            ),
+        ));
+    }
+    let n_in = cols.inputs.len();
+    let mut points = Vec::new();
+    let mut values = vec![Vec::new(); observed.len()];
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&src, &e))?;
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let mut point = Vec::with_capacity(n_in);
+        for (k, &c) in columns.iter().enumerate() {
+            let at = field_offset(text, start, c);
+            let cell = &record[c];
+            let bad = |what: String| src.error(at..at + cell.len().max(1), what);
+            let v: f64 = cell.parse().map_err(|_| {
+                bad(format!(
+                    "expected a number in column '{}', found '{cell}'",
+                    header[c]
+                ))
+            })?;
+            if !v.is_finite() {
+                return Err(bad(format!(
+                    "expected a finite number in column '{}', found {cell}",
+                    header[c]
+                )));
+            }
+            if k < n_in {
+                let [lo, hi] = cols.domain[k];
+                let slack = 1e-12 * (hi - lo);
+                if v < lo - slack || v > hi + slack {
+                    return Err(bad(format!(
+                        "{} = {v} is outside the domain ({} in [{lo}, {hi}])",
+                        header[c], header[c]
+                    )));
+                }
+                point.push(v);
+            } else {
+                values[k - n_in].push(v);
+            }
+        }
+        points.push(point);
+    }
+    if points.is_empty() {
+        return Err(src.error(
+            text.len()..text.len(),
+            "no observations: the file has a header but no rows",
+        ));
+    }
+    Ok(Observations {
+        file: file.to_string(),
+        relative: None,
+        points,
+        outputs: observed,
+        values,
+        noise,
+    })
+}
+
+impl Observations {
+    /// Header (inputs, then the observed outputs) and rows, as in the file.
+    pub fn table(&self, inputs: &[String], outputs: &[String]) -> (Vec<String>, Vec<Vec<f64>>) {
+        let mut header = inputs.to_vec();
+        header.extend(self.outputs.iter().map(|&j| outputs[j].clone()));
+        let rows = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut row = p.clone();
+                row.extend(self.values.iter().map(|v| v[i]));
+                row
+            })
+            .collect();
+        (header, rows)
+    }
+}
+
+/// Byte offset of field `index` of the record starting at byte `start`
+/// (observation files are plain numbers, so fields split at commas).
+fn field_offset(text: &str, start: usize, index: usize) -> usize {
+    let line = text[start..].split('\n').next().unwrap_or("");
+    let mut at = start;
+    for (i, field) in line.split(',').enumerate() {
+        if i == index {
+            return at + (field.len() - field.trim_start().len());
+        }
+        at += field.len() + 1;
+    }
+    start
+}
+
+/// csv reports ragged rows and bad UTF-8 with a position; keep it.
+fn csv_error(src: &Source, e: &csv::Error) -> ProblemError {
+    let at = e.position().map_or(0, |p| p.byte() as usize);
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("row has {len} fields, expected {expected_len} like the header"),
+        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
+        other => format!("cannot read the table: {other:?}"),
+    };
+    src.error(at..at + 1, message)
+}
