@@ -198,7 +198,11 @@ impl Expr {
                 a.visit(f);
                 b.visit(f);
             }
-            Expr::Num(_) | Expr::Input(_) | Expr::Output { .. } | Expr::Normal(_) | Expr::Unknown(_) => {}
+            Expr::Num(_)
+            | Expr::Input(_)
+            | Expr::Output { .. }
+            | Expr::Normal(_)
+            | Expr::Unknown(_) => {}
         }
     }
 

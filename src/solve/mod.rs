@@ -6,8 +6,8 @@
 //! had already written.
 
 mod files;
-mod planes;
 mod observe;
+mod planes;
 mod unknowns;
 
 pub use observe::{observe, ObservationTable, ObserveOptions};

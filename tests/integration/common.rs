@@ -1,6 +1,8 @@
 //! Helpers shared by the test modules.
 
 use pinn::config::{NetConfig, NetKind};
+use pinn::expr::{Expr, Field, Func, PointEval};
+use pinn::multi_index::MultiIndex;
 use pinn::net::Network;
 
 /// A small f64 network on t ∈ [0, 1], x ∈ [−1, 1].
@@ -47,4 +49,86 @@ pub fn refused(text: &str, file: &str, expected: &str) {
     };
     let e = e.to_string();
     assert!(e.contains(expected), "expected '{expected}' in:\n{e}");
+}
+
+/// Outputs and their derivatives from closed-form expressions, derivatives
+/// by central differences (step h): the reference solution seen as if it
+/// were the network, at one point with its outward normal, unknown
+/// coefficients at given values.
+pub struct FiniteDifferences<'a> {
+    pub exprs: &'a [Expr],
+    pub point: Vec<f64>,
+    /// The outward normal at `point` (any value off the faces).
+    pub normal: Vec<f64>,
+    /// Values of the unknown coefficients.
+    pub unknowns: Vec<f64>,
+    pub h: f64,
+}
+
+impl FiniteDifferences<'_> {
+    fn value(&self, out: usize, at: &[f64]) -> f64 {
+        self.exprs[out].eval(&mut PointEval::new(at))
+    }
+
+    /// D_dirs of output `out` at `at`, one central difference per direction.
+    fn derivative(&self, out: usize, dirs: &[usize], at: &[f64]) -> f64 {
+        let Some((&first, rest)) = dirs.split_first() else {
+            return self.value(out, at);
+        };
+        let shifted = |s: f64| {
+            let mut p = at.to_vec();
+            p[first] += s * self.h;
+            self.derivative(out, rest, &p)
+        };
+        (shifted(1.0) - shifted(-1.0)) / (2.0 * self.h)
+    }
+}
+
+impl Field for FiniteDifferences<'_> {
+    type V = f64;
+    fn input(&mut self, i: usize) -> f64 {
+        self.point[i]
+    }
+    fn output(&mut self, out: usize, d: &MultiIndex) -> f64 {
+        self.derivative(out, d.dirs(), &self.point.clone())
+    }
+    fn normal(&mut self, i: usize) -> f64 {
+        self.normal[i]
+    }
+    fn unknown(&mut self, k: usize) -> f64 {
+        self.unknowns[k]
+    }
+    fn constant(&mut self, c: f64) -> f64 {
+        c
+    }
+    fn add(&mut self, a: &f64, b: &f64) -> f64 {
+        a + b
+    }
+    fn sub(&mut self, a: &f64, b: &f64) -> f64 {
+        a - b
+    }
+    fn mul(&mut self, a: &f64, b: &f64) -> f64 {
+        a * b
+    }
+    fn div(&mut self, a: &f64, b: &f64) -> f64 {
+        a / b
+    }
+    fn neg(&mut self, a: &f64) -> f64 {
+        -a
+    }
+    fn add_scalar(&mut self, a: &f64, c: f64) -> f64 {
+        a + c
+    }
+    fn mul_scalar(&mut self, a: &f64, c: f64) -> f64 {
+        a * c
+    }
+    fn powi(&mut self, a: &f64, n: i32) -> f64 {
+        a.powi(n)
+    }
+    fn powf(&mut self, a: &f64, p: f64) -> f64 {
+        a.powf(p)
+    }
+    fn func(&mut self, f: Func, a: &f64) -> f64 {
+        f.apply(*a)
+    }
 }

@@ -2,7 +2,7 @@
 //! its errors, the coefficient's gradient, the observation generator, and a
 //! short run that must recover its coefficient.
 
-use crate::common::pinn;
+use crate::common::{pinn, FiniteDifferences};
 use pinn::config::RunConfig;
 use pinn::net::Network;
 use pinn::problem::{Bounds, Problem, ProblemError};
@@ -415,81 +415,6 @@ fn check_explains_the_unknowns_and_observe_refuses_bad_options() {
     );
 }
 
-/// Outputs from a problem's reference expressions, their derivatives by
-/// central differences (step h, error O(h²)), unknowns at their truths: the
-/// residuals of the exact solution through the file's own expressions.
-struct ExactField<'a> {
-    problem: &'a Problem,
-    exprs: &'a [pinn::expr::Expr],
-    at: Vec<f64>,
-    h: f64,
-}
-
-impl ExactField<'_> {
-    fn value(&self, out: usize, x: &[f64]) -> f64 {
-        self.exprs[out].eval(&mut pinn::expr::PointEval::new(x))
-    }
-}
-
-impl pinn::expr::Field for ExactField<'_> {
-    type V = f64;
-    fn input(&mut self, i: usize) -> f64 {
-        self.at[i]
-    }
-    fn output(&mut self, out: usize, d: &pinn::multi_index::MultiIndex) -> f64 {
-        let h = self.h;
-        let shifted = |i: usize, s: f64| {
-            let mut x = self.at.clone();
-            x[i] += s;
-            self.value(out, &x)
-        };
-        match d.dirs() {
-            [] => self.value(out, &self.at),
-            [i] => (shifted(*i, h) - shifted(*i, -h)) / (2.0 * h),
-            [i, j] if i == j => {
-                (shifted(*i, h) - 2.0 * self.value(out, &self.at) + shifted(*i, -h)) / (h * h)
-            }
-            other => panic!("derivative {other:?} not needed here"),
-        }
-    }
-    fn unknown(&mut self, k: usize) -> f64 {
-        self.problem.unknowns[k].truth.expect("the truth is given")
-    }
-    fn constant(&mut self, c: f64) -> f64 {
-        c
-    }
-    fn add(&mut self, a: &f64, b: &f64) -> f64 {
-        a + b
-    }
-    fn sub(&mut self, a: &f64, b: &f64) -> f64 {
-        a - b
-    }
-    fn mul(&mut self, a: &f64, b: &f64) -> f64 {
-        a * b
-    }
-    fn div(&mut self, a: &f64, b: &f64) -> f64 {
-        a / b
-    }
-    fn neg(&mut self, a: &f64) -> f64 {
-        -a
-    }
-    fn add_scalar(&mut self, a: &f64, c: f64) -> f64 {
-        a + c
-    }
-    fn mul_scalar(&mut self, a: &f64, c: f64) -> f64 {
-        a * c
-    }
-    fn powi(&mut self, a: &f64, n: i32) -> f64 {
-        a.powi(n)
-    }
-    fn powf(&mut self, a: &f64, p: f64) -> f64 {
-        a.powf(p)
-    }
-    fn func(&mut self, f: pinn::expr::Func, a: &f64) -> f64 {
-        f.apply(*a)
-    }
-}
-
 /// Kovasznay's closed form (the file's reference) with λ at its truth ν
 /// satisfies the file's residuals: by central differences with h = 1e-4
 /// the residuals are O(h²·|u'''|) ≈ 1e-6, against terms of size 1–10; and
@@ -502,10 +427,16 @@ fn kovasznay_reference_solves_the_files_equations_and_data_is_the_draw() {
     };
     for at in [[-0.4, -0.3], [0.1, 0.2], [0.7, 1.3], [0.95, 0.6]] {
         for (term, _) in &p.terms {
-            let mut field = ExactField {
-                problem: &p,
+            // Unknowns at their truths: the residuals of the exact solution.
+            let mut field = FiniteDifferences {
                 exprs,
-                at: at.to_vec(),
+                point: at.to_vec(),
+                normal: vec![0.0; at.len()],
+                unknowns: p
+                    .unknowns
+                    .iter()
+                    .map(|u| u.truth.expect("the truth is given"))
+                    .collect(),
                 h: 1e-4,
             };
             let r = term.expr.eval(&mut field);
