@@ -132,3 +132,19 @@ impl Field for FiniteDifferences<'_> {
         f.apply(*a)
     }
 }
+
+/// Solves `problem` with `config` into a fresh temporary folder (kept alive
+/// by the returned guard), without a progress bar.
+pub fn solve_in_temp(
+    problem: &pinn::problem::Problem,
+    config: &pinn::config::RunConfig,
+) -> (pinn::solve::Summary, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = pinn::solve::SolveOptions {
+        out_dir: dir.path().to_path_buf(),
+        progress: false,
+        stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    let summary = pinn::solve::solve(problem, config, &options).expect("solve runs");
+    (summary, dir)
+}

@@ -4,14 +4,12 @@
 //! table is consistent with the cavity's walls, and a short multi-output run
 //! writes per-output errors and the velocity pictures.
 
-use crate::common::{refused, FiniteDifferences};
+use crate::common::{refused, solve_in_temp, FiniteDifferences};
 use pinn::config::RunConfig;
 use pinn::expr::Field;
 use pinn::problem::{Problem, Reference, Region};
 use pinn::sample::Sampler;
-use pinn::solve::{evaluation, solve, SolveOptions};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use pinn::solve::evaluation;
 
 /// The largest |residual| of every residual and face condition of a
 /// builtin problem with a closed-form reference, at Sobol points of each
@@ -148,13 +146,7 @@ fn a_short_kovasznay_run_reports_every_output_and_draws_the_velocity() {
     config.train.interior_points = 256;
     config.train.condition_points = 64;
     config.train.max_seconds = None;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let options = SolveOptions {
-        out_dir: dir.path().to_path_buf(),
-        progress: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    let summary = solve(&p, &config, &options).expect("solve runs");
+    let (summary, dir) = solve_in_temp(&p, &config);
     let line = summary.line();
     for want in ["u ", "v ", "p "] {
         assert!(line.contains(want), "{line}");
@@ -182,13 +174,7 @@ fn a_scattered_reference_gets_its_comparison_picture() {
     config.train.lbfgs_iters = 0;
     config.train.interior_points = 64;
     config.train.condition_points = 16;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let options = SolveOptions {
-        out_dir: dir.path().to_path_buf(),
-        progress: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    let summary = solve(&p, &config, &options).expect("solve runs");
+    let (summary, dir) = solve_in_temp(&p, &config);
     let e = summary.errors.expect("compared with the table");
     assert!(e.rel_l2[0].is_finite() && e.rel_l2[1].is_finite() && e.rel_l2[2].is_nan());
     for file in ["reference_points.png", "u.png", "speed.png"] {

@@ -2,9 +2,7 @@
 
 use pinn::config::TrainConfig;
 use pinn::problem::Problem;
-use pinn::solve::{solve, SolveOptions, Summary};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use pinn::solve::Summary;
 
 /// Solves the built-in heat problem with its training settings changed by
 /// `adjust`, into a fresh temporary folder (kept alive by the returned guard).
@@ -12,14 +10,7 @@ fn solve_heat(adjust: impl FnOnce(&mut TrainConfig)) -> (Summary, tempfile::Temp
     let problem = Problem::load("heat").expect("built-in heat problem");
     let mut config = problem.config.clone();
     adjust(&mut config.train);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let options = SolveOptions {
-        out_dir: dir.path().to_path_buf(),
-        progress: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    let summary = solve(&problem, &config, &options).expect("solve runs");
-    (summary, dir)
+    crate::common::solve_in_temp(&problem, &config)
 }
 
 #[test]
