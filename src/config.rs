@@ -158,6 +158,37 @@ pub enum Sampling {
     Residual,
 }
 
+/// The quasi-Newton method that follows Adam.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuasiNewtonKind {
+    /// Limited-memory BFGS with `lbfgs_memory` curvature pairs: memory and
+    /// time linear in the number of parameters.
+    #[default]
+    Lbfgs,
+    /// BFGS with a dense inverse Hessian: n² memory and time per iteration,
+    /// for networks up to a few thousand parameters.
+    Bfgs,
+    /// Dense BFGS with self-scaled updates (Al-Baali's factor; Urbán et al. 2025).
+    SsBfgs,
+}
+
+impl QuasiNewtonKind {
+    /// The name in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Lbfgs => "L-BFGS",
+            Self::Bfgs => "BFGS",
+            Self::SsBfgs => "SS-BFGS",
+        }
+    }
+
+    /// Whether the method stores an n×n matrix.
+    pub fn is_dense(self) -> bool {
+        !matches!(self, Self::Lbfgs)
+    }
+}
+
 /// Optimization schedule and collocation sampling.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -170,6 +201,9 @@ pub struct TrainConfig {
     pub lr_final_fraction: f64,
     /// Maximum L-BFGS iterations after Adam (0 skips L-BFGS).
     pub lbfgs_iters: usize,
+    /// The quasi-Newton method after Adam (the `lbfgs_*` settings apply to
+    /// each: iterations, point changes).
+    pub quasi_newton: QuasiNewtonKind,
     /// L-BFGS history length.
     pub lbfgs_memory: usize,
     /// Interior collocation points.
@@ -213,6 +247,7 @@ impl Default for TrainConfig {
             lr_final_fraction: 0.1,
             lbfgs_iters: 3000,
             lbfgs_memory: 100,
+            quasi_newton: QuasiNewtonKind::Lbfgs,
             interior_points: 4096,
             condition_points: 256,
             resample_every: 1000,

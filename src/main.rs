@@ -3,7 +3,9 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinn::bandwidth::{NtkError, NtkOptions};
-use pinn::config::{AutoWord, NetKind, OmegaSetting, Precision, RunConfig, Sampling};
+use pinn::config::{
+    AutoWord, NetKind, OmegaSetting, Precision, QuasiNewtonKind, RunConfig, Sampling,
+};
 use pinn::fit::{
     auto_omega, compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource,
 };
@@ -172,6 +174,9 @@ struct SolveArgs {
     /// Interior collocation points.
     #[arg(long)]
     points: Option<usize>,
+    /// Quasi-Newton method after Adam: lbfgs, bfgs (dense), ss-bfgs (dense, self-scaled).
+    #[arg(long, value_enum)]
+    quasi_newton: Option<QuasiNewtonArg>,
     /// Add residual-refined points every this many L-BFGS iterations (0: never).
     #[arg(long)]
     refine_every: Option<usize>,
@@ -242,6 +247,23 @@ struct NtkArgs {
 enum SamplingArg {
     Uniform,
     Residual,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum QuasiNewtonArg {
+    Lbfgs,
+    Bfgs,
+    SsBfgs,
+}
+
+impl From<QuasiNewtonArg> for QuasiNewtonKind {
+    fn from(v: QuasiNewtonArg) -> Self {
+        match v {
+            QuasiNewtonArg::Lbfgs => Self::Lbfgs,
+            QuasiNewtonArg::Bfgs => Self::Bfgs,
+            QuasiNewtonArg::SsBfgs => Self::SsBfgs,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -387,6 +409,9 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     train.adam_steps = args.adam_steps.unwrap_or(train.adam_steps);
     train.lbfgs_iters = args.lbfgs_iters.unwrap_or(train.lbfgs_iters);
     train.lr = args.lr.unwrap_or(train.lr);
+    train.quasi_newton = args
+        .quasi_newton
+        .map_or(train.quasi_newton, QuasiNewtonKind::from);
     train.interior_points = args.points.unwrap_or(train.interior_points);
     train.refine_every = args.refine_every.unwrap_or(train.refine_every);
     train.lbfgs_resample_every = args
@@ -439,7 +464,10 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         progress: !args.quiet,
         stop: stop_on_ctrl_c(),
     };
-    let summary = solve(&problem, &config, &options).map_err(|e| Failure::Run(e.into()))?;
+    let summary = solve(&problem, &config, &options).map_err(|e| match e {
+        SolveError::Invalid(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
+        e => Failure::Run(e.into()),
+    })?;
     if let (true, Some(choice)) = (args.quiet, &summary.omega_choice) {
         // Without the progress display the choice was not shown before training.
         println!("{}", choice.describe());

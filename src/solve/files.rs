@@ -354,6 +354,7 @@ where
         "adam_steps": outcome.adam_steps,
         "lbfgs_iters": outcome.lbfgs_iters,
         "lbfgs_evaluations": outcome.lbfgs_evaluations,
+        "quasi_newton": summary.quasi_newton,
         "stopped_by": outcome.stopped_by,
         "kept_step": outcome.kept_step,
         "network": net.config.kind,

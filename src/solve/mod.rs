@@ -15,7 +15,7 @@ pub use observe::{observe, ObservationTable, ObserveOptions};
 pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;
-use crate::config::{Precision, RunConfig};
+use crate::config::{Precision, QuasiNewtonKind, RunConfig};
 use crate::evaluate::{align_constants, errors, time_slices, Errors};
 use crate::jet::predict;
 use crate::net::{Network, Real};
@@ -51,6 +51,8 @@ pub struct Summary {
     pub wall_seconds: f64,
     pub adam_steps: usize,
     pub lbfgs_iters: usize,
+    /// The quasi-Newton method those iterations were of.
+    pub quasi_newton: QuasiNewtonKind,
     pub stopped_by: String,
     /// The step whose parameters were kept (lowest held-out loss).
     pub kept_step: usize,
@@ -95,11 +97,12 @@ impl Summary {
             format!("{}; ", unknowns::line(&self.unknowns))
         };
         format!(
-            "{}: {found}{err}, {:.1} s, {steps} steps ({} Adam + {} L-BFGS; {}{kept}) -> {}",
+            "{}: {found}{err}, {:.1} s, {steps} steps ({} Adam + {} {}; {}{kept}) -> {}",
             self.problem,
             self.wall_seconds,
             self.adam_steps,
             self.lbfgs_iters,
+            self.quasi_newton.label(),
             self.stopped_by,
             self.out_dir.display()
         )
@@ -202,6 +205,24 @@ pub fn solve(
     }
 }
 
+/// Parameters beyond which a dense inverse Hessian (8n² bytes) is refused:
+/// 1.2 GB at the limit, and an n² update per iteration that would cost
+/// more than the network's own step.
+pub const MAX_DENSE_PARAMS: usize = 12_000;
+
+fn check_dense_size(kind: QuasiNewtonKind, n_params: usize) -> Result<(), SolveError> {
+    if kind.is_dense() && n_params > MAX_DENSE_PARAMS {
+        let gb = 8.0 * (n_params as f64).powi(2) / 1e9;
+        return Err(SolveError::Invalid(format!(
+            "quasi_newton = \"{}\" keeps a dense {n_params}×{n_params} matrix ({gb:.1} GB); \
+             it allows at most {MAX_DENSE_PARAMS} parameters: use quasi_newton = \"lbfgs\" \
+             or a smaller network (--width, --depth)",
+            kind.label().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
 /// Replaces an `auto` ω by the rule's choice for this problem and point density.
 pub fn resolve_omega(problem: &Problem, config: &mut RunConfig) -> Option<OmegaChoice> {
     if !config.network.auto_omega {
@@ -224,9 +245,10 @@ where
 {
     let start = std::time::Instant::now();
     let eval = evaluation(problem)?;
-    let out = files::RunFolder::create(&options.out_dir, problem, config)?;
     let mut net = Network::<E>::new(&config.network, &problem.domain, problem.outputs.len())
         .with_coefficients(&unknowns::initial_raw(problem, config));
+    check_dense_size(config.train.quasi_newton, net.n_params())?;
+    let out = files::RunFolder::create(&options.out_dir, problem, config)?;
     let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
@@ -266,6 +288,7 @@ where
         wall_seconds: start.elapsed().as_secs_f64(),
         adam_steps: outcome.adam_steps,
         lbfgs_iters: outcome.lbfgs_iters,
+        quasi_newton: config.train.quasi_newton,
         stopped_by: outcome.stopped_by.clone(),
         kept_step: outcome.kept_step,
         omega: config.network.omega,

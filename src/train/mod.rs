@@ -15,7 +15,7 @@ mod objective;
 mod observe;
 
 pub use adam::Adam;
-pub use lbfgs::Lbfgs;
+pub use lbfgs::{Bfgs, Lbfgs};
 pub use objective::Objective;
 pub use observe::{progress_bar, Observer, Phase, ProgressObserver, Record};
 
@@ -230,6 +230,7 @@ where
             let refine_every = self.config.refine_every;
             let settings = lbfgs::Settings {
                 max_iters: self.config.lbfgs_iters,
+                kind: self.config.quasi_newton,
                 memory: self.config.lbfgs_memory,
                 deadline,
                 record_every: every,

@@ -51,6 +51,26 @@ fn a_weight_for_an_unknown_term_is_refused() {
 }
 
 #[test]
+fn a_network_too_large_for_dense_bfgs_is_refused() {
+    // 2-128-128-128-1: 33,537 parameters, a 9.0 GB dense matrix.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let args = [
+        "solve",
+        "heat",
+        "--quasi-newton",
+        "ss-bfgs",
+        "--width",
+        "128",
+        "-q",
+    ];
+    let (code, _, err) = pinn(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("33537") && err.contains("lbfgs"), "{err}");
+    assert!(!out.exists(), "no run folder for a refused run");
+}
+
+#[test]
 fn the_readme_equation_files_parse() {
     // Every ```toml block of the README is a complete equation file.
     let readme =

@@ -1,5 +1,5 @@
-//! L-BFGS as an argmin [`Solver`]: the two-loop recursion over a memory of
-//! (s, y) pairs, with argmin's Moré–Thuente line search.
+//! The limited-memory model of L-BFGS: the last `memory` (s, y) pairs and
+//! the two-loop recursion.
 //!
 //! argmin ships an L-BFGS, but its two-loop recursion allocates a vector for
 //! every operation and reads each pair six to seven times, and carried from
@@ -13,16 +13,17 @@
 //! --bench lbfgs`); at 1000 pairs of 8577 parameters the recursion is bound
 //! by memory bandwidth (~25 ms on the 2-core reference machine).
 
-use argmin::core::{
-    CostFunction, Error, Executor, Gradient, IterState, Problem, Solver, State, TerminationReason,
-    TerminationStatus, KV,
-};
-use argmin::solver::linesearch::LineSearch;
-use argmin::solver::linesearch::MoreThuenteLineSearch;
+use super::solver::{Curvature, QuasiNewton};
 use std::collections::VecDeque;
 
-type Search = MoreThuenteLineSearch<Vec<f64>, Vec<f64>, f64>;
-pub(super) type LbfgsState = IterState<Vec<f64>, Vec<f64>, (), (), (), f64>;
+/// L-BFGS: quasi-Newton with the last `memory` curvature pairs.
+pub type Lbfgs = QuasiNewton<PairMemory>;
+
+impl Lbfgs {
+    pub fn limited(memory: usize, tol_grad: f64) -> Self {
+        QuasiNewton::new(PairMemory::new(memory), tol_grad)
+    }
+}
 
 /// One curvature pair: step s = x_{k+1} − x_k, gradient change y, ρ = 1/(y·s).
 struct Pair {
@@ -31,22 +32,17 @@ struct Pair {
     rho: f64,
 }
 
-/// Limited-memory BFGS keeping the last `memory` curvature pairs.
-pub struct Lbfgs {
+/// The last `memory` curvature pairs.
+pub struct PairMemory {
     memory: usize,
     pairs: VecDeque<Pair>,
-    search: Search,
-    /// Converged when the gradient norm falls below this.
-    tol_grad: f64,
 }
 
-impl Lbfgs {
-    pub fn new(memory: usize, tol_grad: f64) -> Self {
+impl PairMemory {
+    pub fn new(memory: usize) -> Self {
         Self {
             memory: memory.max(1),
             pairs: VecDeque::new(),
-            search: MoreThuenteLineSearch::new(),
-            tol_grad,
         }
     }
 
@@ -54,6 +50,10 @@ impl Lbfgs {
     pub fn pairs(&self) -> usize {
         self.pairs.len()
     }
+}
+
+impl Curvature for PairMemory {
+    const NAME: &'static str = "L-BFGS";
 
     /// Stores the pair of a step, dropping the oldest beyond the memory; a
     /// pair without positive curvature (y·s ≤ 0) would break the update and
@@ -82,7 +82,7 @@ impl Lbfgs {
     /// The quasi-Newton descent direction −H·g (two-loop recursion, Nocedal &
     /// Wright, Numerical Optimization, 2nd ed., Algorithm 7.4), with the
     /// initial scaling γ = s·y / y·y of the newest pair.
-    pub fn direction(&self, grad: &[f64]) -> Vec<f64> {
+    fn direction(&mut self, grad: &[f64]) -> Vec<f64> {
         let mut q = grad.to_vec();
         let mut alpha = vec![0.0; self.pairs.len()];
         for (a, p) in alpha.iter_mut().zip(&self.pairs).rev() {
@@ -123,87 +123,10 @@ fn axpy(q: &mut [f64], c: f64, v: &[f32]) {
         .for_each(|(q, &v)| *q += c * f64::from(v));
 }
 
-impl<O> Solver<O, LbfgsState> for Lbfgs
-where
-    O: CostFunction<Param = Vec<f64>, Output = f64>
-        + Gradient<Param = Vec<f64>, Gradient = Vec<f64>>,
-{
-    fn name(&self) -> &str {
-        "L-BFGS"
-    }
-
-    /// Cost and gradient at the start; the memory is kept (a solver carried
-    /// into a new point set starts from its old curvature pairs).
-    fn init(
-        &mut self,
-        problem: &mut Problem<O>,
-        mut state: LbfgsState,
-    ) -> Result<(LbfgsState, Option<KV>), Error> {
-        let param = state
-            .take_param()
-            .ok_or_else(|| Error::msg("L-BFGS needs a start point"))?;
-        let cost = problem.cost(&param)?;
-        let grad = problem.gradient(&param)?;
-        Ok((state.param(param).cost(cost).gradient(grad), None))
-    }
-
-    fn next_iter(
-        &mut self,
-        problem: &mut Problem<O>,
-        mut state: LbfgsState,
-    ) -> Result<(LbfgsState, Option<KV>), Error> {
-        let param = state
-            .take_param()
-            .ok_or_else(|| Error::msg("L-BFGS state without a parameter"))?;
-        let grad = state
-            .take_gradient()
-            .ok_or_else(|| Error::msg("L-BFGS state without a gradient"))?;
-        let cost = state.get_cost();
-        self.search.search_direction(self.direction(&grad));
-        let inner = problem
-            .take_problem()
-            .ok_or_else(|| Error::msg("L-BFGS problem missing"))?;
-        let searched = Executor::new(inner, self.search.clone())
-            .configure(|s| s.param(param.clone()).gradient(grad.clone()).cost(cost))
-            .ctrlc(false)
-            .run();
-        let mut result = match searched {
-            Ok(result) => result,
-            Err(e) => {
-                let why = format!("Line search terminated with: '{e}'");
-                return Ok((
-                    state.terminate_with(TerminationReason::SolverExit(why)),
-                    None,
-                ));
-            }
-        };
-        problem.problem = result.problem.take_problem();
-        problem.consume_func_counts(result.problem);
-        let next = result
-            .state
-            .take_param()
-            .ok_or_else(|| Error::msg("line search without a result"))?;
-        let next_cost = result.state.get_cost();
-        let next_grad = problem.gradient(&next)?;
-        self.remember(&param, &next, &grad, &next_grad);
-        Ok((state.param(next).cost(next_cost).gradient(next_grad), None))
-    }
-
-    fn terminate(&mut self, state: &LbfgsState) -> TerminationStatus {
-        let norm = state.get_gradient().map_or(f64::INFINITY, |g| {
-            g.iter().map(|v| v * v).sum::<f64>().sqrt()
-        });
-        if norm < self.tol_grad {
-            TerminationStatus::Terminated(TerminationReason::SolverConverged)
-        } else {
-            TerminationStatus::NotTerminated
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argmin::core::{CostFunction, Error, Executor, Gradient};
     use nalgebra::{DMatrix, DVector};
 
     /// The two-loop direction equals −H·g with H from the dense BFGS
@@ -219,7 +142,7 @@ mod tests {
                 0.3 / (1.0 + (i + j) as f64)
             }
         });
-        let mut solver = Lbfgs::new(4, 0.0);
+        let mut solver = PairMemory::new(4);
         let mut x = DVector::from_fn(n, |i, _| 0.5 - 0.2 * i as f64);
         for k in 0..7 {
             let step = DVector::from_fn(n, |i, _| ((i * 7 + k * 3) % 5) as f64 * 0.1 - 0.2);
@@ -249,7 +172,7 @@ mod tests {
     /// A step without positive curvature is not stored.
     #[test]
     fn skips_pairs_without_positive_curvature() {
-        let mut solver = Lbfgs::new(3, 0.0);
+        let mut solver = PairMemory::new(3);
         solver.remember(&[0.0, 0.0], &[1.0, 0.0], &[0.0, 0.0], &[-1.0, 0.0]);
         assert_eq!(solver.pairs(), 0);
         assert_eq!(solver.direction(&[2.0, -1.0]), vec![-2.0, 1.0]);
@@ -297,7 +220,7 @@ mod tests {
     #[test]
     fn carried_solver_memory_stays_bounded() {
         let problem = Quadratic::new(20);
-        let mut solver = Lbfgs::new(3, 1e-10);
+        let mut solver = Lbfgs::limited(3, 1e-10);
         let mut param: Vec<f64> = (0..20).map(|i| 1.0 + 0.1 * i as f64).collect();
         for _ in 0..4 {
             let result = Executor::new(Quadratic::new(20), solver)
@@ -306,9 +229,10 @@ mod tests {
                 .expect("a run");
             param = result.state.param.clone().expect("a point");
             solver = result.solver;
-            assert!(solver.pairs() <= 3, "{} pairs", solver.pairs());
+            let pairs = solver.curvature().pairs();
+            assert!(pairs <= 3, "{pairs} pairs");
         }
-        assert_eq!(solver.pairs(), 3);
+        assert_eq!(solver.curvature().pairs(), 3);
         let cost = problem.cost(&param).unwrap();
         // From a cost above 100 (a quadratic in 20 unknowns; memory 3 is far from n).
         assert!(cost < 1e-6, "cost {cost}");

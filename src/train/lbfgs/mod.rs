@@ -1,5 +1,7 @@
-//! L-BFGS on the flattened parameters: our two-loop solver ([`memory`]) run
-//! by argmin's executor with argmin's Moré–Thuente line search.
+//! The quasi-Newton phase on the flattened parameters: our solver
+//! ([`solver`]) with a limited-memory model ([`memory`], L-BFGS) or a dense
+//! one ([`dense`], BFGS and self-scaled BFGS), run by argmin's executor with
+//! argmin's Moré–Thuente line search.
 //!
 //! argmin works in f64 on `Vec<f64>`; the network may run in f32, so the
 //! parameters are converted at each evaluation. A line search that fails
@@ -10,12 +12,14 @@
 //! interrupts.
 //!
 //! The point set may change during the run (fresh points, residual-based
-//! refinement) every `refresh_every` iterations. L-BFGS then keeps its memory:
+//! refinement) every `refresh_every` iterations. The solver then keeps its
+//! curvature model (L-BFGS its pairs, BFGS its matrix):
 //! the curvature of the loss hardly depends on which points sample it, and a
 //! fresh memory costs hundreds of iterations to rebuild. A failed line search
 //! that a restart cannot get past moves on to the next point set early.
 
 use super::{Log, Phase};
+use crate::config::QuasiNewtonKind;
 use crate::net::{Network, Real};
 use crate::train::Objective;
 use argmin::core::observers::{Observe, ObserverMode};
@@ -30,6 +34,8 @@ use std::time::Instant;
 
 pub struct Settings {
     pub max_iters: usize,
+    pub kind: QuasiNewtonKind,
+    /// Curvature pairs kept by L-BFGS.
     pub memory: usize,
     pub deadline: Option<Instant>,
     pub record_every: usize,
@@ -42,10 +48,15 @@ pub struct Settings {
 /// Changes the objective's points, given the L-BFGS iterations done so far.
 pub(super) type Refresh<'a, E> = &'a mut dyn FnMut(&mut Objective<E>, &Network<E>, usize);
 
+mod dense;
 mod memory;
+mod solver;
 
+pub use dense::Bfgs;
+use dense::DenseInverse;
 pub use memory::Lbfgs;
-use memory::{Lbfgs as Solver, LbfgsState};
+use memory::PairMemory;
+use solver::{Curvature, QuasiNewton, QuasiNewtonState};
 
 pub struct Run {
     pub iters: usize,
@@ -166,11 +177,11 @@ struct Recorder<E: Real> {
     offset: usize,
 }
 
-impl<E: Real> Observe<LbfgsState> for Recorder<E>
+impl<E: Real> Observe<QuasiNewtonState> for Recorder<E>
 where
     Cpu: Device<E>,
 {
-    fn observe_iter(&mut self, state: &LbfgsState, _kv: &KV) -> Result<(), Error> {
+    fn observe_iter(&mut self, state: &QuasiNewtonState, _kv: &KV) -> Result<(), Error> {
         let mut s = self.shared.borrow_mut();
         // argmin observes an iteration before counting it.
         s.iters_this_run = state.get_iter() as usize + 1;
@@ -194,6 +205,40 @@ where
     }
 }
 
+/// The curvature model the settings ask for.
+enum Model {
+    Pairs(PairMemory),
+    Dense(DenseInverse),
+}
+
+impl Model {
+    fn new(settings: &Settings) -> Self {
+        match settings.kind {
+            QuasiNewtonKind::Lbfgs => Self::Pairs(PairMemory::new(settings.memory)),
+            QuasiNewtonKind::Bfgs => Self::Dense(DenseInverse::new(false)),
+            QuasiNewtonKind::SsBfgs => Self::Dense(DenseInverse::new(true)),
+        }
+    }
+}
+
+impl Curvature for Model {
+    const NAME: &'static str = "quasi-Newton";
+
+    fn direction(&mut self, grad: &[f64]) -> Vec<f64> {
+        match self {
+            Self::Pairs(m) => m.direction(grad),
+            Self::Dense(m) => m.direction(grad),
+        }
+    }
+
+    fn remember(&mut self, from: &[f64], to: &[f64], grad_from: &[f64], grad_to: &[f64]) {
+        match self {
+            Self::Pairs(m) => m.remember(from, to, grad_from, grad_to),
+            Self::Dense(m) => m.remember(from, to, grad_from, grad_to),
+        }
+    }
+}
+
 /// Minimizes the objective from the current parameters of `net`, leaving the
 /// best point found in `net`. Every `settings.refresh_every` iterations
 /// `refresh(objective, net, iterations done)` may change the objective's points.
@@ -208,6 +253,7 @@ pub(super) fn minimize<E: Real>(
 where
     Cpu: Device<E>,
 {
+    let fresh_solver = || QuasiNewton::new(Model::new(settings), TOLERANCE_GRAD);
     let shared = Rc::new(RefCell::new(Shared {
         net: net.clone(),
         last: None,
@@ -217,10 +263,11 @@ where
         evals_this_iter: 0,
         evals_total: 0,
     }));
-    let mut stopped_by = String::from("L-BFGS iteration limit");
+    let name = settings.kind.label();
+    let mut stopped_by = format!("{name} iteration limit");
     let mut restarts = 0;
     // The solver (with its memory) carried into the next segment, if any.
-    let mut carried: Option<Solver> = None;
+    let mut carried: Option<QuasiNewton<Model>> = None;
     loop {
         let (start, best_before) = {
             let s = shared.borrow();
@@ -235,9 +282,7 @@ where
         if settings.refresh_every > 0 {
             segment = segment.min(settings.refresh_every - done % settings.refresh_every);
         }
-        let solver = carried
-            .take()
-            .unwrap_or_else(|| Solver::new(settings.memory, TOLERANCE_GRAD));
+        let solver = carried.take().unwrap_or_else(fresh_solver);
         shared.borrow_mut().evals_this_iter = 0;
         let problem = LossProblem {
             objective: &*objective,
@@ -293,7 +338,7 @@ where
                     break;
                 }
                 Some(TerminationReason::MaxItersReached) => {
-                    stopped_by = "L-BFGS iteration limit".into();
+                    stopped_by = format!("{name} iteration limit");
                     break;
                 }
                 Some(reason) => Some(reason.text().to_string()),
@@ -312,12 +357,12 @@ where
                 _ => false,
             };
             if iters_done >= settings.max_iters || restarts >= 50 {
-                stopped_by = format!("L-BFGS converged ({why})");
+                stopped_by = format!("{name} converged ({why})");
                 break;
             }
             if !improved {
                 if settings.refresh_every == 0 {
-                    stopped_by = format!("L-BFGS converged ({why})");
+                    stopped_by = format!("{name} converged ({why})");
                     break;
                 }
                 // Nothing more to gain on these points: move on to the point
