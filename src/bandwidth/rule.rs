@@ -26,7 +26,7 @@
 //! 28.8 dB PSNR on the training pixels, 15.0 dB on the held-out ones). At eight
 //! spacings per period the lobe spans about two spacings either side. The
 //! factor was set from the ω sweep of the camera photo (the best ω put the
-//! band at 0.25–0.3 of the Nyquist frequency) and then checked on the
+//! band at ~0.26 of the Nyquist frequency) and then checked on the
 //! astronaut photo and the speech clip (README, "ω from the kernel
 //! bandwidth"); on problems whose data is smooth (heat, Burgers) the data,
 //! not this limit, sets ω.
