@@ -17,14 +17,14 @@ pub struct RunFolder {
     dir: PathBuf,
 }
 
-/// One history row: step, seconds, lbfgs (0/1), total loss, each term, each
+/// One history row: step, seconds, quasi_newton (0/1: the phase), total loss, each term, each
 /// unknown coefficient, then per-output relative L2 and the max abs error
 /// (NaN without a reference).
 pub fn history_row(r: &Record) -> Vec<f64> {
     let mut row = vec![
         r.step as f64,
         r.seconds,
-        f64::from(u8::from(r.phase == Phase::Lbfgs)),
+        f64::from(u8::from(r.phase == Phase::QuasiNewton)),
         r.total,
         r.validation,
     ];
@@ -38,7 +38,7 @@ pub fn history_row(r: &Record) -> Vec<f64> {
 }
 
 fn history_header(problem: &Problem, names: &[String], with_errors: bool) -> Vec<String> {
-    let mut h: Vec<String> = ["step", "seconds", "lbfgs", "loss", "val_loss"]
+    let mut h: Vec<String> = ["step", "seconds", "quasi_newton", "loss", "val_loss"]
         .iter()
         .map(|s| s.to_string())
         .collect();

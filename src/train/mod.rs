@@ -263,7 +263,7 @@ where
         let losses = self.objective.losses(net);
         let total = self.objective.total(&losses);
         let last_phase = if lbfgs_iters > 0 {
-            Phase::Lbfgs
+            Phase::QuasiNewton
         } else {
             Phase::Adam
         };

@@ -7,14 +7,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     Adam,
-    Lbfgs,
+    /// L-BFGS, BFGS or self-scaled BFGS.
+    QuasiNewton,
 }
 
 impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Adam => "adam",
-            Phase::Lbfgs => "lbfgs",
+            Phase::QuasiNewton => "quasi-newton",
         }
     }
 }
@@ -23,7 +24,7 @@ impl Phase {
 #[derive(Clone, Debug)]
 pub struct Record {
     pub phase: Phase,
-    /// Steps so far (Adam steps, then L-BFGS iterations continue the count).
+    /// Steps so far (Adam steps, then quasi-Newton iterations continue the count).
     pub step: usize,
     pub seconds: f64,
     /// Unweighted mean-squared residual of each term.
@@ -51,7 +52,7 @@ pub struct ProgressObserver {
 }
 
 impl ProgressObserver {
-    /// `total_steps`: Adam steps plus the L-BFGS iteration limit.
+    /// `total_steps`: Adam steps plus the quasi-Newton iteration limit.
     pub fn new(total_steps: usize) -> Self {
         Self {
             bar: progress_bar(total_steps),

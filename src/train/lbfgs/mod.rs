@@ -194,7 +194,7 @@ where
         if let (Some(p), Some(e)) = (state.get_param(), s.last.clone()) {
             s.net.set_flat_params(p);
             self.log.borrow_mut().record(
-                Phase::Lbfgs,
+                Phase::QuasiNewton,
                 self.offset + iter,
                 &s.net,
                 e.losses,
