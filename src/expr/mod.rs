@@ -338,21 +338,45 @@ impl<'a> PointEval<'a> {
     }
 }
 
-impl Field for PointEval<'_> {
-    type V = f64;
-    fn input(&mut self, i: usize) -> f64 {
+impl PointLeaves for PointEval<'_> {
+    fn at_input(&mut self, i: usize) -> f64 {
         self.inputs[i]
     }
-    fn output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
+    fn at_output(&mut self, _out: usize, _d: &MultiIndex) -> f64 {
         self.outputs
     }
-    fn normal(&mut self, i: usize) -> f64 {
+    fn at_normal(&mut self, i: usize) -> f64 {
         self.normal
             .and_then(|n| n.get(i).copied())
             .unwrap_or(self.outputs)
     }
-    fn unknown(&mut self, _k: usize) -> f64 {
+    fn at_unknown(&mut self, _k: usize) -> f64 {
         self.unknowns
+    }
+}
+
+/// The leaves of an expression at one point, as numbers. Every such source
+/// is a [`Field`] with ordinary f64 arithmetic (the blanket impl below).
+pub trait PointLeaves {
+    fn at_input(&mut self, i: usize) -> f64;
+    fn at_output(&mut self, out: usize, d: &MultiIndex) -> f64;
+    fn at_normal(&mut self, i: usize) -> f64;
+    fn at_unknown(&mut self, k: usize) -> f64;
+}
+
+impl<T: PointLeaves> Field for T {
+    type V = f64;
+    fn input(&mut self, i: usize) -> f64 {
+        self.at_input(i)
+    }
+    fn output(&mut self, out: usize, d: &MultiIndex) -> f64 {
+        self.at_output(out, d)
+    }
+    fn normal(&mut self, i: usize) -> f64 {
+        self.at_normal(i)
+    }
+    fn unknown(&mut self, k: usize) -> f64 {
+        self.at_unknown(k)
     }
     fn constant(&mut self, c: f64) -> f64 {
         c

@@ -1,7 +1,7 @@
 //! Helpers shared by the test modules.
 
 use pinn::config::{NetConfig, NetKind};
-use pinn::expr::{Expr, Field, Func, PointEval};
+use pinn::expr::{Expr, PointEval, PointLeaves};
 use pinn::multi_index::MultiIndex;
 use pinn::net::Network;
 
@@ -84,52 +84,18 @@ impl FiniteDifferences<'_> {
     }
 }
 
-impl Field for FiniteDifferences<'_> {
-    type V = f64;
-    fn input(&mut self, i: usize) -> f64 {
+impl PointLeaves for FiniteDifferences<'_> {
+    fn at_input(&mut self, i: usize) -> f64 {
         self.point[i]
     }
-    fn output(&mut self, out: usize, d: &MultiIndex) -> f64 {
+    fn at_output(&mut self, out: usize, d: &MultiIndex) -> f64 {
         self.derivative(out, d.dirs(), &self.point.clone())
     }
-    fn normal(&mut self, i: usize) -> f64 {
+    fn at_normal(&mut self, i: usize) -> f64 {
         self.normal[i]
     }
-    fn unknown(&mut self, k: usize) -> f64 {
+    fn at_unknown(&mut self, k: usize) -> f64 {
         self.unknowns[k]
-    }
-    fn constant(&mut self, c: f64) -> f64 {
-        c
-    }
-    fn add(&mut self, a: &f64, b: &f64) -> f64 {
-        a + b
-    }
-    fn sub(&mut self, a: &f64, b: &f64) -> f64 {
-        a - b
-    }
-    fn mul(&mut self, a: &f64, b: &f64) -> f64 {
-        a * b
-    }
-    fn div(&mut self, a: &f64, b: &f64) -> f64 {
-        a / b
-    }
-    fn neg(&mut self, a: &f64) -> f64 {
-        -a
-    }
-    fn add_scalar(&mut self, a: &f64, c: f64) -> f64 {
-        a + c
-    }
-    fn mul_scalar(&mut self, a: &f64, c: f64) -> f64 {
-        a * c
-    }
-    fn powi(&mut self, a: &f64, n: i32) -> f64 {
-        a.powi(n)
-    }
-    fn powf(&mut self, a: &f64, p: f64) -> f64 {
-        a.powf(p)
-    }
-    fn func(&mut self, f: Func, a: &f64) -> f64 {
-        f.apply(*a)
     }
 }
 
