@@ -26,7 +26,7 @@ mod split;
 mod train;
 
 pub use compare::{compare, contenders, Contender, POOR_OMEGA_FACTOR, SIREN_OMEGA0};
-pub use omega::auto_omega;
+pub use omega::{auto_omega, training_spectra};
 pub use signal::{Colour, LoadOptions, Signal, SignalError, SignalKind};
 pub use split::{psnr, Split};
 pub use train::{fit, FitConfig, FitOptions, FitRecord, FitTrain, Fitted, FULL_BATCH_LIMIT};

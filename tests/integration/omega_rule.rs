@@ -2,7 +2,7 @@
 //! ω = 2π·f_max/κ, on inputs of known frequency.
 
 use pinn::bandwidth::rule::{grid_frequencies, nyquist_of_box, SAMPLES_PER_PERIOD};
-use pinn::bandwidth::{kappa_for, OmegaChoice, DEFAULT_SHARE};
+use pinn::bandwidth::{kappa_for, OmegaChoice, DATA_SHARE};
 use pinn::config::NetConfig;
 use pinn::fit::{auto_omega, Signal, SignalKind};
 use pinn::problem::Problem;
@@ -11,7 +11,7 @@ use std::f64::consts::PI;
 /// A pure tone on bin k of an n-point window reads f_k + (share − ½)·Δf
 /// (the energy of a bin is spread evenly over it; see bandwidth::spectrum).
 fn tone_reading(f: f64, bin_width: f64) -> f64 {
-    f + (DEFAULT_SHARE - 0.5) * bin_width
+    f + (DATA_SHARE - 0.5) * bin_width
 }
 
 #[test]
@@ -111,8 +111,35 @@ fn fit_auto_omega_reads_the_training_samples() {
     // unit on a training grid of Nyquist 128.
     let mid = auto_omega(&tone_signal(1025, 160.0), &net);
     let f = mid.directions[0].signal.expect("a tone");
-    // (The 99% share of a tone that is not periodic on the window reaches a
-    // few bins past it through leakage: 84.6 here.)
+    // (The energy share of a tone that is not periodic on the window reaches
+    // past its bin through leakage.)
     assert!(f > 79.0 && f < 90.0, "f = {f}");
     assert_eq!(mid.f_max, mid.directions[0].point_limit());
+}
+
+#[test]
+fn the_bulk_of_the_data_sets_the_band_not_its_tail() {
+    // A tone carrying 92% of the energy at 3 cycles per unit and a weak one
+    // (amplitude 0.3, 8% of the energy) at 40: the band covers the strong
+    // tone only, since DATA_SHARE (85%) of the energy lies at it. A 99%
+    // share would have read the weak one.
+    let n = 1024;
+    let dx = 1.0 / n as f64;
+    let values: Vec<f64> = (0..n)
+        .map(|i| {
+            let x = i as f64 * dx;
+            (2.0 * PI * 3.0 * x).sin() + 0.3 * (2.0 * PI * 40.0 * x).sin()
+        })
+        .collect();
+    let f = grid_frequencies(&[n], &[dx], &[&values])[0].expect("varies");
+    let strong_share = 1.0 / 1.09;
+    assert!(DATA_SHARE < strong_share);
+    // Bin 3 covers [2.5, 3.5] and holds 1/1.09 of the energy, spread evenly.
+    let expected = 2.5 + DATA_SHARE / strong_share;
+    assert!((f - expected).abs() < 1e-9, "f = {f}, expected {expected}");
+    let high = pinn::bandwidth::EnergySpectrum::of(&values, dx).share_frequency(0.99);
+    assert!(
+        high > 39.5 && high < 40.5,
+        "99% reads the weak tone: {high}"
+    );
 }

@@ -2,14 +2,29 @@
 //! seeds, with the bandwidth rule's `auto` choice run beside the sweep.
 //!
 //! ```text
-//! cargo bench --bench omega                      # everything (about 30 min on 2 cores: two seeds, Burgers one seed of 90 s)
+//! cargo bench --bench omega                      # heat, image, burgers (about 30 min on 2 cores: two seeds, Burgers one seed of 90 s)
 //! cargo bench --bench omega -- heat image        # some tasks
-//! cargo bench --bench omega -- --seeds 1 --burgers-seeds 1 --burgers-seconds 60
+//! cargo bench --bench omega -- burgers --burgers-seeds 3 --burgers-iters 3000
+//! cargo bench --bench omega -- calibrate --signal other.wav   # the rule's constants
+//! cargo bench --bench omega -- calibrate-report  # the analysis of calibration.csv again
 //! ```
 //!
 //! Writes results/omega/{burgers,heat,image}.csv (task, ω, auto, seed,
-//! error, seconds) and results/omega/omega.png (error against ω per task,
-//! every seed and the median, the `auto` ω as a marker).
+//! error, seconds), results/omega/calibration.csv (see `calibrate`) and
+//! results/omega/omega.png: error against ω per task (every seed and the
+//! median, the `auto` ω as a marker) from every task's CSV in the folder, so
+//! tasks run at different times share one picture.
+//!
+//! Runs accumulate: a task's CSV keeps the rows of earlier runs, a new run
+//! replacing the one of the same ω and seed (`--omegas 1,2` sweeps just
+//! those, `--omegas ""` only the rule's choice); an earlier `auto` row at
+//! another ω than the rule's present choice stays as a swept point.
+//!
+//! `--burgers-iters N` gives Burgers a fixed number of quasi-Newton
+//! iterations and no time limit, so its errors do not depend on how busy the
+//! machine is (`--burgers-seconds` sets a wall-clock budget instead).
+
+mod calibrate;
 
 use pinn::bandwidth::OmegaChoice;
 use pinn::fit::{auto_omega, fit, FitConfig, FitOptions, LoadOptions, Signal, Split};
@@ -27,12 +42,20 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const OMEGAS: [f64; 6] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// Picture fitted in the image task (tests/data/SOURCES.md).
 const IMAGE: &str = "tests/data/camera_128.png";
+/// Tasks of the ω sweep, in the picture's order.
+const SWEEPS: [&str; 3] = ["heat", "image", "burgers"];
 
 struct Settings {
     tasks: Vec<String>,
     seeds: u64,
     burgers_seeds: u64,
     burgers_seconds: f64,
+    /// Fixed quasi-Newton iterations for Burgers (no time limit).
+    burgers_iters: Option<usize>,
+    /// Validation signals for `calibrate`.
+    signals: Vec<String>,
+    /// The swept ω (before a task's scale); `--omegas ""` runs `auto` only.
+    omegas: Vec<f64>,
 }
 
 /// One trained network.
@@ -49,19 +72,55 @@ fn main() {
     let settings = parse_args();
     let dir = PathBuf::from("results/omega");
     std::fs::create_dir_all(&dir).expect("results/omega");
-    let mut charts = Vec::new();
     for task in &settings.tasks {
-        let (runs, y_name, log_y) = match task.as_str() {
-            "burgers" | "heat" => (pde_runs(task, &settings), "relative L2 error", true),
-            "image" => (image_runs(&settings), "held-out PSNR (dB)", false),
+        let runs = match task.as_str() {
+            "burgers" | "heat" => pde_runs(task, &settings),
+            "image" => image_runs(&settings),
+            "calibrate" => {
+                let points = calibrate::run(&settings.signals);
+                calibrate::write(&dir.join("calibration.csv"), &points);
+                calibrate::print(&points);
+                continue;
+            }
+            "calibrate-report" => {
+                calibrate::print(&calibrate::read(&dir.join("calibration.csv")));
+                continue;
+            }
             other => {
-                eprintln!("unknown task '{other}' (burgers, heat, image)");
+                eprintln!(
+                    "unknown task '{other}' (heat, image, burgers, calibrate, calibrate-report)"
+                );
                 std::process::exit(2);
             }
         };
-        write_runs(&dir.join(format!("{task}.csv")), task, &runs);
+        let path = dir.join(format!("{task}.csv"));
+        let runs = merged(
+            if path.exists() {
+                read_runs(&path)
+            } else {
+                Vec::new()
+            },
+            runs,
+        );
+        write_runs(&path, task, &runs);
         print_table(task, &runs);
-        charts.push(chart_of(task, &runs, y_name, log_y));
+    }
+    let mut charts: Vec<Chart> = SWEEPS
+        .iter()
+        .filter_map(|task| {
+            let path = dir.join(format!("{task}.csv"));
+            path.exists().then(|| {
+                let (y_name, log_y) = match *task {
+                    "image" => ("held-out PSNR (dB)", false),
+                    _ => ("relative L2 error", true),
+                };
+                chart_of(task, &read_runs(&path), y_name, log_y)
+            })
+        })
+        .collect();
+    let calibration = dir.join("calibration.csv");
+    if calibration.exists() {
+        charts.push(calibrate::chart(&calibrate::read(&calibration)));
     }
     let cols = charts.len();
     chart_grid(
@@ -81,6 +140,9 @@ fn parse_args() -> Settings {
         seeds: 2,
         burgers_seeds: 1,
         burgers_seconds: 90.0,
+        burgers_iters: None,
+        signals: Vec::new(),
+        omegas: OMEGAS.to_vec(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -94,31 +156,48 @@ fn parse_args() -> Settings {
             "--seeds" => settings.seeds = number("--seeds") as u64,
             "--burgers-seeds" => settings.burgers_seeds = number("--burgers-seeds") as u64,
             "--burgers-seconds" => settings.burgers_seconds = number("--burgers-seconds"),
+            "--burgers-iters" => settings.burgers_iters = Some(number("--burgers-iters") as usize),
+            "--signal" => settings
+                .signals
+                .push(args.next().expect("--signal needs a file")),
+            "--omegas" => {
+                let list = args.next().expect("--omegas needs a list");
+                settings.omegas = list
+                    .split(',')
+                    .filter(|w| !w.trim().is_empty())
+                    .map(|w| w.trim().parse().expect("--omegas: numbers"))
+                    .collect();
+            }
             task => settings.tasks.push(task.to_string()),
         }
     }
     if settings.tasks.is_empty() {
-        settings.tasks = ["heat", "image", "burgers"].map(String::from).to_vec();
+        settings.tasks = SWEEPS.map(String::from).to_vec();
     }
     settings
 }
 
 /// Solves a built-in problem at every swept ω and at `auto`, for each seed.
-/// Burgers runs with a shorter budget than its file's (`--burgers-seconds`).
+/// Burgers runs with a shorter budget than its file's (`--burgers-seconds`
+/// or `--burgers-iters`).
 fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
     let problem = Problem::load(name).expect("built-in problem");
     let mut base = problem.config.clone();
     let mut seeds = settings.seeds;
     if name == "burgers" {
-        base.train.max_seconds = Some(settings.burgers_seconds);
         seeds = settings.burgers_seeds;
+        base.train.max_seconds = Some(settings.burgers_seconds);
+        if let Some(iters) = settings.burgers_iters {
+            base.train.lbfgs_iters = iters;
+            base.train.max_seconds = None;
+        }
     }
     let mut auto_config = base.clone();
     auto_config.network.auto_omega = true;
     let choice = resolve_omega(&problem, &mut auto_config).expect("auto ω");
     println!("{name}: {}", choice.describe());
     let mut runs = Vec::new();
-    for (omega, auto) in sweep_scaled(&choice, 1.0) {
+    for (omega, auto) in sweep_scaled(&settings.omegas, &choice, 1.0) {
         for seed in 0..seeds {
             let mut config = base.clone();
             config.network.omega = omega;
@@ -154,7 +233,7 @@ fn image_runs(settings: &Settings) -> Vec<Run> {
     println!("image: {}", choice.describe());
     let mut runs = Vec::new();
     // A picture needs ω an order of magnitude above a PDE's: sweep ×8.
-    for (omega, auto) in sweep_scaled(&choice, 8.0) {
+    for (omega, auto) in sweep_scaled(&settings.omegas, &choice, 8.0) {
         for seed in 0..settings.seeds {
             let mut config = base.clone();
             config.network.omega = omega;
@@ -177,8 +256,8 @@ fn image_runs(settings: &Settings) -> Vec<Run> {
 }
 
 /// The swept ω times `scale`, then the rule's choice.
-fn sweep_scaled(choice: &OmegaChoice, scale: f64) -> Vec<(f64, bool)> {
-    let mut out: Vec<(f64, bool)> = OMEGAS.iter().map(|w| (w * scale, false)).collect();
+fn sweep_scaled(omegas: &[f64], choice: &OmegaChoice, scale: f64) -> Vec<(f64, bool)> {
+    let mut out: Vec<(f64, bool)> = omegas.iter().map(|w| (w * scale, false)).collect();
     out.push((choice.omega, true));
     out
 }
@@ -199,6 +278,48 @@ fn write_runs(path: &Path, task: &str, runs: &[Run]) {
         })
         .collect();
     write_cells_csv(path, &header, &rows).expect("csv");
+}
+
+/// The runs of a task's CSV with `new` ones in: a new run replaces an old
+/// one of the same ω and seed, and old `auto` runs at another ω than the
+/// rule's new choice stay as swept points (the rule has changed since).
+fn merged(old: Vec<Run>, new: Vec<Run>) -> Vec<Run> {
+    let new_auto: Option<f64> = new.iter().find(|r| r.auto).map(|r| r.omega);
+    let mut out: Vec<Run> = old
+        .into_iter()
+        .filter(|o| !new.iter().any(|n| n.omega == o.omega && n.seed == o.seed))
+        .map(|o| Run {
+            auto: o.auto && new_auto.is_none_or(|w| w == o.omega),
+            ..o
+        })
+        .collect();
+    out.extend(new);
+    out.sort_by(|a, b| {
+        a.auto
+            .cmp(&b.auto)
+            .then(a.omega.total_cmp(&b.omega))
+            .then(a.seed.cmp(&b.seed))
+    });
+    out
+}
+
+/// Reads a task CSV written by [`write_runs`].
+fn read_runs(path: &Path) -> Vec<Run> {
+    let mut reader = csv::Reader::from_path(path).expect("task csv");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("task row");
+            let number = |i: usize| r[i].parse::<f64>().expect("number");
+            Run {
+                omega: number(1),
+                auto: &r[2] == "true",
+                seed: number(3) as u64,
+                error: number(4),
+                seconds: number(5),
+            }
+        })
+        .collect()
 }
 
 /// Median over seeds at each ω (swept and auto separately), in ω order.
