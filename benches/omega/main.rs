@@ -122,12 +122,17 @@ fn main() {
     if calibration.exists() {
         charts.push(calibrate::chart(&calibrate::read(&calibration)));
     }
-    let cols = charts.len();
+    if charts.is_empty() {
+        return;
+    }
+    // Two charts a row, so four make a square picture.
+    let cols = charts.len().min(2);
+    let rows = charts.len().div_ceil(2);
     chart_grid(
         dir.join("omega.png"),
-        "Error against ω (simple sine net; the bandwidth rule's auto ω as a marker)",
-        (1, cols),
-        (560, 420),
+        "Error against ω (simple sine net; the bandwidth rule's auto ω marked)",
+        (rows, cols),
+        (640, 440),
         &charts,
     )
     .expect("omega.png");
