@@ -2,9 +2,9 @@
 //! seeds, with the bandwidth rule's `auto` choice run beside the sweep.
 //!
 //! ```text
-//! cargo bench --bench omega                      # heat, image, burgers (about 30 min on 2 cores: two seeds, Burgers one seed of 90 s)
+//! cargo bench --bench omega                      # heat, image, burgers (about 40 min on 2 cores)
 //! cargo bench --bench omega -- heat image        # some tasks
-//! cargo bench --bench omega -- burgers --burgers-seeds 3 --burgers-iters 3000
+//! cargo bench --bench omega -- burgers --burgers-seeds 1 --burgers-seconds 60
 //! cargo bench --bench omega -- calibrate --signal other.wav   # the rule's constants
 //! cargo bench --bench omega -- calibrate-report  # the analysis of calibration.csv again
 //! ```
@@ -18,11 +18,15 @@
 //! Runs accumulate: a task's CSV keeps the rows of earlier runs, a new run
 //! replacing the one of the same ω and seed (`--omegas 1,2` sweeps just
 //! those, `--omegas ""` only the rule's choice); an earlier `auto` row at
-//! another ω than the rule's present choice stays as a swept point.
+//! another ω than the rule's present choice stays as a swept point. The CSV
+//! does not record the budget: delete it before changing `--burgers-iters`,
+//! `--burgers-seconds` or the files' settings.
 //!
-//! `--burgers-iters N` gives Burgers a fixed number of quasi-Newton
-//! iterations and no time limit, so its errors do not depend on how busy the
-//! machine is (`--burgers-seconds` sets a wall-clock budget instead).
+//! Defaults: heat and the picture two seeds each (heat with its file's 30 s
+//! budget), Burgers three seeds of 4000 quasi-Newton iterations and no time
+//! limit (`--burgers-iters`, about a third of its file's budget), so its
+//! errors do not depend on how busy the machine is; `--burgers-seconds S`
+//! sets a wall-clock budget instead.
 
 mod calibrate;
 
@@ -143,9 +147,9 @@ fn parse_args() -> Settings {
     let mut settings = Settings {
         tasks: Vec::new(),
         seeds: 2,
-        burgers_seeds: 1,
+        burgers_seeds: 3,
         burgers_seconds: 90.0,
-        burgers_iters: None,
+        burgers_iters: Some(4000),
         signals: Vec::new(),
         omegas: OMEGAS.to_vec(),
     };
@@ -160,7 +164,10 @@ fn parse_args() -> Settings {
             "--bench" => {}
             "--seeds" => settings.seeds = number("--seeds") as u64,
             "--burgers-seeds" => settings.burgers_seeds = number("--burgers-seeds") as u64,
-            "--burgers-seconds" => settings.burgers_seconds = number("--burgers-seconds"),
+            "--burgers-seconds" => {
+                settings.burgers_seconds = number("--burgers-seconds");
+                settings.burgers_iters = None;
+            }
             "--burgers-iters" => settings.burgers_iters = Some(number("--burgers-iters") as usize),
             "--signal" => settings
                 .signals
