@@ -404,7 +404,10 @@ fn chart_of(task: &str, runs: &[Run], y_name: &str, log_y: bool) -> Chart {
         style: SeriesStyle::Markers,
     });
     Chart {
-        caption: task.to_string(),
+        caption: match task {
+            "image" => format!("image ({IMAGE})"),
+            _ => task.to_string(),
+        },
         x_name: "log2 ω".into(),
         y_name: y_name.into(),
         series,
