@@ -13,6 +13,7 @@
 //! then also fitted at the rule's own `auto` ω, and the validation signals
 //! say whether the choice carries over.
 
+use super::{number, read_csv};
 use pinn::bandwidth::{DATA_SHARE, SAMPLES_PER_PERIOD};
 use pinn::fit::{
     auto_omega, fit, training_spectra, FitConfig, FitOptions, LoadOptions, Signal, Split,
@@ -108,10 +109,17 @@ struct Curve {
     swept: Vec<(f64, f64)>,
     /// The rule's own choice, if fitted.
     auto: Option<(f64, f64)>,
-    best: f64,
 }
 
 impl Curve {
+    /// The best held-out PSNR of the sweep.
+    fn best(&self) -> f64 {
+        self.swept
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
     /// dB below the best swept fraction at fraction `r`, interpolated
     /// linearly in log r (clamped to the swept range).
     fn shortfall_at(&self, r: f64) -> f64 {
@@ -125,7 +133,7 @@ impl Curve {
                 y0 + (y1 - y0) * (x - x0) / (x1 - x0)
             }
         };
-        self.best - psnr
+        self.best() - psnr
     }
 
     /// Per candidate share, the fraction of the Nyquist frequency below which
@@ -161,7 +169,6 @@ fn curves(points: &[Point]) -> Vec<Curve> {
                     validation: p.validation,
                     swept: Vec::new(),
                     auto: None,
-                    best: f64::NEG_INFINITY,
                 });
                 out.len() - 1
             }
@@ -171,7 +178,6 @@ fn curves(points: &[Point]) -> Vec<Curve> {
             c.auto = Some((p.fraction, p.psnr_heldout));
         } else {
             c.swept.push((p.fraction, p.psnr_heldout));
-            c.best = c.best.max(p.psnr_heldout);
         }
     }
     for c in &mut out {
@@ -246,7 +252,7 @@ pub fn print(points: &[Point]) {
         let cells: Vec<String> = c
             .swept
             .iter()
-            .map(|&(r, p)| format!("{r:.3}: {:.2}", c.best - p))
+            .map(|&(r, p)| format!("{r:.3}: {:.2}", c.best() - p))
             .collect();
         println!("  {} ({}): {}", c.name, role(c), cells.join(", "));
     }
@@ -289,7 +295,7 @@ pub fn print(points: &[Point]) {
                 "  {} ({}): r = {r:.4}, {p:.2} dB, {:.2} dB below",
                 c.name,
                 role(c),
-                c.best - p
+                c.best() - p
             );
         }
     }
@@ -334,25 +340,17 @@ pub fn write(path: &Path, points: &[Point]) {
 
 /// Reads a calibration.csv written by [`write`].
 pub fn read(path: &Path) -> Vec<Point> {
-    let mut reader = csv::Reader::from_path(path).expect("calibration csv");
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("calibration row");
-            let number = |i: usize| r[i].parse::<f64>().expect("number");
-            Point {
-                signal: r[0].to_string(),
-                file: r[1].to_string(),
-                validation: &r[2] == "validation",
-                auto: &r[3] == "true",
-                fraction: number(4),
-                omega: number(5),
-                psnr_heldout: number(6),
-                psnr_train: number(7),
-                seconds: number(8),
-            }
-        })
-        .collect()
+    read_csv(path, |r| Point {
+        signal: r[0].to_string(),
+        file: r[1].to_string(),
+        validation: &r[2] == "validation",
+        auto: &r[3] == "true",
+        fraction: number(r, 4),
+        omega: number(r, 5),
+        psnr_heldout: number(r, 6),
+        psnr_train: number(r, 7),
+        seconds: number(r, 8),
+    })
 }
 
 /// dB below each signal's best against log2 of the fraction, each signal's
@@ -369,7 +367,7 @@ pub fn chart(points: &[Point]) -> Chart {
         series.push(Series {
             name: format!("{}{suffix}", c.name),
             x: c.swept.iter().map(|p| p.0.log2()).collect(),
-            y: c.swept.iter().map(|p| c.best - p.1).collect(),
+            y: c.swept.iter().map(|p| c.best() - p.1).collect(),
             color: k,
             style,
         });
@@ -377,7 +375,7 @@ pub fn chart(points: &[Point]) -> Chart {
             series.push(Series {
                 name: String::new(),
                 x: vec![r.log2()],
-                y: vec![c.best - p],
+                y: vec![c.best() - p],
                 color: k,
                 style: SeriesStyle::Markers,
             });

@@ -317,21 +317,30 @@ fn merged(old: Vec<Run>, new: Vec<Run>) -> Vec<Run> {
 
 /// Reads a task CSV written by [`write_runs`].
 fn read_runs(path: &Path) -> Vec<Run> {
-    let mut reader = csv::Reader::from_path(path).expect("task csv");
+    read_csv(path, |r| Run {
+        omega: number(r, 1),
+        auto: &r[2] == "true",
+        seed: number(r, 3) as u64,
+        error: number(r, 4),
+        seconds: number(r, 5),
+    })
+}
+
+/// The rows of a CSV file with a header line, each turned into a `T`.
+fn read_csv<T>(path: &Path, row: impl Fn(&csv::StringRecord) -> T) -> Vec<T> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     reader
         .records()
-        .map(|r| {
-            let r = r.expect("task row");
-            let number = |i: usize| r[i].parse::<f64>().expect("number");
-            Run {
-                omega: number(1),
-                auto: &r[2] == "true",
-                seed: number(3) as u64,
-                error: number(4),
-                seconds: number(5),
-            }
-        })
+        .map(|r| row(&r.unwrap_or_else(|e| panic!("{}: {e}", path.display()))))
         .collect()
+}
+
+/// Field `i` of a CSV row as a number.
+fn number(row: &csv::StringRecord, i: usize) -> f64 {
+    row[i]
+        .parse()
+        .unwrap_or_else(|_| panic!("column {i}: '{}' is not a number", &row[i]))
 }
 
 /// Median over seeds at each ω (swept and auto separately), in ω order.
