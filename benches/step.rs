@@ -12,8 +12,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dfdx::prelude::{Cpu, Device};
 use pinn::config::{NetConfig, TrainConfig};
-use pinn::net::{Network, Real};
-use pinn::problem::{Problem, Region};
+use pinn::geometry::Region;
+use pinn::net::Network;
+use pinn::problem::Problem;
+use pinn::scalar::Real;
 use pinn::train::{Adam, Objective};
 
 /// The built-in Burgers problem with its interior residual only.

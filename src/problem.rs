@@ -4,8 +4,10 @@
 //! and what was expected.
 
 use crate::config::RunConfig;
-use crate::expr::{Expr, Predicate};
+use crate::expr::Expr;
+use crate::geometry::Region;
 use crate::multi_index::MultiIndex;
+use crate::unknowns::Unknown;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +21,6 @@ mod unknowns;
 pub use error::ProblemError;
 use error::Source;
 pub use observations::Observations;
-pub use unknowns::{Bounds, Unknown};
 
 /// Equation files shipped with the crate, by name.
 const BUILTINS: [(&str, &str); 8] = [
@@ -90,13 +91,6 @@ pub fn builtins() -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// One side of the box domain: input `input` held at its lower or upper bound.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Face {
-    pub input: usize,
-    pub upper: bool,
-}
-
 /// A loss term: a residual that should vanish on its points.
 #[derive(Clone, Debug)]
 pub struct Term {
@@ -106,35 +100,6 @@ pub struct Term {
     pub expr: Expr,
     /// The text as written in the file, for `pinn check` and logs.
     pub text: String,
-}
-
-/// Where a term is enforced.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Region {
-    /// The interior of the box.
-    Interior,
-    /// The union of these faces of the box.
-    Faces(Vec<Face>),
-    /// Points of the lower face of `input` paired with the same points on
-    /// its upper face: values and first derivatives along `input` must match.
-    Periodic { input: usize },
-    /// The part of these faces where `predicate` holds (`where = "x > 0.5"`).
-    FacesWhere {
-        faces: Vec<Face>,
-        predicate: Predicate,
-        /// The predicate as written, for `pinn check`.
-        text: String,
-    },
-}
-
-impl Region {
-    /// The faces of a face region (with or without a predicate), else none.
-    pub fn faces(&self) -> &[Face] {
-        match self {
-            Region::Faces(faces) | Region::FacesWhere { faces, .. } => faces,
-            Region::Interior | Region::Periodic { .. } => &[],
-        }
-    }
 }
 
 /// A reference solution to compare against.
@@ -429,6 +394,7 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::Face;
     use std::f64::consts::PI;
 
     const WAVE: &str = r#"

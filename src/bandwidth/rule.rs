@@ -48,7 +48,8 @@ use super::measure::DEFAULT_SHARE;
 use super::spectrum::EnergySpectrum;
 use crate::config::NetConfig;
 use crate::expr::PointEval;
-use crate::problem::{Problem, Region};
+use crate::geometry::Region;
+use crate::problem::Problem;
 use crate::reference::grid_index;
 
 /// Point spacings per period of the highest frequency the points may ask

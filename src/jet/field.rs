@@ -3,7 +3,8 @@
 use super::{hidden_jet, scaled_params, Tracer};
 use crate::expr::{Field, Func};
 use crate::multi_index::MultiIndex;
-use crate::net::{real, Mat, Network, Real, Vector};
+use crate::net::{Mat, Network, Vector};
+use crate::scalar::{real, Real};
 use dfdx::prelude::*;
 use std::collections::HashMap;
 

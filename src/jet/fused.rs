@@ -9,50 +9,11 @@
 //! tests (tests/integration/jets.rs).
 
 use super::faa_di_bruno::PartitionTerm;
-use crate::net::{Activation, Mat, Real, Vector};
+use crate::net::{Activation, Mat, Vector};
+use crate::scalar::Real;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 use std::sync::Arc;
-
-/// Mutable access to a gradient buffer as a plain slice.
-///
-/// Generic code bounded by `Cpu: Device<E>` cannot see that dfdx's CPU
-/// storage is a `Vec<E>`, so each float type provides the access itself.
-pub trait GradBuffer: dfdx::dtypes::Unit {
-    fn grad_mut<'a, S: Shape>(
-        grads: &'a mut Gradients<Self, Cpu>,
-        t: &Tensor<S, Self, Cpu>,
-    ) -> Result<&'a mut [Self], CpuError>;
-
-    /// Moves the gradient of `t` out (leaving it empty): for an op's own
-    /// output, whose gradient nothing reads after the op's backward.
-    fn take_grad<S: Shape>(
-        grads: &mut Gradients<Self, Cpu>,
-        t: &Tensor<S, Self, Cpu>,
-    ) -> Result<Vec<Self>, CpuError>;
-}
-
-macro_rules! grad_buffer {
-    ($t:ty) => {
-        impl GradBuffer for $t {
-            fn grad_mut<'a, S: Shape>(
-                grads: &'a mut Gradients<$t, Cpu>,
-                t: &Tensor<S, $t, Cpu>,
-            ) -> Result<&'a mut [$t], CpuError> {
-                Ok(grads.get_or_alloc_mut(t)?.as_mut_slice())
-            }
-
-            fn take_grad<S: Shape>(
-                grads: &mut Gradients<$t, Cpu>,
-                t: &Tensor<S, $t, Cpu>,
-            ) -> Result<Vec<$t>, CpuError> {
-                Ok(std::mem::take::<Vec<$t>>(grads.get_or_alloc_mut(t)?))
-            }
-        }
-    };
-}
-grad_buffer!(f32);
-grad_buffer!(f64);
 
 /// Faà di Bruno terms for every multi-index of a jet, as the fused kernel reads them.
 #[derive(Clone, Debug)]

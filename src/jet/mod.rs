@@ -25,7 +25,7 @@ mod regression;
 
 pub use faa_di_bruno::{partition_plan, PartitionTerm};
 pub use field::{predict, Batch, JetField, Node, Outputs};
-pub use fused::{ActivationPlan, GradBuffer};
+pub use fused::ActivationPlan;
 pub use regression::{mse_and_gradient, Targets};
 
 /// Sum of `weights[k] * terms[k]`, recorded on the tracer (weights are numbers).
@@ -49,8 +49,9 @@ where
 }
 
 use crate::multi_index::MultiIndex;
-use crate::net::{real, Mat, Network, Real, Vector};
-use crate::problem::Bounds;
+use crate::net::{Mat, Network, Vector};
+use crate::scalar::{real, Real};
+use crate::unknowns::Bounds;
 use dfdx::prelude::*;
 use std::sync::Arc;
 

@@ -3,7 +3,8 @@
 
 use super::{flatten_grads, weighted_sum, Batch, Outputs, Recording};
 use crate::multi_index::MultiIndex;
-use crate::net::{real, Network, Real, Vector};
+use crate::net::{Network, Vector};
+use crate::scalar::{real, Real};
 use dfdx::prelude::*;
 
 /// Target values on a batch, one vector per network output.

@@ -18,18 +18,8 @@ pub use init::{first_layer_weight_std, init_layers};
 pub use save::{load, save, SavedNet};
 
 use crate::config::{NetConfig, NetKind};
+use crate::scalar::{real, Real};
 use dfdx::prelude::*;
-
-/// Floating-point types the network runs in (f32, f64).
-pub trait Real: Dtype + Into<f64> + num_traits::Float + crate::jet::GradBuffer {}
-impl Real for f32 {}
-impl Real for f64 {}
-
-/// Converts a number to the network's float type (rounding for f32).
-pub fn real<E: Real>(v: f64) -> E {
-    // FromPrimitive::from_f64 cannot fail for f32 or f64 (it rounds or is exact).
-    E::from_f64(v).unwrap_or_default()
-}
 
 /// Matrix with runtime shape: a batch of row vectors, or a weight matrix.
 pub type Mat<E> = Tensor<(usize, usize), E, Cpu>;
@@ -63,7 +53,7 @@ pub struct Network<E: Real> {
     pub normalization: Vec<(f64, f64)>,
     /// Unknown coefficients of an inverse problem, as raw (unconstrained)
     /// scalars trained with the weights; the problem's bounds map them to
-    /// values (see `problem::Bounds`). Empty for forward problems.
+    /// values (see `unknowns::Bounds`). Empty for forward problems.
     pub coefficients: Vec<Tensor<(), E, Cpu>>,
     pub dev: Cpu,
 }

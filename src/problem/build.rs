@@ -5,12 +5,13 @@
 
 use super::error::{ProblemError, Source};
 use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
-use super::{Face, GridAxis, Problem, Reference, Region, Term, DATA_TERM};
+use super::{GridAxis, Problem, Reference, Term, DATA_TERM};
 use crate::config::{NetConfig, RunConfig, TrainConfig};
 use crate::expr::{
     is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
     BinOp, Expr, Symbols, Tok,
 };
+use crate::geometry::{Face, Region, Sampler};
 use crate::multi_index::MultiIndex;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -525,7 +526,7 @@ fn restrict(
 ) -> Result<Region> {
     let predicate = parse_predicate(p.get_ref(), symbols).map_err(|e| src.expr_error(p, e))?;
     let faces = region.faces().to_vec();
-    let probe = crate::sample::Sampler::new(domain, 0).draw(&Region::Faces(faces.clone()), 4096);
+    let probe = Sampler::new(domain, 0).draw(&Region::Faces(faces.clone()), 4096);
     if !probe.iter().any(|x| predicate.holds(x)) {
         return Err(src.in_string(
             p,

@@ -1,8 +1,9 @@
 //! What each term of a problem is, in words, for `pinn check`.
 
 use super::build::is_initial;
-use super::{Problem, Region, Term};
+use super::{Problem, Term};
 use crate::expr::Symbols;
+use crate::geometry::Region;
 
 impl Problem {
     /// The kind of a term and where it holds, e.g. `Neumann condition

@@ -7,8 +7,9 @@
 use super::build::csv_path;
 use super::error::{ProblemError, Source};
 use super::raw::RawObservations;
-use super::{Region, Term, DATA_TERM};
+use super::{Term, DATA_TERM};
 use crate::expr::Symbols;
+use crate::geometry::Region;
 use std::path::Path;
 use toml::Spanned;
 

@@ -2,13 +2,14 @@
 
 use super::{planes, Evaluation, HistoryLog, Summary};
 use crate::config::RunConfig;
-use crate::net::{save, Network, Real};
+use crate::net::{save, Network};
 use crate::problem::Problem;
 use crate::reference::detect_grid;
 use crate::report::{curves, heatmaps, line_1d, slices, Panel};
 use crate::report::{
     write_bytes_atomic, write_json, write_solution_csv, write_table_csv, OutputColumns, ReportError,
 };
+use crate::scalar::Real;
 use crate::train::{Outcome, Phase, Record};
 use dfdx::prelude::{Cpu, Device};
 use std::path::{Path, PathBuf};

@@ -18,12 +18,13 @@ use crate::bandwidth::OmegaChoice;
 use crate::config::{Precision, QuasiNewtonKind, RunConfig};
 use crate::evaluate::{align_constants, errors, time_slices, Errors};
 use crate::jet::predict;
-use crate::net::{Network, Real};
+use crate::net::Network;
 use crate::problem::{Problem, Reference};
 use crate::reference::{
     grid_points, load_table, table_from_text, BurgersColeHopf, ReferenceError, ReferenceSolution,
 };
 use crate::report::ReportError;
+use crate::scalar::Real;
 use crate::train::{Observer, ProgressObserver, Record, Trainer};
 use dfdx::prelude::{Cpu, Device};
 use std::path::PathBuf;

@@ -3,8 +3,9 @@
 
 use crate::jet::{weighted_sum, Batch, Outputs, Tracer};
 use crate::multi_index::MultiIndex;
-use crate::net::{real, Network, Real, Vector};
+use crate::net::{Network, Vector};
 use crate::problem::Observations;
+use crate::scalar::{real, Real};
 use dfdx::prelude::*;
 
 /// Observation points, prepared once, and the observed values.

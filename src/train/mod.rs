@@ -21,8 +21,9 @@ pub use observe::{progress_bar, Observer, Phase, ProgressObserver, Record};
 
 use crate::config::TrainConfig;
 use crate::evaluate::Errors;
-use crate::net::{Network, Real};
+use crate::net::Network;
 use crate::problem::Problem;
+use crate::scalar::Real;
 use dfdx::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,11 +1,13 @@
 //! The loss: weighted mean-squared residuals of every term on its points.
 
 use crate::config::{Sampling, TrainConfig};
+use crate::geometry::{Region, Sampler};
 use crate::jet::{weighted_sum, Batch, JetField, Outputs, Tracer};
 use crate::multi_index::{closure, MultiIndex};
-use crate::net::{Network, Real};
-use crate::problem::{Bounds, Problem, Region};
-use crate::sample::Sampler;
+use crate::net::Network;
+use crate::problem::Problem;
+use crate::scalar::Real;
+use crate::unknowns::Bounds;
 use dfdx::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;

@@ -311,7 +311,7 @@ fn where_restricts_a_condition_to_part_of_its_faces() {
     let p = problem(&text);
     let (term, region) = p.terms.last().expect("the new term");
     assert_eq!(term.name, "upper_half");
-    let mut sampler = pinn::sample::Sampler::new(&p.domain, 3);
+    let mut sampler = pinn::geometry::Sampler::new(&p.domain, 3);
     let points = sampler.draw(region, 300);
     assert_eq!(points.len(), 300);
     assert!(points

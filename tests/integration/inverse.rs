@@ -5,10 +5,11 @@
 use crate::common::{pinn, FiniteDifferences};
 use pinn::config::RunConfig;
 use pinn::net::Network;
-use pinn::problem::{Bounds, Problem, ProblemError};
+use pinn::problem::{Problem, ProblemError};
 use pinn::reference::BurgersColeHopf;
 use pinn::solve::{observe, solve, ObserveOptions, SolveOptions};
 use pinn::train::Objective;
+use pinn::unknowns::Bounds;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

@@ -8,6 +8,7 @@ mod fit;
 mod init;
 mod inverse;
 mod jets;
+mod layout;
 mod navier_stokes;
 mod omega_rule;
 mod parser;

@@ -7,8 +7,8 @@
 use crate::common::{refused, solve_in_temp, FiniteDifferences};
 use pinn::config::RunConfig;
 use pinn::expr::Field;
-use pinn::problem::{Problem, Reference, Region};
-use pinn::sample::Sampler;
+use pinn::geometry::{Region, Sampler};
+use pinn::problem::{Problem, Reference};
 use pinn::solve::evaluation;
 
 /// The largest |residual| of every residual and face condition of a

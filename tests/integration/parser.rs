@@ -2,7 +2,8 @@
 //! that name the file, line and column of the mistake (positions below are
 //! counted by hand in each test's text, 1-based, in characters).
 
-use pinn::problem::{builtin, builtins, Problem, ProblemError, Reference, Region};
+use pinn::geometry::Region;
+use pinn::problem::{builtin, builtins, Problem, ProblemError, Reference};
 
 const BURGERS: &str = r#"name = "burgers"
 inputs = ["t", "x"]

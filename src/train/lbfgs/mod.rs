@@ -20,7 +20,8 @@
 
 use super::{Log, Phase};
 use crate::config::QuasiNewtonKind;
-use crate::net::{Network, Real};
+use crate::net::Network;
+use crate::scalar::Real;
 use crate::train::Objective;
 use argmin::core::observers::{Observe, ObserverMode};
 use argmin::core::{

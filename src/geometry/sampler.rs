@@ -5,8 +5,8 @@
 //! independent set for every draw (seed), so resampling is cheap and the
 //! residual is never fitted only at fixed points.
 
+use super::{Face, Region};
 use crate::expr::Predicate;
-use crate::problem::{Face, Region};
 
 /// Draws points in a box domain; every call to [`Sampler::draw`] uses new
 /// scrambling seeds, so successive draws are independent.
