@@ -16,7 +16,7 @@ use pinn::geometry::Region;
 use pinn::net::Network;
 use pinn::problem::Problem;
 use pinn::scalar::Real;
-use pinn::train::{Adam, Objective};
+use pinn::train::{Adam, Objective, ResidualLoss};
 
 /// The built-in Burgers problem with its interior residual only.
 fn burgers_residual() -> Problem {
@@ -43,15 +43,15 @@ where
         interior_points: 4096,
         ..TrainConfig::default()
     };
-    let objective = Objective::new(&problem, &train, &net);
+    let objective = ResidualLoss::new(&problem, &train, &net);
     let mut adam = Adam::new(net.n_params());
     let mut params = net.flat_params();
     c.bench_function(
         &format!("step 2-64-64-64-1, 4096 points, u_t u_x u_xx, {label}"),
         |b| {
             b.iter(|| {
-                let (_, grads) = objective.losses_and_gradient(&net);
-                adam.step(&mut params, &pinn::jet::flatten_grads(&grads), 1e-3);
+                let (_, grad) = objective.losses_and_gradient(&net);
+                adam.step(&mut params, &grad, 1e-3);
                 net.set_flat_params(&params);
             })
         },

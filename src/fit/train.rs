@@ -4,19 +4,20 @@
 use super::signal::Signal;
 use super::split::{pick, psnr, Split};
 use crate::config::{NetConfig, Precision};
-use crate::jet::{mse_and_gradient, predict, Batch, Targets};
+use crate::jet::{mse, mse_and_gradient, predict, Batch, Targets};
 use crate::net::{save, Network, SavedNet};
 use crate::scalar::Real;
-use crate::train::Adam;
+use crate::train::{
+    AdamPhase, Decay, Driver, DriverSettings, Measure, Objective, Phase, ProgressObserver,
+};
 use dfdx::prelude::{Cpu, Device};
-use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::rc::Rc;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Training samples up to which every step uses all of them. Each step costs
 /// time in proportion to its batch; up to this size (a 256 × 256 picture, 8 s
@@ -138,146 +139,117 @@ fn fit_with<E: Real>(
 where
     Cpu: Device<E>,
 {
-    let start = Instant::now();
     let train = &config.train;
     let mut net = Network::<E>::new(&config.network, &signal.domain(), signal.channels.len());
-    let scorer = Scorer::new(signal, split);
-    let mut feeder = Feeder::new(&net, signal, split, train.batch_size);
-    let bar = progress_bar(options.progress, train.steps);
-    let mut adam = Adam::new(net.n_params());
-    let mut params = net.flat_params();
-    let mut history = Vec::new();
-    // The latest evaluated (step, prediction), reused at the end.
-    let mut last: Option<(usize, Vec<Vec<f64>>)> = None;
-    let mut stopped_by = "all steps done".to_string();
-    let mut done = 0;
-    for step in 1..=train.steps {
-        let elapsed = start.elapsed().as_secs_f64();
-        if let Some(reason) = stop_reason(options, train, elapsed) {
-            stopped_by = reason.into();
-            break;
-        }
-        let (batch, targets) = feeder.next(&net);
-        let (loss, grad) = mse_and_gradient(&net, &batch, &targets);
-        adam.step(&mut params, &grad, learning_rate(train, step, elapsed));
-        net.set_flat_params(&params);
-        done = step;
-        if step == 1 || step % train.eval_every.max(1) == 0 {
-            let prediction = record(&mut history, &scorer, &net, step, start, loss);
-            last = Some((step, prediction));
-            show(&bar, history.last());
-        }
-    }
-    let prediction = match last {
-        Some((step, prediction)) if step == done => prediction,
-        _ => {
-            let loss = history.last().map_or(f64::NAN, |r| r.loss);
-            record(&mut history, &scorer, &net, done, start, loss)
-        }
+    let scorer = Rc::new(Scorer::new(signal, split));
+    let loss = SignalLoss::new(&net, signal, split, train.batch_size);
+    let settings = DriverSettings {
+        record_every: train.eval_every.max(1),
+        keep_best: false,
+        max_seconds: train.max_seconds,
     };
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    let monitor = {
+        let scorer = scorer.clone();
+        move |net: &Network<E>| scorer.score(&predict(net, &scorer.points))
+    };
+    let mut driver = Driver::new(loss, settings, monitor).stop_flag(options.stop.clone());
+    if options.progress {
+        driver = driver.observer(ProgressObserver::new(train.steps));
     }
-    let final_record = history.last().cloned().expect("a record at the end");
+    let mut adam = AdamPhase {
+        steps: train.steps,
+        lr: train.lr,
+        lr_final_fraction: train.lr_final_fraction,
+        decay: Decay::OverStepsOrTime,
+        // The next minibatch before every step (the first is drawn with the loss).
+        resample_every: 1,
+        budget_share: None,
+    };
+    let outcome = driver.run(&mut net, &mut [&mut adam]);
+    let prediction = predict(&net, &scorer.points);
+    let score = scorer.score(&prediction);
     Fitted {
         network: save(&net),
         n_params: net.n_params(),
-        steps: done,
-        seconds: start.elapsed().as_secs_f64(),
-        stopped_by,
+        steps: outcome.steps(Phase::Adam),
+        seconds: outcome.seconds,
+        stopped_by: outcome.stop.to_string(),
         prediction,
-        psnr_train: final_record.psnr_train,
-        psnr_heldout: final_record.psnr_heldout,
-        history,
+        psnr_train: score.train,
+        psnr_heldout: score.heldout,
+        history: outcome
+            .history
+            .iter()
+            .map(|r| FitRecord {
+                step: r.step,
+                seconds: r.seconds,
+                loss: r.total,
+                psnr_train: r.measure.train,
+                psnr_heldout: r.measure.heldout,
+            })
+            .collect(),
     }
 }
 
-/// Why training must end before this step, if it must.
-fn stop_reason(options: &FitOptions, train: &FitTrain, elapsed: f64) -> Option<&'static str> {
-    if options.stop.load(Ordering::Relaxed) {
-        Some("interrupted")
-    } else if train.max_seconds.is_some_and(|s| elapsed >= s) {
-        Some("time budget")
-    } else {
-        None
+/// PSNR on the training and on the held-out samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Psnr {
+    pub train: f64,
+    pub heldout: f64,
+}
+
+impl Measure for Psnr {
+    fn progress(&self) -> String {
+        format!(
+            "PSNR train {:.2} dB, held-out {:.2} dB",
+            self.train, self.heldout
+        )
     }
-}
-
-/// Exponential decay from lr to lr·lr_final_fraction, paced by whichever
-/// budget (steps or seconds) will run out first, so that a time-limited
-/// run still ends at the small rate.
-fn learning_rate(train: &FitTrain, step: usize, elapsed: f64) -> f64 {
-    let by_steps = (step - 1) as f64 / train.steps as f64;
-    let by_time = train.max_seconds.map_or(0.0, |s| elapsed / s);
-    train.lr * train.lr_final_fraction.powf(by_steps.max(by_time).min(1.0))
-}
-
-/// Evaluates the network on every sample, appends a history row and
-/// returns the prediction.
-fn record<E: Real>(
-    history: &mut Vec<FitRecord>,
-    scorer: &Scorer<'_>,
-    net: &Network<E>,
-    step: usize,
-    start: Instant,
-    loss: f64,
-) -> Vec<Vec<f64>>
-where
-    Cpu: Device<E>,
-{
-    let prediction = predict(net, &scorer.points);
-    let (psnr_train, psnr_heldout) = scorer.score(&prediction);
-    history.push(FitRecord {
-        step,
-        seconds: start.elapsed().as_secs_f64(),
-        loss,
-        psnr_train,
-        psnr_heldout,
-    });
-    prediction
 }
 
 /// The signal's samples and split, for scoring predictions.
-struct Scorer<'a> {
-    signal: &'a Signal,
-    split: &'a Split,
+struct Scorer {
+    signal: Signal,
+    split: Split,
     points: Vec<Vec<f64>>,
     peak: f64,
 }
 
-impl<'a> Scorer<'a> {
-    fn new(signal: &'a Signal, split: &'a Split) -> Self {
+impl Scorer {
+    fn new(signal: &Signal, split: &Split) -> Self {
         Self {
-            signal,
-            split,
+            signal: signal.clone(),
+            split: split.clone(),
             points: signal.points(),
             peak: signal.peak_to_peak(),
         }
     }
 
-    /// PSNR on the training and on the held-out samples.
-    fn score(&self, prediction: &[Vec<f64>]) -> (f64, f64) {
+    fn score(&self, prediction: &[Vec<f64>]) -> Psnr {
         let truth = &self.signal.channels;
-        (
-            psnr(truth, prediction, &self.split.train, self.peak),
-            psnr(truth, prediction, &self.split.heldout, self.peak),
-        )
+        Psnr {
+            train: psnr(truth, prediction, &self.split.train, self.peak),
+            heldout: psnr(truth, prediction, &self.split.heldout, self.peak),
+        }
     }
 }
 
-/// Hands out each step's batch: the whole training set, prepared once, or
-/// random minibatches that visit every sample once per epoch.
-struct Feeder<E: Real> {
+/// The mean squared error of the network on the training samples: the
+/// whole training set, prepared once, or random minibatches that visit
+/// every sample once per epoch (the next one at each [`Objective::resample`]).
+struct SignalLoss<E: Real> {
     points: Vec<Vec<f64>>,
     values: Vec<Vec<f64>>,
-    full: Option<(Batch<E>, Targets<E>)>,
+    batch: (Batch<E>, Targets<E>),
+    full: bool,
     batch_size: usize,
     order: Vec<usize>,
     at: usize,
     rng: StdRng,
+    names: Vec<String>,
 }
 
-impl<E: Real> Feeder<E>
+impl<E: Real> SignalLoss<E>
 where
     Cpu: Device<E>,
 {
@@ -286,22 +258,27 @@ where
         let values = pick(&signal.channels, &split.train);
         let n = points.len();
         let batch_size = batch_size.unwrap_or(FULL_BATCH_LIMIT).clamp(1, n.max(1));
-        let full =
-            (batch_size == n).then(|| (Batch::new(net, &points), Targets::new(net, &values)));
-        Self {
+        let full = batch_size == n;
+        let batch = (Batch::new(net, &points), Targets::new(net, &values));
+        let mut loss = Self {
             points,
             values,
+            batch,
             full,
             batch_size,
             order: (0..n).collect(),
             at: n,
             rng: StdRng::seed_from_u64(net.config.seed),
-        }
+            names: vec!["mse".to_string()],
+        };
+        loss.next_batch(net);
+        loss
     }
 
-    fn next(&mut self, net: &Network<E>) -> (Batch<E>, Targets<E>) {
-        if let Some(full) = &self.full {
-            return full.clone();
+    /// Moves to the next minibatch (a new epoch's order when this one is used up).
+    fn next_batch(&mut self, net: &Network<E>) {
+        if self.full {
+            return;
         }
         if self.at + self.batch_size > self.order.len() {
             self.order.shuffle(&mut self.rng);
@@ -311,20 +288,32 @@ where
         self.at += self.batch_size;
         let points: Vec<Vec<f64>> = chosen.iter().map(|&i| self.points[i].clone()).collect();
         let values = pick(&self.values, chosen);
-        (Batch::new(net, &points), Targets::new(net, &values))
+        self.batch = (Batch::new(net, &points), Targets::new(net, &values));
     }
 }
 
-fn progress_bar(show: bool, steps: usize) -> Option<ProgressBar> {
-    show.then(|| crate::train::progress_bar(steps))
-}
+impl<E: Real> Objective<E> for SignalLoss<E>
+where
+    Cpu: Device<E>,
+{
+    fn names(&self) -> &[String] {
+        &self.names
+    }
 
-fn show(bar: &Option<ProgressBar>, r: Option<&FitRecord>) {
-    if let (Some(bar), Some(r)) = (bar, r) {
-        bar.set_position(r.step as u64);
-        bar.set_message(format!(
-            "loss {:.2e} | PSNR train {:.2} dB, held-out {:.2} dB",
-            r.loss, r.psnr_train, r.psnr_heldout
-        ));
+    fn losses(&self, net: &Network<E>) -> Vec<f64> {
+        vec![mse(net, &self.batch.0, &self.batch.1)]
+    }
+
+    fn losses_and_gradient(&self, net: &Network<E>) -> (Vec<f64>, Vec<f64>) {
+        let (loss, grad) = mse_and_gradient(net, &self.batch.0, &self.batch.1);
+        (vec![loss], grad)
+    }
+
+    fn total(&self, losses: &[f64]) -> f64 {
+        losses[0]
+    }
+
+    fn resample(&mut self, net: &Network<E>) {
+        self.next_batch(net);
     }
 }

@@ -26,7 +26,7 @@ mod regression;
 pub use faa_di_bruno::{partition_plan, PartitionTerm};
 pub use field::{predict, Batch, JetField, Node, Outputs};
 pub use fused::ActivationPlan;
-pub use regression::{mse_and_gradient, Targets};
+pub use regression::{mse, mse_and_gradient, Targets};
 
 /// Sum of `weights[k] * terms[k]`, recorded on the tracer (weights are numbers).
 pub fn weighted_sum<E: Real, T: Tape<E, Cpu>>(

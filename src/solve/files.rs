@@ -10,7 +10,7 @@ use crate::report::{
     write_bytes_atomic, write_json, write_solution_csv, write_table_csv, OutputColumns, ReportError,
 };
 use crate::scalar::Real;
-use crate::train::{Outcome, Phase, Record};
+use crate::train::{Outcome, Phase, PinnRecord, Snapshot};
 use dfdx::prelude::{Cpu, Device};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +21,7 @@ pub struct RunFolder {
 /// One history row: step, seconds, quasi_newton (0/1: the phase), total loss, each term, each
 /// unknown coefficient, then per-output relative L2 and the max abs error
 /// (NaN without a reference).
-pub fn history_row(r: &Record) -> Vec<f64> {
+pub fn history_row(r: &PinnRecord) -> Vec<f64> {
     let mut row = vec![
         r.step as f64,
         r.seconds,
@@ -30,8 +30,8 @@ pub fn history_row(r: &Record) -> Vec<f64> {
         r.validation,
     ];
     row.extend(&r.losses);
-    row.extend(&r.coefficients);
-    if let Some(e) = &r.errors {
+    row.extend(&r.measure.unknowns);
+    if let Some(e) = &r.measure.errors {
         row.extend(&e.rel_l2);
         row.push(e.max_abs);
     }
@@ -102,7 +102,7 @@ impl RunFolder {
         net: &Network<E>,
         eval: &Evaluation,
         pred: &[Vec<f64>],
-        outcome: &Outcome,
+        outcome: &Outcome<Snapshot>,
         names: &[String],
         summary: &Summary,
     ) -> Result<(), ReportError>
@@ -221,7 +221,7 @@ impl RunFolder {
         problem: &Problem,
         eval: &Evaluation,
         pred: &[Vec<f64>],
-        outcome: &Outcome,
+        outcome: &Outcome<Snapshot>,
         names: &[String],
     ) -> Result<(), ReportError> {
         let steps: Vec<f64> = outcome.history.iter().map(|r| r.step as f64).collect();
@@ -243,7 +243,7 @@ impl RunFolder {
             let rel: Vec<f64> = outcome
                 .history
                 .iter()
-                .map(|r| r.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[j]))
+                .map(|r| r.measure.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[j]))
                 .collect();
             if rel.iter().any(|v| v.is_finite()) {
                 series.push((format!("rel L2 {o}"), rel));
@@ -339,7 +339,7 @@ impl RunFolder {
 fn metrics<E: Real>(
     problem: &Problem,
     net: &Network<E>,
-    outcome: &Outcome,
+    outcome: &Outcome<Snapshot>,
     summary: &Summary,
 ) -> serde_json::Value
 where
@@ -351,12 +351,12 @@ where
         "source": problem.source,
         "wall_seconds": summary.wall_seconds,
         "train_seconds": outcome.seconds,
-        "steps": outcome.adam_steps + outcome.lbfgs_iters,
-        "adam_steps": outcome.adam_steps,
-        "lbfgs_iters": outcome.lbfgs_iters,
-        "lbfgs_evaluations": outcome.lbfgs_evaluations,
+        "steps": summary.adam_steps + summary.quasi_newton_iters,
+        "adam_steps": summary.adam_steps,
+        "quasi_newton_iters": summary.quasi_newton_iters,
+        "quasi_newton_evaluations": outcome.evaluations(Phase::QuasiNewton),
         "quasi_newton": summary.quasi_newton,
-        "stopped_by": outcome.stopped_by,
+        "stopped_by": outcome.stop.reason,
         "kept_step": outcome.kept_step,
         "network": net.config.kind,
         "omega": net.config.omega,
@@ -364,6 +364,9 @@ where
         "n_params": net.n_params(),
         "final_loss": last.map(|r| r.total),
     });
+    if let Some(detail) = &outcome.stop.detail {
+        m["stop_detail"] = serde_json::json!(detail);
+    }
     if let Some(e) = &summary.errors {
         let rel: serde_json::Map<String, serde_json::Value> = problem
             .outputs

@@ -25,7 +25,7 @@ use crate::reference::{
 };
 use crate::report::ReportError;
 use crate::scalar::Real;
-use crate::train::{Observer, ProgressObserver, Record, Trainer};
+use crate::train::{Observer, Phase, PinnRecord, ProgressObserver, Snapshot, Stop, Trainer};
 use dfdx::prelude::{Cpu, Device};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -51,10 +51,11 @@ pub struct Summary {
     pub errors: Option<Errors>,
     pub wall_seconds: f64,
     pub adam_steps: usize,
-    pub lbfgs_iters: usize,
+    pub quasi_newton_iters: usize,
     /// The quasi-Newton method those iterations were of.
     pub quasi_newton: QuasiNewtonKind,
-    pub stopped_by: String,
+    /// Why training ended.
+    pub stop: Stop,
     /// The step whose parameters were kept (lowest held-out loss).
     pub kept_step: usize,
     /// The ω trained with, and how the rule chose it when it was `auto`.
@@ -68,7 +69,7 @@ pub struct Summary {
 impl Summary {
     /// The one line a run ends with.
     pub fn line(&self) -> String {
-        let steps = self.adam_steps + self.lbfgs_iters;
+        let steps = self.adam_steps + self.quasi_newton_iters;
         let err = match &self.errors {
             Some(e) => {
                 // Outputs without reference values (NaN) are left out.
@@ -102,9 +103,9 @@ impl Summary {
             self.problem,
             self.wall_seconds,
             self.adam_steps,
-            self.lbfgs_iters,
+            self.quasi_newton_iters,
             self.quasi_newton.label(),
-            self.stopped_by,
+            self.stop,
             self.out_dir.display()
         )
     }
@@ -261,9 +262,9 @@ where
         });
     }
     let names = trainer.names();
-    trainer = trainer.add_observer(out.history_log(problem, &names));
+    trainer = trainer.observer(out.history_log(problem, &names));
     if options.progress {
-        trainer = trainer.add_observer(ProgressObserver::new(
+        trainer = trainer.observer(ProgressObserver::new(
             config.train.adam_steps + config.train.lbfgs_iters,
         ));
     }
@@ -287,10 +288,10 @@ where
         outputs: problem.outputs.clone(),
         errors: final_errors,
         wall_seconds: start.elapsed().as_secs_f64(),
-        adam_steps: outcome.adam_steps,
-        lbfgs_iters: outcome.lbfgs_iters,
+        adam_steps: outcome.steps(Phase::Adam),
+        quasi_newton_iters: outcome.steps(Phase::QuasiNewton),
         quasi_newton: config.train.quasi_newton,
-        stopped_by: outcome.stopped_by.clone(),
+        stop: outcome.stop.clone(),
         kept_step: outcome.kept_step,
         omega: config.network.omega,
         omega_choice,
@@ -308,8 +309,8 @@ pub struct HistoryLog {
     rows: Vec<Vec<f64>>,
 }
 
-impl Observer for HistoryLog {
-    fn observe(&mut self, _names: &[String], r: &Record) {
+impl Observer<Snapshot> for HistoryLog {
+    fn observe(&mut self, _names: &[String], r: &PinnRecord) {
         self.rows.push(files::history_row(r));
         // A failed write must not stop training; the final write reports errors.
         let _ = crate::report::write_table_csv(&self.path, &self.header, &self.rows);

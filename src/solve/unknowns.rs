@@ -5,7 +5,7 @@ use super::SolveError;
 use crate::config::RunConfig;
 use crate::problem::Problem;
 use crate::report::{chart_grid, Chart, ReportError, Series, SeriesStyle};
-use crate::train::Record;
+use crate::train::PinnRecord;
 use std::path::Path;
 
 /// A coefficient's final value and, when its truth is known, its relative error.
@@ -122,7 +122,7 @@ pub fn metrics(problem: &Problem, found: &[Identified], m: &mut serde_json::Valu
 pub fn picture(
     path: impl AsRef<Path>,
     problem: &Problem,
-    history: &[Record],
+    history: &[PinnRecord],
 ) -> Result<(), ReportError> {
     if problem.unknowns.is_empty() || history.is_empty() {
         return Ok(());
@@ -136,7 +136,7 @@ pub fn picture(
             let mut series = vec![Series {
                 name: format!("{} (trained)", u.name),
                 x: steps.clone(),
-                y: history.iter().map(|r| r.coefficients[k]).collect(),
+                y: history.iter().map(|r| r.measure.unknowns[k]).collect(),
                 color: 0,
                 style: SeriesStyle::Solid,
             }];
@@ -176,7 +176,7 @@ pub fn picture(
                     x: steps.clone(),
                     y: history
                         .iter()
-                        .map(|r| u.relative_error(r.coefficients[k]).unwrap_or(f64::NAN))
+                        .map(|r| u.relative_error(r.measure.unknowns[k]).unwrap_or(f64::NAN))
                         .collect(),
                     color: 0,
                     style: SeriesStyle::Solid,

@@ -1,8 +1,18 @@
-//! Adam (Kingma & Ba 2015) on the flattened parameters.
+//! Adam (Kingma & Ba 2015) on the flattened parameters, and the Adam phase
+//! of a training run.
 //!
 //! dfdx's own Adam needs const-shaped modules (or storage types that generic
 //! code cannot name), and the update is a few lines, so it lives here, in
 //! f64 whatever the network's precision.
+
+use super::driver::{Driver, PhaseEnd, PhaseReport, TrainingPhase};
+use super::observe::Phase;
+use super::stop::{Stop, StopReason};
+use super::Objective;
+use crate::net::Network;
+use crate::scalar::Real;
+use dfdx::prelude::*;
+use std::time::Instant;
 
 /// Adam state for a parameter vector.
 pub struct Adam {
@@ -41,6 +51,92 @@ impl Adam {
             *m = self.beta1 * *m + (1.0 - self.beta1) * g;
             *v = self.beta2 * *v + (1.0 - self.beta2) * g * g;
             *p -= lr * (*m / c1) / ((*v / c2).sqrt() + self.eps);
+        }
+    }
+}
+
+/// How the learning rate decays from `lr` to `lr · lr_final_fraction`
+/// (exponentially).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decay {
+    /// Over the phase's steps.
+    OverSteps,
+    /// Over the steps or the run's time budget, whichever will run out
+    /// first, so that a time-limited run still ends at the small rate.
+    OverStepsOrTime,
+}
+
+/// The Adam phase: `steps` steps with a decaying learning rate, fresh
+/// training points every `resample_every` steps.
+#[derive(Clone, Debug)]
+pub struct AdamPhase {
+    pub steps: usize,
+    pub lr: f64,
+    pub lr_final_fraction: f64,
+    pub decay: Decay,
+    /// Fresh training points every this many steps (0: never).
+    pub resample_every: usize,
+    /// The share of the run's time budget this phase may use (a later phase
+    /// then gets the rest); `None`: all of it.
+    pub budget_share: Option<f64>,
+}
+
+impl AdamPhase {
+    /// The learning rate of step `step` (1-based), `elapsed` seconds into a
+    /// run whose budget is `budget` seconds.
+    fn learning_rate(&self, step: usize, elapsed: f64, budget: Option<f64>) -> f64 {
+        let by_steps = (step - 1) as f64 / self.steps.max(1) as f64;
+        let progress = match (self.decay, budget) {
+            (Decay::OverStepsOrTime, Some(s)) => by_steps.max(elapsed / s).min(1.0),
+            _ => by_steps,
+        };
+        self.lr * self.lr_final_fraction.powf(progress)
+    }
+}
+
+impl<E: Real, O: Objective<E>, M: Clone> TrainingPhase<E, O, M> for AdamPhase
+where
+    Cpu: Device<E>,
+{
+    fn run(&mut self, driver: &mut Driver<E, O, M>, net: &mut Network<E>) -> PhaseReport {
+        let (objective, log) = driver.parts();
+        let share_ends = self.budget_share.and_then(|f| log.budget().share(f));
+        let offset = log.steps_done();
+        let mut adam = Adam::new(net.n_params());
+        let mut params = net.flat_params();
+        let mut end = PhaseEnd::Completed;
+        let mut done = 0;
+        for step in 1..=self.steps {
+            if log.interrupted() {
+                end = PhaseEnd::Stopped(Stop::new(StopReason::Interrupted));
+                break;
+            }
+            if log.budget().spent() {
+                end = PhaseEnd::Stopped(Stop::new(StopReason::TimeBudget));
+                break;
+            }
+            if share_ends.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            if self.resample_every > 0 && step > 1 && (step - 1) % self.resample_every == 0 {
+                objective.resample(net);
+            }
+            let (losses, grad) = objective.losses_and_gradient(net);
+            let budget = log.budget();
+            let lr = self.learning_rate(step, budget.elapsed(), budget.seconds());
+            adam.step(&mut params, &grad, lr);
+            net.set_flat_params(&params);
+            done = step;
+            if step == 1 || log.record_due(offset + step) {
+                let total = objective.total(&losses);
+                log.record(Phase::Adam, offset + step, net, losses, total);
+            }
+        }
+        PhaseReport {
+            phase: Phase::Adam,
+            steps: done,
+            evaluations: done,
+            end,
         }
     }
 }

@@ -1,6 +1,5 @@
-//! Observers: what a run reports while it trains (progress bar, logs).
+//! What a run reports while it trains: records, observers, the progress bar.
 
-use crate::evaluate::Errors;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Optimizer phase.
@@ -20,39 +19,54 @@ impl Phase {
     }
 }
 
+/// What a run measures of the network at each record besides its loss (the
+/// error against a reference, a signal's PSNR).
+pub trait Measure {
+    /// A short text for the progress line, e.g. `rel L2 1.2e-3`.
+    fn progress(&self) -> String;
+}
+
 /// One observation of the run.
 #[derive(Clone, Debug)]
-pub struct Record {
+pub struct Record<M> {
     pub phase: Phase,
     /// Steps so far (Adam steps, then quasi-Newton iterations continue the count).
     pub step: usize,
     pub seconds: f64,
-    /// Unweighted mean-squared residual of each term.
+    /// Unweighted loss of each term, at the parameters the step started from.
     pub losses: Vec<f64>,
     /// Weighted total.
     pub total: f64,
-    /// Weighted total on held-out collocation points (never trained on).
+    /// Weighted total on held-out points (never trained on); NaN without a
+    /// held-out set.
     pub validation: f64,
-    /// Values of the unknown coefficients (inverse problems), in file order.
-    pub coefficients: Vec<f64>,
-    /// Error against the reference, when there is one.
-    pub errors: Option<Errors>,
+    /// What the run's monitor measured after the step.
+    pub measure: M,
 }
 
 /// Receives every record of a run.
-pub trait Observer {
-    fn observe(&mut self, names: &[String], record: &Record);
+pub trait Observer<M> {
+    fn observe(&mut self, names: &[String], record: &Record<M>);
     /// Called once when training ends.
     fn finish(&mut self) {}
 }
 
-/// A terminal progress bar: step, loss terms, error and time left.
+impl<M> Observer<M> for Box<dyn Observer<M>> {
+    fn observe(&mut self, names: &[String], record: &Record<M>) {
+        (**self).observe(names, record);
+    }
+    fn finish(&mut self) {
+        (**self).finish();
+    }
+}
+
+/// A terminal progress bar: step, loss terms, what was measured, time left.
 pub struct ProgressObserver {
     bar: ProgressBar,
 }
 
 impl ProgressObserver {
-    /// `total_steps`: Adam steps plus the quasi-Newton iteration limit.
+    /// `total_steps`: every step the run's phases may take.
     pub fn new(total_steps: usize) -> Self {
         Self {
             bar: progress_bar(total_steps),
@@ -71,16 +85,17 @@ pub fn progress_bar(total_steps: usize) -> ProgressBar {
     bar
 }
 
-impl Observer for ProgressObserver {
-    fn observe(&mut self, names: &[String], r: &Record) {
+impl<M: Measure> Observer<M> for ProgressObserver {
+    fn observe(&mut self, names: &[String], r: &Record<M>) {
         self.bar.set_position(r.step as u64);
         let mut msg = format!("{} loss {:.2e}", r.phase.name(), r.total);
         for (n, l) in names.iter().zip(&r.losses) {
             msg.push_str(&format!(" {n} {l:.1e}"));
         }
-        if let Some(e) = &r.errors {
-            let rel: Vec<String> = e.rel_l2.iter().map(|v| format!("{v:.2e}")).collect();
-            msg.push_str(&format!(" | rel L2 {}", rel.join(" ")));
+        let measured = r.measure.progress();
+        if !measured.is_empty() {
+            msg.push_str(" | ");
+            msg.push_str(&measured);
         }
         self.bar.set_message(msg);
     }

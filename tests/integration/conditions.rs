@@ -6,7 +6,7 @@
 use pinn::config::{NetConfig, TrainConfig};
 use pinn::net::Network;
 use pinn::problem::Problem;
-use pinn::train::Objective;
+use pinn::train::{Objective, ResidualLoss};
 
 use crate::common::refused;
 
@@ -61,7 +61,7 @@ fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
         condition_points: 128,
         ..TrainConfig::default()
     };
-    let objective = Objective::new(problem, &config, net);
+    let objective = ResidualLoss::new(problem, &config, net);
     objective
         .names
         .iter()

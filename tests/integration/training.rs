@@ -3,6 +3,7 @@
 use pinn::config::{QuasiNewtonKind, TrainConfig};
 use pinn::problem::Problem;
 use pinn::solve::Summary;
+use pinn::train::StopReason;
 
 /// Solves the built-in heat problem with its training settings changed by
 /// `adjust`, into a fresh temporary folder (kept alive by the returned guard).
@@ -67,7 +68,7 @@ fn short_training_reduces_the_error_on_heat() {
     assert_eq!(metrics["rel_l2"]["u"].as_f64(), Some(last));
     assert_eq!(
         metrics["steps"].as_u64(),
-        Some((summary.adam_steps + summary.lbfgs_iters) as u64)
+        Some((summary.adam_steps + summary.quasi_newton_iters) as u64)
     );
 }
 
@@ -80,8 +81,13 @@ fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
         train.max_seconds = Some(2.0);
     });
     // Adam may use 30% of the 2 s; L-BFGS must have run in the rest.
-    assert!(summary.lbfgs_iters > 0, "{}", summary.line());
-    assert_eq!(summary.stopped_by, "time budget", "{}", summary.line());
+    assert!(summary.quasi_newton_iters > 0, "{}", summary.line());
+    assert_eq!(
+        summary.stop.reason,
+        StopReason::TimeBudget,
+        "{}",
+        summary.line()
+    );
 }
 
 /// Runs 60 quasi-Newton iterations of `kind` on heat with fresh points every
@@ -105,11 +111,8 @@ fn runs_its_iterations_across_point_changes(kind: QuasiNewtonKind) {
     train.residual_candidates = 512;
     train.max_seconds = None;
     let (summary, _dir) = crate::common::solve_in_temp(&problem, &config);
-    assert_eq!(summary.lbfgs_iters, 60, "{}", summary.line());
-    assert_eq!(
-        summary.stopped_by,
-        format!("{} iteration limit", kind.label())
-    );
+    assert_eq!(summary.quasi_newton_iters, 60, "{}", summary.line());
+    assert_eq!(summary.stop.reason, StopReason::IterationLimit);
     assert!(
         summary.line().contains(&format!("60 {}", kind.label())),
         "{}",
@@ -153,7 +156,7 @@ fn self_scaled_bfgs_solves_heat() {
 fn residual_sampling_concentrates_points_where_the_residual_is_large() {
     use pinn::config::Sampling;
     use pinn::net::Network;
-    use pinn::train::Objective;
+    use pinn::train::ResidualLoss;
     let problem = Problem::from_toml(
         r#"
 name = "bump"
@@ -173,13 +176,13 @@ source = "u_x - 100 * exp(-400 * (x - 0.5)^2)"
     let near = |points: &[Vec<f64>]| {
         points.iter().filter(|p| (p[0] - 0.5).abs() < 0.1).count() as f64 / points.len() as f64
     };
-    let uniform = Objective::new(&problem, &config.train, &net);
+    let uniform = ResidualLoss::new(&problem, &config.train, &net);
     // Uniform: 20% of [0, 1] lies within 0.1 of the bump.
     let share = near(uniform.interior_points().unwrap());
     assert!((share - 0.2).abs() < 0.03, "uniform share {share}");
     config.train.sampling = Sampling::Residual;
     config.train.sampling_c = 0.0;
-    let rad = Objective::new(&problem, &config.train, &net);
+    let rad = ResidualLoss::new(&problem, &config.train, &net);
     let points = rad.interior_points().unwrap();
     assert_eq!(points.len(), 400);
     // The bump holds almost all of the residual (|u_x| of the untrained net is

@@ -1,0 +1,504 @@
+//! The training driver: one object that owns what every phase shares — the
+//! objective, the held-out set, the time budget, the stop flag, the
+//! observers and the best point — and runs the phases in sequence.
+
+use super::observe::{Observer, Phase, Record};
+use super::stop::{Stop, StopReason};
+use super::Objective;
+use crate::net::Network;
+use crate::scalar::Real;
+use dfdx::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Measures the network at each record (the error against a reference, a
+/// signal's PSNR).
+pub type Monitor<E, M> = Box<dyn FnMut(&Network<E>) -> M>;
+
+/// The wall-clock budget of a run, counted from [`Driver::run`].
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    start: Instant,
+    seconds: Option<f64>,
+}
+
+impl Budget {
+    fn new(seconds: Option<f64>) -> Self {
+        Self {
+            start: Instant::now(),
+            seconds,
+        }
+    }
+
+    /// Seconds since the run started.
+    pub fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// The budget in seconds, if there is one.
+    pub fn seconds(&self) -> Option<f64> {
+        self.seconds
+    }
+
+    /// When the budget ends.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.share(1.0)
+    }
+
+    /// When `fraction` of the budget has passed.
+    pub fn share(&self, fraction: f64) -> Option<Instant> {
+        self.seconds
+            .map(|s| self.start + Duration::from_secs_f64(s * fraction))
+    }
+
+    /// True once the budget is spent.
+    pub fn spent(&self) -> bool {
+        self.deadline().is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// How one phase ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PhaseEnd {
+    /// It did its part (its steps, or its share of the budget): the next
+    /// phase may start.
+    Completed,
+    /// The run must end here.
+    Stopped(Stop),
+}
+
+/// What one phase did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhaseReport {
+    pub phase: Phase,
+    /// Steps or iterations taken.
+    pub steps: usize,
+    /// Loss-and-gradient evaluations (line searches included).
+    pub evaluations: usize,
+    pub end: PhaseEnd,
+}
+
+/// An optimizer phase (Adam, a quasi-Newton method) run through the driver.
+pub trait TrainingPhase<E: Real, O, M> {
+    /// Trains `net` in place, recording through `driver`.
+    fn run(&mut self, driver: &mut Driver<E, O, M>, net: &mut Network<E>) -> PhaseReport;
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct Outcome<M> {
+    pub history: Vec<Record<M>>,
+    /// One report per phase that ran, in order.
+    pub phases: Vec<PhaseReport>,
+    pub seconds: f64,
+    pub stop: Stop,
+    /// The step whose parameters the network holds: the one with the lowest
+    /// held-out loss when the best point is kept, else the last.
+    pub kept_step: usize,
+}
+
+impl<M> Outcome<M> {
+    /// Steps taken by the phases of this kind.
+    pub fn steps(&self, phase: Phase) -> usize {
+        self.of(phase).map(|p| p.steps).sum()
+    }
+
+    /// Loss-and-gradient evaluations of the phases of this kind.
+    pub fn evaluations(&self, phase: Phase) -> usize {
+        self.of(phase).map(|p| p.evaluations).sum()
+    }
+
+    fn of(&self, phase: Phase) -> impl Iterator<Item = &PhaseReport> {
+        self.phases.iter().filter(move |p| p.phase == phase)
+    }
+}
+
+/// Settings every phase shares.
+#[derive(Clone, Copy, Debug)]
+pub struct DriverSettings {
+    /// Record every this many steps (and at the first).
+    pub record_every: usize,
+    /// Keep the parameters of the record with the lowest held-out loss.
+    pub keep_best: bool,
+    /// The wall-clock budget of the whole run.
+    pub max_seconds: Option<f64>,
+}
+
+/// The parameters with the lowest held-out loss so far.
+struct Best {
+    loss: f64,
+    step: usize,
+    params: Vec<f64>,
+}
+
+/// Runs optimizer phases on one objective; see the module docs.
+pub struct Driver<E: Real, O, M> {
+    objective: O,
+    log: RunLog<E, O, M>,
+}
+
+/// Everything of a run but the objective: what phases record into while
+/// they evaluate the objective.
+pub struct RunLog<E: Real, O, M> {
+    names: Vec<String>,
+    /// The same loss on points never trained on: with a fixed point set a
+    /// flexible network can lower the training loss by bending between the
+    /// points; the held-out loss then rises.
+    held_out: Option<O>,
+    monitor: Monitor<E, M>,
+    observers: Vec<Box<dyn Observer<M>>>,
+    stop: Arc<AtomicBool>,
+    settings: DriverSettings,
+    budget: Budget,
+    steps_done: usize,
+    best: Option<Best>,
+    history: Vec<Record<M>>,
+    /// Step and parameters of the last record, so the final record is not
+    /// written twice for the same point.
+    last_recorded: Option<(usize, Vec<f64>)>,
+}
+
+impl<E: Real, O: Objective<E>, M: Clone> Driver<E, O, M>
+where
+    Cpu: Device<E>,
+{
+    pub fn new(
+        objective: O,
+        settings: DriverSettings,
+        monitor: impl FnMut(&Network<E>) -> M + 'static,
+    ) -> Self {
+        let log = RunLog {
+            names: objective.names().to_vec(),
+            held_out: None,
+            monitor: Box::new(monitor),
+            observers: Vec::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+            budget: Budget::new(settings.max_seconds),
+            settings,
+            steps_done: 0,
+            best: None,
+            history: Vec::new(),
+            last_recorded: None,
+        };
+        Self { objective, log }
+    }
+
+    /// Scores every record on this held-out objective (and keeps the best
+    /// point by it, when the settings say so).
+    pub fn held_out(mut self, objective: O) -> Self {
+        self.log.held_out = Some(objective);
+        self
+    }
+
+    pub fn observer(mut self, o: impl Observer<M> + 'static) -> Self {
+        self.log.observers.push(Box::new(o));
+        self
+    }
+
+    /// A flag that, once set (e.g. by Ctrl-C), ends training at the next step.
+    pub fn stop_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.log.stop = flag;
+        self
+    }
+
+    pub fn objective(&self) -> &O {
+        &self.objective
+    }
+
+    /// The objective and the log, borrowed apart: a phase evaluates the one
+    /// and records into the other.
+    pub fn parts(&mut self) -> (&mut O, &mut RunLog<E, O, M>) {
+        (&mut self.objective, &mut self.log)
+    }
+
+    /// Runs the phases in order until one stops the run, then records the
+    /// final state and, when asked, restores the best point.
+    pub fn run(
+        mut self,
+        net: &mut Network<E>,
+        phases: &mut [&mut dyn TrainingPhase<E, O, M>],
+    ) -> Outcome<M> {
+        self.log.budget = Budget::new(self.log.settings.max_seconds);
+        let mut reports: Vec<PhaseReport> = Vec::new();
+        let mut stop = Stop::new(StopReason::IterationLimit);
+        for phase in phases.iter_mut() {
+            let report = phase.run(&mut self, net);
+            self.log.steps_done += report.steps;
+            let end = report.end.clone();
+            reports.push(report);
+            if let PhaseEnd::Stopped(s) = end {
+                stop = s;
+                break;
+            }
+        }
+        let last_phase = reports
+            .iter()
+            .rev()
+            .find(|r| r.steps > 0)
+            .or(reports.first())
+            .map_or(Phase::Adam, |r| r.phase);
+        self.finish(net, last_phase);
+        let log = self.log;
+        let kept_step = match (log.settings.keep_best, log.best) {
+            (true, Some(best)) => {
+                net.set_flat_params(&best.params);
+                best.step
+            }
+            _ => log.steps_done,
+        };
+        Outcome {
+            history: log.history,
+            phases: reports,
+            seconds: log.budget.elapsed(),
+            stop,
+            kept_step,
+        }
+    }
+
+    /// The final record (unless the last record already holds this very
+    /// point), then the observers' end.
+    fn finish(&mut self, net: &Network<E>, phase: Phase) {
+        let log = &mut self.log;
+        let step = log.steps_done;
+        let repeated = log
+            .last_recorded
+            .as_ref()
+            .is_some_and(|(s, p)| *s == step && *p == net.flat_params());
+        if !repeated {
+            let losses = self.objective.losses(net);
+            let total = self.objective.total(&losses);
+            log.record(phase, step, net, losses, total);
+        }
+        for o in &mut log.observers {
+            o.finish();
+        }
+    }
+}
+
+impl<E: Real, O: Objective<E>, M: Clone> RunLog<E, O, M>
+where
+    Cpu: Device<E>,
+{
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// The stop flag, for loops that check it themselves (a line search).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Steps taken by the phases before the running one.
+    pub fn steps_done(&self) -> usize {
+        self.steps_done
+    }
+
+    /// Whether step `step` of the run (counted over all phases) is recorded.
+    pub fn record_due(&self, step: usize) -> bool {
+        step.is_multiple_of(self.settings.record_every.max(1))
+    }
+
+    /// Records the state after a step: `losses` and `total` as the step
+    /// measured them, the monitor and the held-out loss on `net` as it is now.
+    pub fn record(
+        &mut self,
+        phase: Phase,
+        step: usize,
+        net: &Network<E>,
+        losses: Vec<f64>,
+        total: f64,
+    ) {
+        let measure = (self.monitor)(net);
+        let validation = self
+            .held_out
+            .as_ref()
+            .map_or(f64::NAN, |h| h.total(&h.losses(net)));
+        let params = net.flat_params();
+        if validation.is_finite() && self.best.as_ref().is_none_or(|b| validation < b.loss) {
+            self.best = Some(Best {
+                loss: validation,
+                step,
+                params: params.clone(),
+            });
+        }
+        let record = Record {
+            phase,
+            step,
+            seconds: self.budget.elapsed(),
+            losses,
+            total,
+            validation,
+            measure,
+        };
+        for o in &mut self.observers {
+            o.observe(&self.names, &record);
+        }
+        self.history.push(record);
+        self.last_recorded = Some((step, params));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{NetConfig, QuasiNewtonKind};
+    use crate::train::{AdamPhase, Decay, QuasiNewtonPhase};
+
+    /// Σ (p − target)² over the parameters: a convex bowl whose minimum is
+    /// known, so each phase's end can be predicted.
+    struct Bowl {
+        target: f64,
+        names: Vec<String>,
+        resampled: usize,
+    }
+
+    impl Bowl {
+        fn new(target: f64) -> Self {
+            Self {
+                target,
+                names: vec!["bowl".into()],
+                resampled: 0,
+            }
+        }
+    }
+
+    impl Objective<f64> for Bowl {
+        fn names(&self) -> &[String] {
+            &self.names
+        }
+        fn losses(&self, net: &Network<f64>) -> Vec<f64> {
+            let p = net.flat_params();
+            vec![p.iter().map(|v| (v - self.target).powi(2)).sum()]
+        }
+        fn losses_and_gradient(&self, net: &Network<f64>) -> (Vec<f64>, Vec<f64>) {
+            let p = net.flat_params();
+            let grad = p.iter().map(|v| 2.0 * (v - self.target)).collect();
+            (self.losses(net), grad)
+        }
+        fn total(&self, losses: &[f64]) -> f64 {
+            losses[0]
+        }
+        fn resample(&mut self, _net: &Network<f64>) {
+            self.resampled += 1;
+        }
+    }
+
+    fn tiny_net() -> Network<f64> {
+        let config = NetConfig {
+            width: 3,
+            depth: 1,
+            ..NetConfig::default()
+        };
+        Network::new(&config, &[[0.0, 1.0]], 1)
+    }
+
+    fn settings(max_seconds: Option<f64>) -> DriverSettings {
+        DriverSettings {
+            record_every: 10,
+            keep_best: true,
+            max_seconds,
+        }
+    }
+
+    fn adam(steps: usize) -> AdamPhase {
+        AdamPhase {
+            steps,
+            lr: 0.05,
+            lr_final_fraction: 0.1,
+            decay: Decay::OverSteps,
+            resample_every: 0,
+            budget_share: None,
+        }
+    }
+
+    fn quasi_newton<'a>(max_iters: usize) -> QuasiNewtonPhase<'a, Bowl, f64> {
+        QuasiNewtonPhase {
+            kind: QuasiNewtonKind::SsBfgs,
+            max_iters,
+            memory: 10,
+            refresh_every: 0,
+            refresh: Box::new(|_: &mut Bowl, _: &Network<f64>, _: usize| {}),
+        }
+    }
+
+    #[test]
+    fn adam_runs_its_steps_and_records_on_schedule() {
+        let mut net = tiny_net();
+        let driver = Driver::new(Bowl::new(0.5), settings(None), |_: &Network<f64>| ());
+        let outcome = driver.run(&mut net, &mut [&mut adam(25)]);
+        assert_eq!(outcome.stop.reason, StopReason::IterationLimit);
+        assert_eq!(outcome.steps(Phase::Adam), 25);
+        let steps: Vec<usize> = outcome.history.iter().map(|r| r.step).collect();
+        // Step 1, every 10th, then the final state.
+        assert_eq!(steps, [1, 10, 20, 25]);
+        assert!(outcome.history.iter().all(|r| r.validation.is_nan()));
+        // Without a held-out set there is no best point: the last one stays.
+        assert_eq!(outcome.kept_step, 25);
+    }
+
+    #[test]
+    fn a_set_stop_flag_or_a_spent_budget_ends_the_run_before_its_first_step() {
+        let flag = Arc::new(AtomicBool::new(true));
+        let mut net = tiny_net();
+        let before = net.flat_params();
+        let driver =
+            Driver::new(Bowl::new(0.5), settings(None), |_: &Network<f64>| ()).stop_flag(flag);
+        let outcome = driver.run(&mut net, &mut [&mut adam(25), &mut quasi_newton(10)]);
+        assert_eq!(outcome.stop.reason, StopReason::Interrupted);
+        assert_eq!(outcome.phases.len(), 1, "the quasi-Newton phase never ran");
+        assert_eq!(net.flat_params(), before);
+        let driver = Driver::new(Bowl::new(0.5), settings(Some(0.0)), |_: &Network<f64>| ());
+        let outcome = driver.run(&mut net, &mut [&mut adam(25)]);
+        assert_eq!(outcome.stop.reason, StopReason::TimeBudget);
+        assert_eq!(outcome.steps(Phase::Adam), 0);
+    }
+
+    #[test]
+    fn quasi_newton_after_adam_reaches_the_minimum_and_says_it_converged() {
+        let mut net = tiny_net();
+        let driver = Driver::new(Bowl::new(0.5), settings(None), |_: &Network<f64>| ())
+            .held_out(Bowl::new(0.5));
+        let outcome = driver.run(&mut net, &mut [&mut adam(5), &mut quasi_newton(100)]);
+        assert_eq!(
+            outcome.stop.reason,
+            StopReason::Converged,
+            "{}",
+            outcome.stop
+        );
+        assert!(outcome.steps(Phase::QuasiNewton) < 100);
+        assert!(net.flat_params().iter().all(|p| (p - 0.5).abs() < 1e-6));
+        // The held-out loss is the training loss here: the best record is the last.
+        let last = outcome.history.last().expect("records");
+        assert_eq!(outcome.kept_step, last.step);
+        assert_eq!(last.phase, Phase::QuasiNewton);
+    }
+
+    #[test]
+    fn the_best_held_out_point_is_kept() {
+        // Training pulls towards 0.5, the held-out loss prefers 0: the
+        // first record (closest to the start) is the best by held-out loss
+        // once training moves past it.
+        let mut net = Network::new(
+            &NetConfig {
+                width: 3,
+                depth: 1,
+                ..NetConfig::default()
+            },
+            &[[0.0, 1.0]],
+            1,
+        );
+        net.set_flat_params(&vec![0.1; net.n_params()]);
+        let driver = Driver::new(Bowl::new(0.5), settings(None), |_: &Network<f64>| ())
+            .held_out(Bowl::new(0.0));
+        let outcome = driver.run(&mut net, &mut [&mut adam(30)]);
+        assert_eq!(outcome.kept_step, 1);
+        let first = &outcome.history[0];
+        let held_out = Bowl::new(0.0);
+        assert_eq!(held_out.total(&held_out.losses(&net)), first.validation);
+    }
+}

@@ -1,0 +1,343 @@
+//! The quasi-Newton phase on the flattened parameters: our solver
+//! ([`solver`]) with a limited-memory model ([`memory`], L-BFGS) or a dense
+//! one ([`dense`], BFGS and self-scaled BFGS), stepping with argmin's
+//! Moré–Thuente line search.
+//!
+//! The phase runs the solver's iterations itself (argmin's `Solver` trait,
+//! without argmin's executor), so recording, the time budget and the point
+//! changes live in one loop. argmin works in f64 on `Vec<f64>`; the network
+//! may run in f32, so the parameters are converted at each evaluation.
+//!
+//! A line search that fails (common once the loss is near rounding level,
+//! especially in f32) ends a *run* of the solver; the phase then restarts
+//! from the best point seen with a fresh model, and stops only when a
+//! restart makes no progress (with a fixed point set), the iteration limit
+//! or the time budget is reached, or the user interrupts.
+//!
+//! The point set may change during the phase (fresh points, residual-based
+//! refinement) every `refresh_every` iterations. The solver then keeps its
+//! curvature model (L-BFGS its pairs, BFGS its matrix): the curvature of the
+//! loss hardly depends on which points sample it, and a fresh model costs
+//! hundreds of iterations to rebuild. A failed line search that a restart
+//! cannot get past moves on to the next point set early.
+
+mod dense;
+mod loss;
+mod memory;
+mod solver;
+
+pub use dense::Bfgs;
+pub use memory::Lbfgs;
+
+use super::driver::{Driver, PhaseEnd, PhaseReport, RunLog, TrainingPhase};
+use super::observe::Phase;
+use super::stop::{Stop, StopReason};
+use super::Objective;
+use crate::config::QuasiNewtonKind;
+use crate::net::Network;
+use crate::scalar::Real;
+use argmin::core::{Solver, State, TerminationReason, TerminationStatus};
+use dense::DenseInverse;
+use dfdx::prelude::*;
+use loss::{Evaluations, LossProblem};
+use memory::PairMemory;
+use solver::{Curvature, QuasiNewton, QuasiNewtonState};
+use std::cell::RefCell;
+use std::time::Instant;
+
+/// The quasi-Newton phase has converged when the gradient norm falls below
+/// this (near rounding level of the losses we train; in practice the budget
+/// or a failed line search ends a run first).
+const TOLERANCE_GRAD: f64 = 1e-12;
+
+/// Restarts after failed line searches before the phase gives up.
+const MAX_RESTARTS: usize = 50;
+
+/// Changes the objective's points, given the iterations done so far.
+pub type Refresh<'a, O, E> = Box<dyn FnMut(&mut O, &Network<E>, usize) + 'a>;
+
+/// The quasi-Newton phase: `max_iters` iterations of `kind` on a fresh
+/// point set, changed by `refresh` every `refresh_every` iterations.
+pub struct QuasiNewtonPhase<'a, O, E: Real> {
+    pub kind: QuasiNewtonKind,
+    pub max_iters: usize,
+    /// Curvature pairs kept by L-BFGS.
+    pub memory: usize,
+    /// Change the point set every this many iterations (0: never).
+    pub refresh_every: usize,
+    pub refresh: Refresh<'a, O, E>,
+}
+
+/// The curvature model the settings ask for.
+enum Model {
+    Pairs(PairMemory),
+    Dense(DenseInverse),
+}
+
+impl Model {
+    fn new(kind: QuasiNewtonKind, memory: usize) -> Self {
+        match kind {
+            QuasiNewtonKind::Lbfgs => Self::Pairs(PairMemory::new(memory)),
+            QuasiNewtonKind::Bfgs => Self::Dense(DenseInverse::new(false)),
+            QuasiNewtonKind::SsBfgs => Self::Dense(DenseInverse::new(true)),
+        }
+    }
+}
+
+impl Curvature for Model {
+    const NAME: &'static str = "quasi-Newton";
+
+    fn direction(&mut self, grad: &[f64]) -> Vec<f64> {
+        match self {
+            Self::Pairs(m) => m.direction(grad),
+            Self::Dense(m) => m.direction(grad),
+        }
+    }
+
+    fn remember(&mut self, from: &[f64], to: &[f64], grad_from: &[f64], grad_to: &[f64]) {
+        match self {
+            Self::Pairs(m) => m.remember(from, to, grad_from, grad_to),
+            Self::Dense(m) => m.remember(from, to, grad_from, grad_to),
+        }
+    }
+}
+
+/// How one run of the solver (a segment between point changes or restarts) ended.
+enum RunEnd {
+    /// It took the iterations it was given; the solver (with its model)
+    /// and its last point go on.
+    Segment {
+        solver: Box<QuasiNewton<Model>>,
+        param: Option<Vec<f64>>,
+    },
+    TimeBudget,
+    /// The gradient norm fell below the tolerance.
+    Converged,
+    /// A line search or an evaluation failed; the message says how.
+    Failed(String),
+}
+
+impl<O: Objective<E>, E: Real> QuasiNewtonPhase<'_, O, E>
+where
+    Cpu: Device<E>,
+{
+    /// Iterations for the run starting after `done`: to the next point
+    /// change or the iteration limit.
+    fn segment(&self, done: usize) -> usize {
+        let left = self.max_iters - done;
+        match self.refresh_every {
+            0 => left,
+            every => left.min(every - done % every),
+        }
+    }
+}
+
+/// Where a run of the solver starts and what it may do.
+struct RunSpec {
+    start: Vec<f64>,
+    /// Iterations it may take.
+    iters: usize,
+    /// Iterations the phase took before it, and the run's step offset.
+    done: usize,
+    offset: usize,
+}
+
+/// One run of `solver` (an argmin executor's loop, with our recording and
+/// deadline): at most `spec.iters` iterations; `taken` counts them as they
+/// go, a failed line search's included.
+fn run_solver<E: Real, O: Objective<E>, M: Clone>(
+    objective: &O,
+    log: &mut RunLog<E, O, M>,
+    evals: &RefCell<Evaluations<E>>,
+    mut solver: Box<QuasiNewton<Model>>,
+    spec: RunSpec,
+    taken: &mut usize,
+) -> RunEnd
+where
+    Cpu: Device<E>,
+{
+    let deadline = log.budget().deadline();
+    let mut problem = argmin::core::Problem::new(LossProblem {
+        objective,
+        evals,
+        stop: log.stop_flag(),
+        deadline,
+    });
+    let state = QuasiNewtonState::new()
+        .param(spec.start)
+        .max_iters(spec.iters as u64);
+    let mut state = match solver.init(&mut problem, state) {
+        Ok((state, _)) => state,
+        Err(e) => return RunEnd::Failed(e.to_string()),
+    };
+    loop {
+        if let TerminationStatus::Terminated(_) =
+            Solver::<LossProblem<'_, O, E>, QuasiNewtonState>::terminate(&mut *solver, &state)
+        {
+            return RunEnd::Converged;
+        }
+        if state.get_iter() >= state.get_max_iters() {
+            let param = state.take_param();
+            return RunEnd::Segment { solver, param };
+        }
+        state = match solver.next_iter(&mut problem, state) {
+            Ok((state, _)) => state,
+            Err(e) => return RunEnd::Failed(e.to_string()),
+        };
+        *taken += 1;
+        let iter = spec.done + *taken;
+        let mut ev = evals.borrow_mut();
+        ev.this_iter = 0;
+        // After a failed line search the state holds no point to record.
+        if let (true, Some(param), Some(e)) =
+            (log.record_due(iter), state.get_param(), ev.last.clone())
+        {
+            // The line search's last evaluation is the accepted point.
+            ev.net.set_flat_params(param);
+            log.record(
+                Phase::QuasiNewton,
+                spec.offset + iter,
+                &ev.net,
+                e.losses,
+                e.total,
+            );
+        }
+        drop(ev);
+        state.increment_iter();
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return RunEnd::TimeBudget;
+        }
+        if let Some(TerminationReason::SolverExit(why)) = state.get_termination_reason() {
+            return RunEnd::Failed(why.clone());
+        }
+    }
+}
+
+impl<O: Objective<E>, E: Real, M: Clone> TrainingPhase<E, O, M> for QuasiNewtonPhase<'_, O, E>
+where
+    Cpu: Device<E>,
+{
+    /// Minimizes from the current parameters of `net`, leaving the best
+    /// point found (on the last point set) in `net`.
+    fn run(&mut self, driver: &mut Driver<E, O, M>, net: &mut Network<E>) -> PhaseReport {
+        let (objective, log) = driver.parts();
+        // A fresh point set, fixed within each segment: the line search
+        // needs a deterministic objective.
+        objective.resample(net);
+        let offset = log.steps_done();
+        let evals = RefCell::new(Evaluations::new(net.clone()));
+        let fresh = || {
+            Box::new(QuasiNewton::new(
+                Model::new(self.kind, self.memory),
+                TOLERANCE_GRAD,
+            ))
+        };
+        let mut stop = Stop::new(StopReason::IterationLimit);
+        let mut restarts = 0;
+        let mut done = 0;
+        // The solver (with its model) carried into the next segment, if any.
+        let mut carried: Option<Box<QuasiNewton<Model>>> = None;
+        loop {
+            let (start, best_before) = {
+                let s = evals.borrow();
+                let start = s
+                    .best
+                    .as_ref()
+                    .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
+                (start, s.best.as_ref().map(|(b, _)| *b))
+            };
+            let spec = RunSpec {
+                start,
+                iters: self.segment(done),
+                done,
+                offset,
+            };
+            let solver = carried.take().unwrap_or_else(fresh);
+            evals.borrow_mut().this_iter = 0;
+            let mut taken = 0;
+            let end = run_solver(objective, log, &evals, solver, spec, &mut taken);
+            done += taken;
+            let best_after = evals.borrow().best.as_ref().map(|(b, _)| *b);
+            let failure = match end {
+                RunEnd::Segment { solver, param } if done < self.max_iters => {
+                    // End of a segment: new points, same model, from the last point.
+                    carried = Some(solver);
+                    if let Some(p) = param {
+                        net.set_flat_params(&p);
+                    }
+                    (self.refresh)(objective, net, done);
+                    evals.borrow_mut().forget();
+                    None
+                }
+                RunEnd::Segment { .. } => break,
+                RunEnd::TimeBudget => {
+                    stop = Stop::new(StopReason::TimeBudget);
+                    break;
+                }
+                RunEnd::Converged => Some(Stop::with_detail(
+                    StopReason::Converged,
+                    format!("gradient norm below {TOLERANCE_GRAD:e}"),
+                )),
+                RunEnd::Failed(why) => Some(Stop::with_detail(StopReason::LineSearchFailed, why)),
+            };
+            if let Some(failed) = failure {
+                if log.interrupted() {
+                    stop = Stop::new(StopReason::Interrupted);
+                    break;
+                }
+                if done >= self.max_iters {
+                    break;
+                }
+                if restarts >= MAX_RESTARTS {
+                    stop = failed;
+                    break;
+                }
+                let improved = match (best_before, best_after) {
+                    (Some(b), Some(a)) => a < b * (1.0 - 1e-6),
+                    (None, Some(_)) => true,
+                    _ => false,
+                };
+                if !improved {
+                    if self.refresh_every == 0 {
+                        stop = failed;
+                        break;
+                    }
+                    // Nothing more to gain on these points: move on to the
+                    // point set due at the end of this segment now, rather
+                    // than stop with budget left (measured: a Burgers run
+                    // stopped at 7368 of its 8000 iterations).
+                    let due = (done / self.refresh_every + 1) * self.refresh_every;
+                    let mut s = evals.borrow_mut();
+                    if let Some((_, p)) = s.best.take() {
+                        net.set_flat_params(&p);
+                    }
+                    s.last = None;
+                    drop(s);
+                    (self.refresh)(objective, net, due);
+                }
+                restarts += 1;
+            }
+            if log.budget().spent() {
+                stop = Stop::new(StopReason::TimeBudget);
+                break;
+            }
+            if done >= self.max_iters {
+                break;
+            }
+        }
+        let evals = evals.into_inner();
+        if let Some((_, p)) = &evals.best {
+            net.set_flat_params(p);
+        }
+        let end = match stop.reason {
+            StopReason::IterationLimit => PhaseEnd::Completed,
+            _ => PhaseEnd::Stopped(stop),
+        };
+        PhaseReport {
+            phase: Phase::QuasiNewton,
+            steps: done,
+            evaluations: evals.count,
+            end,
+        }
+    }
+}

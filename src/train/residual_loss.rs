@@ -1,0 +1,353 @@
+//! The PINN loss: weighted mean-squared residuals of every term on its points.
+
+use super::Objective;
+use crate::config::{Sampling, TrainConfig};
+use crate::geometry::{Region, Sampler};
+use crate::jet::{flatten_grads, weighted_sum, Batch, JetField, Outputs, Tracer};
+use crate::multi_index::{closure, MultiIndex};
+use crate::net::Network;
+use crate::problem::Problem;
+use crate::scalar::Real;
+use crate::unknowns::Bounds;
+use dfdx::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::data::DataTerm;
+
+/// Terms that share a point set (all interior residuals; each condition).
+struct Group<E: Real> {
+    region: Region,
+    n_points: usize,
+    terms: Vec<usize>,
+    /// Output derivatives the group's terms read, closed under sub-multisets.
+    index: Vec<MultiIndex>,
+    /// Points added where the residual was largest; kept across resampling.
+    refined: Vec<Vec<f64>>,
+    /// The current points (fresh and refined) and their prepared batch.
+    points: Vec<Vec<f64>>,
+    batch: Option<Batch<E>>,
+    /// For a periodic condition: the points' images on the upper face.
+    twin: Option<Batch<E>>,
+}
+
+/// Loss assembly for a problem: the terms, their weights and their points.
+pub struct ResidualLoss<E: Real> {
+    problem: Problem,
+    pub names: Vec<String>,
+    pub weights: Vec<f64>,
+    groups: Vec<Group<E>>,
+    /// The observations' misfit, the last loss term (inverse problems).
+    data: Option<DataTerm<E>>,
+    /// How each unknown coefficient's raw parameter maps to its value.
+    bounds: Vec<Bounds>,
+    sampler: Sampler,
+    /// Placement of fresh interior points, with RAD's (k, c).
+    sampling: (Sampling, f64, f64),
+    /// Candidates scored per residual-based placement.
+    candidates: usize,
+    /// Draws RAD's points from the candidates.
+    rng: StdRng,
+}
+
+impl<E: Real> ResidualLoss<E>
+where
+    Cpu: Device<E>,
+{
+    /// Groups the problem's terms and draws a first set of points.
+    pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
+        Self::with_seed(problem, config, net, net.config.seed)
+    }
+
+    /// As [`ResidualLoss::new`], with the point sets drawn from `seed`.
+    ///
+    /// `net` must carry the problem's unknown coefficients
+    /// ([`Network::with_coefficients`] with [`Problem::raw_inits`]).
+    pub fn with_seed(problem: &Problem, config: &TrainConfig, net: &Network<E>, seed: u64) -> Self {
+        assert_eq!(
+            net.coefficients.len(),
+            problem.unknowns.len(),
+            "the network carries one raw parameter per unknown coefficient"
+        );
+        let names = problem.term_names();
+        let weights = names
+            .iter()
+            .map(|n| config.weights.get(n).copied().unwrap_or(1.0))
+            .collect();
+        let mut groups: Vec<Group<E>> = Vec::new();
+        for (k, (_, region)) in problem.terms.iter().enumerate() {
+            let n_points = match region {
+                Region::Interior => config.interior_points,
+                Region::Faces(_) | Region::FacesWhere { .. } | Region::Periodic { .. } => {
+                    config.condition_points
+                }
+            };
+            let shared = groups
+                .iter_mut()
+                .find(|g| *region == Region::Interior && g.region == Region::Interior);
+            match shared {
+                Some(g) => g.terms.push(k),
+                None => groups.push(Group {
+                    region: region.clone(),
+                    n_points,
+                    terms: vec![k],
+                    index: Vec::new(),
+                    refined: Vec::new(),
+                    points: Vec::new(),
+                    batch: None,
+                    twin: None,
+                }),
+            }
+        }
+        for g in &mut groups {
+            let wanted: Vec<MultiIndex> = g
+                .terms
+                .iter()
+                .flat_map(|&k| problem.terms[k].0.expr.derivatives())
+                .collect();
+            g.index = closure(&wanted);
+        }
+        let mut objective = Self {
+            problem: problem.clone(),
+            names,
+            weights,
+            groups,
+            data: problem.observations.as_ref().map(|o| DataTerm::new(o, net)),
+            bounds: problem.unknowns.iter().map(|u| u.bounds).collect(),
+            sampler: Sampler::new(&problem.domain, seed),
+            sampling: (config.sampling, config.sampling_k, config.sampling_c),
+            candidates: config.residual_candidates,
+            rng: StdRng::seed_from_u64(seed ^ 0x5A4D_504C),
+        };
+        objective.resample(net);
+        objective
+    }
+
+    /// Fresh points for group `gi`, plus its refined points.
+    fn redraw(&mut self, net: &Network<E>, gi: usize) {
+        let (region, n) = (self.groups[gi].region.clone(), self.groups[gi].n_points);
+        let mut points = match (self.sampling, &region) {
+            ((Sampling::Residual, k, c), Region::Interior) => {
+                self.draw_by_residual(net, gi, n, k, c)
+            }
+            _ => self.sampler.draw(&region, n),
+        };
+        points.extend(self.groups[gi].refined.iter().cloned());
+        let mut batch = Batch::new(net, &points);
+        let mut twin = None;
+        match &region {
+            Region::Interior => {}
+            Region::Faces(_) | Region::FacesWhere { .. } => {
+                batch = batch.with_normals(net, &self.sampler.normals(&region, &points));
+            }
+            Region::Periodic { input } => {
+                let images = self.sampler.periodic_twins(*input, &points);
+                twin = Some(Batch::new(net, &images));
+            }
+        }
+        let g = &mut self.groups[gi];
+        g.batch = Some(batch);
+        g.twin = twin;
+        g.points = points;
+    }
+
+    /// The current interior collocation points (None without an interior term).
+    pub fn interior_points(&self) -> Option<&[Vec<f64>]> {
+        self.groups
+            .iter()
+            .find(|g| g.region == Region::Interior)
+            .map(|g| g.points.as_slice())
+    }
+
+    /// RAD (Wu et al. 2023, "A comprehensive study of non-adaptive and
+    /// residual-based adaptive sampling for PINNs"): `n` of the candidate
+    /// points, drawn without replacement with probability ∝ ε^k/mean(ε^k) + c.
+    /// The offset c keeps a uniform share, so no region is left empty; the
+    /// residual share puts points where the solution is steep (a shock).
+    fn draw_by_residual(
+        &mut self,
+        net: &Network<E>,
+        gi: usize,
+        n: usize,
+        k: f64,
+        c: f64,
+    ) -> Vec<Vec<f64>> {
+        let candidates = self.sampler.draw(&Region::Interior, self.candidates.max(n));
+        let eps: Vec<f64> = self
+            .pointwise_residual(net, gi, &candidates)
+            .iter()
+            .map(|s| s.sqrt().powf(k))
+            .collect();
+        let mean = eps.iter().sum::<f64>() / eps.len() as f64;
+        let density = |i: usize| {
+            let p = if mean > 0.0 { eps[i] / mean } else { 0.0 } + c;
+            if p.is_finite() && p > 0.0 {
+                p
+            } else {
+                c.max(f64::MIN_POSITIVE)
+            }
+        };
+        match rand::seq::index::sample_weighted(&mut self.rng, candidates.len(), density, n) {
+            Ok(picked) => picked.iter().map(|i| candidates[i].clone()).collect(),
+            // Only if every weight is unusable: fall back to the first n (uniform) candidates.
+            Err(_) => candidates.into_iter().take(n).collect(),
+        }
+    }
+
+    /// Residual-based adaptive refinement (Lu et al., DeepXDE): evaluates the
+    /// interior residuals on the configured number of fresh candidate points and adds the `keep`
+    /// points where the weighted squared residual is largest to the interior
+    /// set for good. Returns the mean weighted squared residual of the added
+    /// points (0 if there is no interior term).
+    pub fn refine(&mut self, net: &Network<E>, keep: usize) -> f64 {
+        let Some(gi) = self
+            .groups
+            .iter()
+            .position(|g| g.region == Region::Interior)
+        else {
+            return 0.0;
+        };
+        let points = self.sampler.draw(&Region::Interior, self.candidates);
+        let score = self.pointwise_residual(net, gi, &points);
+        let mut order: Vec<usize> = (0..points.len()).collect();
+        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+        order.truncate(keep);
+        let added = order.iter().map(|&i| score[i]).sum::<f64>() / keep.max(1) as f64;
+        self.groups[gi]
+            .refined
+            .extend(order.iter().map(|&i| points[i].clone()));
+        self.redraw(net, gi);
+        added
+    }
+
+    /// Σ_k w_k r_k² at each point for the terms of group `gi`.
+    fn pointwise_residual(&self, net: &Network<E>, gi: usize, points: &[Vec<f64>]) -> Vec<f64> {
+        let g = &self.groups[gi];
+        let mut score = vec![0.0; points.len()];
+        let mut at = 0;
+        for chunk in points.chunks(4096) {
+            let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
+            let coefficients = tr.coefficients(net, &self.bounds);
+            let batch = Batch::new(net, chunk);
+            let mut outputs = Outputs::new(&mut tr, net, &batch, &g.index);
+            for &k in &g.terms {
+                let r = self.problem.terms[k]
+                    .0
+                    .expr
+                    .eval(&mut JetField::new(&mut tr, &mut outputs).with_unknowns(&coefficients));
+                for (s, v) in score[at..].iter_mut().zip(r.value.as_vec()) {
+                    let v: f64 = v.into();
+                    *s += self.weights[k] * v * v;
+                }
+            }
+            at += chunk.len();
+        }
+        score
+    }
+
+    /// Mean-squared residual of every term, recorded on `tr`.
+    fn term_losses<T: Tape<E, Cpu>>(
+        &self,
+        tr: &mut Tracer<E, T>,
+        net: &Network<E>,
+    ) -> Vec<Tensor<(), E, Cpu>> {
+        let mut losses: Vec<Option<Tensor<(), E, Cpu>>> = vec![None; self.names.len()];
+        let coefficients = tr.coefficients(net, &self.bounds);
+        for g in &self.groups {
+            let batch = g.batch.as_ref().expect("points are drawn in new()");
+            let mut outputs = Outputs::new(tr, net, batch, &g.index);
+            if let Some(twin) = &g.twin {
+                let mut images = Outputs::new(tr, net, twin, &g.index);
+                for &k in &g.terms {
+                    losses[k] = Some(self.periodic_loss(tr, k, &mut outputs, &mut images));
+                }
+                continue;
+            }
+            for &k in &g.terms {
+                let r = self.problem.terms[k]
+                    .0
+                    .expr
+                    .eval(&mut JetField::new(tr, &mut outputs).with_unknowns(&coefficients));
+                losses[k] = Some(tr.mean_square(&r.value));
+            }
+        }
+        if let Some(data) = &self.data {
+            // The data term is named last (Problem::term_names).
+            losses[self.names.len() - 1] = Some(data.loss(tr, net));
+        }
+        losses
+            .into_iter()
+            .map(|l| l.expect("every term belongs to a group"))
+            .collect()
+    }
+
+    /// Σ over the quantities a periodic term matches (its expression's
+    /// output derivatives) of the mean-squared difference between the lower
+    /// face and its image on the upper face.
+    fn periodic_loss<T: Tape<E, Cpu>>(
+        &self,
+        tr: &mut Tracer<E, T>,
+        k: usize,
+        lower: &mut Outputs<E>,
+        upper: &mut Outputs<E>,
+    ) -> Tensor<(), E, Cpu> {
+        let parts = self.problem.terms[k].0.expr.output_derivatives();
+        let squares: Vec<Tensor<(), E, Cpu>> = parts
+            .iter()
+            .map(|(out, d)| {
+                let (a, b) = (lower.get(tr, *out, d), upper.get(tr, *out, d));
+                let jump = tr.sub(&a, &b);
+                tr.mean_square(&jump)
+            })
+            .collect();
+        weighted_sum(tr, &squares, &vec![1.0; squares.len()])
+    }
+
+    /// The unknown coefficients' values (through their bounds' transforms).
+    pub fn unknown_values(&self, net: &Network<E>) -> Vec<f64> {
+        self.bounds
+            .iter()
+            .zip(net.coefficient_values())
+            .map(|(b, raw)| b.value(raw))
+            .collect()
+    }
+}
+
+impl<E: Real> Objective<E> for ResidualLoss<E>
+where
+    Cpu: Device<E>,
+{
+    fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Per-term losses (unweighted) without recording a tape.
+    fn losses(&self, net: &Network<E>) -> Vec<f64> {
+        let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
+        self.term_losses(&mut tr, net)
+            .iter()
+            .map(|l| l.as_vec()[0].into())
+            .collect()
+    }
+
+    /// Per-term losses and the gradient of the weighted total with respect to
+    /// every parameter (see [`crate::jet::Recording::backward`]).
+    fn losses_and_gradient(&self, net: &Network<E>) -> (Vec<f64>, Vec<f64>) {
+        let mut tr = Tracer::<E, OwnedTape<E, Cpu>>::new(&net.dev);
+        let terms = self.term_losses(&mut tr, net);
+        let values = terms.iter().map(|l| l.as_vec()[0].into()).collect();
+        let total = weighted_sum(&mut tr, &terms, &self.weights);
+        (values, flatten_grads(&tr.backward(&total, net)))
+    }
+
+    fn total(&self, losses: &[f64]) -> f64 {
+        losses.iter().zip(&self.weights).map(|(l, w)| l * w).sum()
+    }
+
+    /// Draws fresh collocation points for every group (refined points stay).
+    fn resample(&mut self, net: &Network<E>) {
+        for gi in 0..self.groups.len() {
+            self.redraw(net, gi);
+        }
+    }
+}
