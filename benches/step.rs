@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dfdx::prelude::{Cpu, Device};
-use pinn::config::{NetConfig, TrainConfig};
+use pinn::config::{NetConfig, Omega, RunConfig};
 use pinn::geometry::Region;
 use pinn::net::Network;
 use pinn::problem::Problem;
@@ -35,15 +35,13 @@ where
     let net_config = NetConfig {
         width: 64,
         depth: 3,
-        omega: 1.0,
+        omega: Omega::Value(1.0),
         ..NetConfig::default()
     };
     let mut net = Network::<E>::new(&net_config, &problem.domain, 1);
-    let train = TrainConfig {
-        interior_points: 4096,
-        ..TrainConfig::default()
-    };
-    let objective = ResidualLoss::new(&problem, &train, &net);
+    let mut config = RunConfig::default();
+    config.sampling.interior_points = 4096;
+    let objective = ResidualLoss::new(&problem, &config, &net);
     let mut adam = Adam::new(net.n_params());
     let mut params = net.flat_params();
     c.bench_function(

@@ -1,8 +1,11 @@
-//! Run configuration: network and training settings with defaults.
+//! Run configuration: the network, the Adam and quasi-Newton phases, the
+//! collocation points and the run as a whole, each a table with defaults.
 //!
-//! An equation file may override any field in its `[network]` and `[train]`
-//! tables; the command line overrides those. The resolved configuration is
-//! written next to every result so that a run can be repeated exactly.
+//! An equation file may set any field in its `[network]`, `[adam]`,
+//! `[quasi_newton]`, `[sampling]` and `[train]` tables; the command line
+//! overrides those. The resolved configuration is written next to every
+//! result (config.toml, the same tables) so that a run can be repeated
+//! exactly.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,13 +46,35 @@ pub enum Precision {
     F64,
 }
 
+/// The first layer's frequency ω: a number, or `"auto"` for the bandwidth
+/// rule's choice (`bandwidth::OmegaChoice`), which replaces it before a
+/// network is built (a run's config.toml holds the number).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a positive number or \"auto\"")]
+pub enum Omega {
+    Value(f64),
+    Auto(AutoWord),
+}
+
+/// The word `auto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoWord {
+    Auto,
+}
+
+impl Omega {
+    /// `"auto"`.
+    pub const AUTO: Omega = Omega::Auto(AutoWord::Auto);
+
+    pub fn is_auto(self) -> bool {
+        matches!(self, Omega::Auto(_))
+    }
+}
+
 /// Network architecture and initialization.
-///
-/// In files `omega` is a number or `"auto"`; `auto_omega` marks the latter
-/// until the bandwidth rule (`bandwidth::rule`) replaces it with a number,
-/// which is what a run's written configuration then holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "NetConfigFile", into = "NetConfigFile")]
+#[serde(default, deny_unknown_fields)]
 pub struct NetConfig {
     pub kind: NetKind,
     /// Neurons per hidden layer.
@@ -57,9 +82,7 @@ pub struct NetConfig {
     /// Number of hidden (sine or tanh) layers.
     pub depth: usize,
     /// First-layer frequency ω (ω₀ for SIREN; unused by tanh).
-    pub omega: f64,
-    /// ω is to be chosen by the bandwidth rule (`omega = "auto"`).
-    pub auto_omega: bool,
+    pub omega: Omega,
     pub seed: u64,
     pub precision: Precision,
 }
@@ -70,78 +93,27 @@ impl Default for NetConfig {
             kind: NetKind::SimpleSine,
             width: 64,
             depth: 3,
-            omega: 1.0,
-            auto_omega: false,
+            omega: Omega::Value(1.0),
             seed: 0,
             precision: Precision::F64,
         }
     }
 }
 
-/// ω as written in files: a number or "auto".
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, expecting = "a positive number or \"auto\"")]
-pub enum OmegaSetting {
-    Value(f64),
-    Auto(AutoWord),
-}
-
-/// The word `auto`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AutoWord {
-    Auto,
-}
-
-/// [`NetConfig`] as it appears in files.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct NetConfigFile {
-    kind: NetKind,
-    width: usize,
-    depth: usize,
-    omega: OmegaSetting,
-    seed: u64,
-    precision: Precision,
-}
-
-impl Default for NetConfigFile {
-    fn default() -> Self {
-        NetConfig::default().into()
-    }
-}
-
-impl From<NetConfigFile> for NetConfig {
-    fn from(f: NetConfigFile) -> Self {
-        let (omega, auto_omega) = match f.omega {
-            OmegaSetting::Value(v) => (v, false),
-            OmegaSetting::Auto(_) => (NetConfig::default().omega, true),
-        };
-        Self {
-            kind: f.kind,
-            width: f.width,
-            depth: f.depth,
-            omega,
-            auto_omega,
-            seed: f.seed,
-            precision: f.precision,
-        }
-    }
-}
-
-impl From<NetConfig> for NetConfigFile {
-    fn from(c: NetConfig) -> Self {
-        Self {
-            kind: c.kind,
-            width: c.width,
-            depth: c.depth,
-            omega: if c.auto_omega {
-                OmegaSetting::Auto(AutoWord::Auto)
-            } else {
-                OmegaSetting::Value(c.omega)
-            },
-            seed: c.seed,
-            precision: c.precision,
+impl NetConfig {
+    /// ω as a number.
+    ///
+    /// # Panics
+    /// When ω is still `auto`: the bandwidth rule resolves it before any
+    /// network is built, so reaching this is a bug in the caller.
+    pub fn omega_value(&self) -> f64 {
+        match self.omega {
+            Omega::Value(v) => v,
+            Omega::Auto(_) => {
+                panic!(
+                    "ω = \"auto\" must be resolved by the bandwidth rule before a network is built"
+                )
+            }
         }
     }
 }
@@ -149,7 +121,7 @@ impl From<NetConfig> for NetConfigFile {
 /// How fresh interior collocation points are placed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
-pub enum Sampling {
+pub enum Placement {
     /// Scrambled Sobol points, uniform in the box.
     #[default]
     Uniform,
@@ -161,9 +133,9 @@ pub enum Sampling {
 /// The quasi-Newton method that follows Adam.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
-pub enum QuasiNewtonKind {
-    /// Limited-memory BFGS with `lbfgs_memory` curvature pairs: memory and
-    /// time linear in the number of parameters.
+pub enum QuasiNewtonMethod {
+    /// Limited-memory BFGS with `memory` curvature pairs: memory and time
+    /// linear in the number of parameters.
     #[default]
     Lbfgs,
     /// BFGS with a dense inverse Hessian: n² memory and time per iteration,
@@ -173,7 +145,7 @@ pub enum QuasiNewtonKind {
     SsBfgs,
 }
 
-impl QuasiNewtonKind {
+impl QuasiNewtonMethod {
     /// The name in reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -189,49 +161,102 @@ impl QuasiNewtonKind {
     }
 }
 
-/// Optimization schedule and collocation sampling.
+/// `[adam]`: the first phase.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct TrainConfig {
-    /// Adam steps before L-BFGS.
-    pub adam_steps: usize,
-    /// Initial Adam learning rate.
+pub struct AdamConfig {
+    /// Adam steps before the quasi-Newton phase.
+    pub steps: usize,
+    /// Initial learning rate.
     pub lr: f64,
-    /// Learning rate at the last Adam step, as a fraction of `lr` (exponential decay).
+    /// Learning rate at the last step, as a fraction of `lr` (exponential decay).
     pub lr_final_fraction: f64,
-    /// Maximum L-BFGS iterations after Adam (0 skips L-BFGS).
-    pub lbfgs_iters: usize,
-    /// The quasi-Newton method after Adam (the `lbfgs_*` settings apply to
-    /// each: iterations, point changes).
-    pub quasi_newton: QuasiNewtonKind,
-    /// L-BFGS history length.
-    pub lbfgs_memory: usize,
+    /// Redraw the collocation points every this many steps (0: never).
+    pub resample_every: usize,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        Self {
+            steps: 1000,
+            lr: 1e-3,
+            lr_final_fraction: 0.1,
+            resample_every: 1000,
+        }
+    }
+}
+
+/// `[quasi_newton]`: the phase after Adam.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuasiNewtonConfig {
+    pub method: QuasiNewtonMethod,
+    /// Maximum iterations (0 skips the phase).
+    pub iters: usize,
+    /// Curvature pairs kept by L-BFGS.
+    pub memory: usize,
+    /// Redraw the collocation points every this many iterations (0: one
+    /// fixed set). The solver keeps its curvature model across the change.
+    pub resample_every: usize,
+    /// Every this many iterations, residual-based refinement adds
+    /// `refine_points` interior points for good (0: never).
+    pub refine_every: usize,
+    /// Interior points added per refinement, where the residual is largest.
+    pub refine_points: usize,
+}
+
+impl Default for QuasiNewtonConfig {
+    fn default() -> Self {
+        Self {
+            method: QuasiNewtonMethod::Lbfgs,
+            iters: 3000,
+            memory: 100,
+            resample_every: 0,
+            refine_every: 0,
+            refine_points: 256,
+        }
+    }
+}
+
+/// `[sampling]`: the collocation points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SamplingConfig {
     /// Interior collocation points.
     pub interior_points: usize,
     /// Points on the boundary faces of each condition, in total per condition.
     pub condition_points: usize,
-    /// Redraw the collocation points every this many Adam steps (0: never).
-    pub resample_every: usize,
-    /// Redraw the collocation points every this many L-BFGS iterations (0:
-    /// one fixed set). L-BFGS keeps its memory across the change.
-    pub lbfgs_resample_every: usize,
-    /// Every this many L-BFGS iterations, residual-based refinement adds
-    /// `refine_points` interior points (0: never). L-BFGS keeps its memory.
-    pub refine_every: usize,
-    /// Interior points added per refinement, where the residual is largest.
-    pub refine_points: usize,
     /// Where fresh interior points go: uniformly, or by residual (RAD).
-    pub sampling: Sampling,
+    pub placement: Placement,
     /// RAD's exponent k and offset c: density ∝ ε^k / mean(ε^k) + c.
-    pub sampling_k: f64,
-    pub sampling_c: f64,
+    pub residual_exponent: f64,
+    pub residual_offset: f64,
     /// Candidate points whose residual is measured when points are placed by
     /// residual (refinement, RAD).
-    pub residual_candidates: usize,
+    pub candidates: usize,
+}
+
+impl Default for SamplingConfig {
+    fn default() -> Self {
+        Self {
+            interior_points: 4096,
+            condition_points: 256,
+            placement: Placement::Uniform,
+            residual_exponent: 1.0,
+            residual_offset: 1.0,
+            candidates: 16384,
+        }
+    }
+}
+
+/// `[train]`: what concerns the run as a whole.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
     /// Keep the parameters of the record with the lowest loss on held-out
     /// collocation points (early stopping against overfitting the points).
     pub keep_best: bool,
-    /// Evaluate the error against the reference every this many steps.
+    /// Record (and evaluate the error against the reference) every this many steps.
     pub eval_every: usize,
     /// Stop (and still evaluate and write everything) after this many seconds.
     pub max_seconds: Option<f64>,
@@ -242,23 +267,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            adam_steps: 1000,
-            lr: 1e-3,
-            lr_final_fraction: 0.1,
-            lbfgs_iters: 3000,
-            lbfgs_memory: 100,
-            quasi_newton: QuasiNewtonKind::Lbfgs,
-            interior_points: 4096,
-            condition_points: 256,
-            resample_every: 1000,
             keep_best: true,
-            lbfgs_resample_every: 0,
-            refine_every: 0,
-            refine_points: 256,
-            sampling: Sampling::Uniform,
-            sampling_k: 1.0,
-            sampling_c: 1.0,
-            residual_candidates: 16384,
             eval_every: 100,
             max_seconds: None,
             weights: BTreeMap::new(),
@@ -271,6 +280,9 @@ impl Default for TrainConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct RunConfig {
     pub network: NetConfig,
+    pub adam: AdamConfig,
+    pub quasi_newton: QuasiNewtonConfig,
+    pub sampling: SamplingConfig,
     pub train: TrainConfig,
     /// Initial values of the unknown coefficients (inverse problems), by
     /// name; a run's config.toml holds every one, resolved from the file.
@@ -278,8 +290,49 @@ pub struct RunConfig {
     pub unknowns: BTreeMap<String, f64>,
 }
 
+/// Settings of earlier versions, by their old key, with where they are now.
+const RENAMED: [(&str, &str); 16] = [
+    ("adam_steps", "`steps` in [adam]"),
+    ("lr", "`lr` in [adam]"),
+    ("lr_final_fraction", "`lr_final_fraction` in [adam]"),
+    ("resample_every", "`resample_every` in [adam]"),
+    ("lbfgs_iters", "`iters` in [quasi_newton]"),
+    ("quasi_newton", "`method` in [quasi_newton]"),
+    ("lbfgs_memory", "`memory` in [quasi_newton]"),
+    ("lbfgs_resample_every", "`resample_every` in [quasi_newton]"),
+    ("refine_every", "`refine_every` in [quasi_newton]"),
+    ("refine_points", "`refine_points` in [quasi_newton]"),
+    ("interior_points", "`interior_points` in [sampling]"),
+    ("condition_points", "`condition_points` in [sampling]"),
+    ("sampling", "`placement` in [sampling]"),
+    ("sampling_k", "`residual_exponent` in [sampling]"),
+    ("sampling_c", "`residual_offset` in [sampling]"),
+    ("residual_candidates", "`candidates` in [sampling]"),
+];
+
+/// Where a setting that was renamed or moved is now, e.g. `lbfgs_iters` →
+/// "`iters` in [quasi_newton]".
+pub fn renamed(key: &str) -> Option<&'static str> {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == key)
+        .map(|(_, new)| *new)
+}
+
+/// A TOML error message, with an unknown field that is an old setting's
+/// name explained by where that setting is now.
+pub fn explain_toml_message(message: &str) -> String {
+    let old = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match old.and_then(|k| renamed(k).map(|new| (k, new))) {
+        Some((key, new)) => format!("`{key}` is a setting of an earlier version: it is now {new}"),
+        None => message.to_string(),
+    }
+}
+
 #[cfg(test)]
-mod omega_setting_tests {
+mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<NetConfig, toml::de::Error> {
@@ -289,9 +342,9 @@ mod omega_setting_tests {
     #[test]
     fn omega_is_a_number_or_auto_and_round_trips() {
         let fixed = parse("omega = 2").expect("integer ω");
-        assert_eq!((fixed.omega, fixed.auto_omega), (2.0, false));
+        assert_eq!(fixed.omega, Omega::Value(2.0));
         let auto = parse("omega = \"auto\"").expect("auto ω");
-        assert!(auto.auto_omega);
+        assert!(auto.omega.is_auto());
         let written = toml::to_string(&auto).expect("serializes");
         assert!(written.contains("omega = \"auto\""), "{written}");
         assert_eq!(parse(&written).expect("reads back"), auto);
@@ -303,5 +356,47 @@ mod omega_setting_tests {
             parse("omegas = 1").is_err(),
             "unknown fields are still rejected"
         );
+    }
+
+    #[test]
+    fn a_run_config_round_trips_through_its_tables() {
+        let mut config = RunConfig::default();
+        config.quasi_newton.method = QuasiNewtonMethod::SsBfgs;
+        config.sampling.placement = Placement::Residual;
+        config.train.weights.insert("ic".into(), 100.0);
+        let text = toml::to_string(&config).expect("serializes");
+        for table in [
+            "[network]",
+            "[adam]",
+            "[quasi_newton]",
+            "[sampling]",
+            "[train]",
+        ] {
+            assert!(text.contains(table), "{table} in\n{text}");
+        }
+        assert_eq!(
+            toml::from_str::<RunConfig>(&text).expect("reads back"),
+            config
+        );
+    }
+
+    #[test]
+    fn an_old_key_is_explained_by_its_replacement() {
+        let err = toml::from_str::<RunConfig>("[train]\nlbfgs_iters = 10\n").expect_err("old key");
+        let text = explain_toml_message(err.message());
+        assert_eq!(
+            text,
+            "`lbfgs_iters` is a setting of an earlier version: it is now `iters` in [quasi_newton]"
+        );
+        for (old, _) in RENAMED {
+            assert!(renamed(old).is_some());
+            let e = toml::from_str::<TrainConfig>(&format!("{old} = 1")).expect_err(old);
+            assert!(
+                explain_toml_message(e.message()).contains("earlier version"),
+                "{old}: {e}"
+            );
+        }
+        let other = explain_toml_message("unknown field `widht`, expected one of ...");
+        assert_eq!(other, "unknown field `widht`, expected one of ...");
     }
 }

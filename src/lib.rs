@@ -17,9 +17,9 @@
 //! let problem = Problem::load("heat").expect("built-in");
 //! // The file's settings, shortened for a doc test.
 //! let mut config = problem.config.clone();
-//! config.train.adam_steps = 50;
-//! config.train.lbfgs_iters = 20;
-//! config.train.interior_points = 256;
+//! config.adam.steps = 50;
+//! config.quasi_newton.iters = 20;
+//! config.sampling.interior_points = 256;
 //! let out = std::env::temp_dir().join("pinn-doc-example");
 //! let options = SolveOptions { out_dir: out.clone(), progress: false, stop: Arc::new(AtomicBool::new(false)) };
 //! let summary = solve(&problem, &config, &options).expect("solve");

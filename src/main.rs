@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinn::bandwidth::{NtkError, NtkOptions};
 use pinn::config::{
-    AutoWord, NetKind, OmegaSetting, Precision, QuasiNewtonKind, RunConfig, Sampling,
+    explain_toml_message, NetKind, Omega, Placement, Precision, QuasiNewtonMethod, RunConfig,
 };
 use pinn::fit::{
     auto_omega, compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource,
@@ -82,7 +82,7 @@ struct FitArgs {
     /// default for simple-sine and --compare: chosen from the training
     /// samples' spectrum and spacing); SIREN's ω₀ defaults to 30.
     #[arg(long, value_parser = parse_omega)]
-    omega: Option<OmegaSetting>,
+    omega: Option<Omega>,
     /// Seed for the initialization (and minibatch order).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -146,7 +146,7 @@ struct SolveArgs {
     /// First-layer frequency ω of the sine network (ω₀ for SIREN), or 'auto'
     /// (chosen from the kernel bandwidth, the data and the point density).
     #[arg(long, value_parser = parse_omega)]
-    omega: Option<OmegaSetting>,
+    omega: Option<Omega>,
     /// Network family.
     #[arg(long, value_enum)]
     net: Option<NetArg>,
@@ -165,9 +165,9 @@ struct SolveArgs {
     /// Adam steps.
     #[arg(long)]
     adam_steps: Option<usize>,
-    /// Maximum L-BFGS iterations (0 skips L-BFGS).
+    /// Maximum quasi-Newton iterations (0 skips the quasi-Newton phase).
     #[arg(long)]
-    lbfgs_iters: Option<usize>,
+    quasi_newton_iters: Option<usize>,
     /// Adam learning rate.
     #[arg(long)]
     lr: Option<f64>,
@@ -177,12 +177,12 @@ struct SolveArgs {
     /// Quasi-Newton method after Adam: lbfgs, bfgs (dense), ss-bfgs (dense, self-scaled).
     #[arg(long, value_enum)]
     quasi_newton: Option<QuasiNewtonArg>,
-    /// Add residual-refined points every this many L-BFGS iterations (0: never).
+    /// Add residual-refined points every this many quasi-Newton iterations (0: never).
     #[arg(long)]
     refine_every: Option<usize>,
-    /// Redraw the collocation points every this many L-BFGS iterations (0: never).
+    /// Redraw the collocation points every this many quasi-Newton iterations (0: never).
     #[arg(long)]
-    lbfgs_resample_every: Option<usize>,
+    quasi_newton_resample_every: Option<usize>,
     /// Where fresh interior points go: uniform, or residual (RAD).
     #[arg(long, value_enum)]
     sampling: Option<SamplingArg>,
@@ -198,6 +198,42 @@ struct SolveArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Flags of earlier versions, refused with their replacement's name.
+    #[command(flatten)]
+    renamed: RenamedFlags,
+}
+
+/// Flags that were renamed: accepted by the parser so that the error can
+/// name the new flag.
+#[derive(clap::Args)]
+struct RenamedFlags {
+    #[arg(long, hide = true, value_name = "N")]
+    lbfgs_iters: Option<String>,
+    #[arg(long, hide = true, value_name = "N")]
+    lbfgs_resample_every: Option<String>,
+}
+
+impl RenamedFlags {
+    fn check(&self) -> Result<(), Failure> {
+        let used = [
+            (
+                self.lbfgs_iters.is_some(),
+                "--lbfgs-iters",
+                "--quasi-newton-iters",
+            ),
+            (
+                self.lbfgs_resample_every.is_some(),
+                "--lbfgs-resample-every",
+                "--quasi-newton-resample-every",
+            ),
+        ];
+        match used.iter().find(|(given, _, _)| *given) {
+            Some((_, old, new)) => Err(Failure::Input(InputError(anyhow::anyhow!(
+                "{old} was renamed: use {new} (it applies to every quasi-Newton method)"
+            )))),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -256,7 +292,7 @@ enum QuasiNewtonArg {
     SsBfgs,
 }
 
-impl From<QuasiNewtonArg> for QuasiNewtonKind {
+impl From<QuasiNewtonArg> for QuasiNewtonMethod {
     fn from(v: QuasiNewtonArg) -> Self {
         match v {
             QuasiNewtonArg::Lbfgs => Self::Lbfgs,
@@ -272,13 +308,13 @@ enum PrecisionArg {
     F64,
 }
 
-fn parse_omega(s: &str) -> Result<OmegaSetting, String> {
+fn parse_omega(s: &str) -> Result<Omega, String> {
     if s.trim() == "auto" {
-        return Ok(OmegaSetting::Auto(AutoWord::Auto));
+        return Ok(Omega::AUTO);
     }
     s.trim()
         .parse()
-        .map(OmegaSetting::Value)
+        .map(Omega::Value)
         .map_err(|_| format!("expected a positive number or 'auto', found '{s}'"))
 }
 
@@ -386,43 +422,43 @@ fn check(equation: &str) -> Result<(), Failure> {
 }
 
 fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Failure> {
+    args.renamed.check()?;
     let mut config = problem.config.clone();
     if let Some(path) = &args.config {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading {}", path.display()))
             .map_err(|e| Failure::Input(InputError(e)))?;
-        config = toml::from_str(&text)
-            .map_err(|e| Failure::Input(InputError(anyhow::anyhow!("{}: {e}", path.display()))))?;
+        config = toml::from_str(&text).map_err(|e| {
+            let message = explain_toml_message(e.message());
+            Failure::Input(InputError(anyhow::anyhow!("{}: {message}", path.display())))
+        })?;
     }
-    let (net, train) = (&mut config.network, &mut config.train);
-    if let Some(v) = args.omega {
-        net.auto_omega = matches!(v, OmegaSetting::Auto(_));
-        if let OmegaSetting::Value(v) = v {
-            net.omega = v;
-        }
-    }
+    let net = &mut config.network;
+    net.omega = args.omega.unwrap_or(net.omega);
     net.kind = args.net.map_or(net.kind, NetKind::from);
     net.precision = args.precision.map_or(net.precision, Precision::from);
     net.width = args.width.unwrap_or(net.width);
     net.depth = args.depth.unwrap_or(net.depth);
     net.seed = args.seed.unwrap_or(net.seed);
-    train.adam_steps = args.adam_steps.unwrap_or(train.adam_steps);
-    train.lbfgs_iters = args.lbfgs_iters.unwrap_or(train.lbfgs_iters);
-    train.lr = args.lr.unwrap_or(train.lr);
-    train.quasi_newton = args
-        .quasi_newton
-        .map_or(train.quasi_newton, QuasiNewtonKind::from);
-    train.interior_points = args.points.unwrap_or(train.interior_points);
-    train.refine_every = args.refine_every.unwrap_or(train.refine_every);
-    train.lbfgs_resample_every = args
-        .lbfgs_resample_every
-        .unwrap_or(train.lbfgs_resample_every);
+    let adam = &mut config.adam;
+    adam.steps = args.adam_steps.unwrap_or(adam.steps);
+    adam.lr = args.lr.unwrap_or(adam.lr);
+    let qn = &mut config.quasi_newton;
+    qn.iters = args.quasi_newton_iters.unwrap_or(qn.iters);
+    qn.method = args.quasi_newton.map_or(qn.method, QuasiNewtonMethod::from);
+    qn.refine_every = args.refine_every.unwrap_or(qn.refine_every);
+    qn.resample_every = args
+        .quasi_newton_resample_every
+        .unwrap_or(qn.resample_every);
+    let sampling = &mut config.sampling;
+    sampling.interior_points = args.points.unwrap_or(sampling.interior_points);
     if let Some(v) = args.sampling {
-        train.sampling = match v {
-            SamplingArg::Uniform => Sampling::Uniform,
-            SamplingArg::Residual => Sampling::Residual,
+        sampling.placement = match v {
+            SamplingArg::Uniform => Placement::Uniform,
+            SamplingArg::Residual => Placement::Residual,
         };
     }
+    let train = &mut config.train;
     train.keep_best = args.keep_best.unwrap_or(train.keep_best);
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
@@ -439,14 +475,16 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
         train.weights.insert(name.clone(), *w);
     }
     let bad = |what: &str| Failure::Input(InputError(anyhow::anyhow!("{what}")));
+    let net = &config.network;
     if net.width == 0 || net.depth == 0 {
         return Err(bad("--width and --depth must be at least 1"));
     }
-    let omega_ok = net.omega.is_finite() && net.omega > 0.0;
-    if !(net.auto_omega || omega_ok) {
-        return Err(bad("--omega must be a positive number"));
+    if let Omega::Value(w) = net.omega {
+        if !(w.is_finite() && w > 0.0) {
+            return Err(bad("--omega must be a positive number"));
+        }
     }
-    if train.interior_points == 0 {
+    if config.sampling.interior_points == 0 {
         return Err(bad("--points must be at least 1"));
     }
     Ok(config)
@@ -498,11 +536,13 @@ fn fit_config(args: &FitArgs) -> Result<FitConfig, Failure> {
     net.precision = args.precision.map_or(net.precision, Precision::from);
     (net.width, net.depth, net.seed) = (args.width, args.depth, args.seed);
     match (args.omega, net.kind) {
-        (Some(OmegaSetting::Value(w)), _) => net.omega = w,
-        (None, NetKind::Siren) if !args.compare => net.omega = pinn::fit::SIREN_OMEGA0,
+        (Some(Omega::Value(w)), _) => net.omega = Omega::Value(w),
+        (None, NetKind::Siren) if !args.compare => {
+            net.omega = Omega::Value(pinn::fit::SIREN_OMEGA0)
+        }
         (None, NetKind::Tanh) if !args.compare => {}
         // Resolved from the signal once it is loaded.
-        (Some(OmegaSetting::Auto(_)) | None, _) => net.auto_omega = true,
+        (Some(Omega::Auto(_)) | None, _) => net.omega = Omega::AUTO,
     }
     let train = &mut config.train;
     (train.steps, train.lr) = (args.steps, args.lr);
@@ -510,11 +550,10 @@ fn fit_config(args: &FitArgs) -> Result<FitConfig, Failure> {
     if net.width == 0 || net.depth == 0 {
         return Err(bad("--width and --depth must be at least 1".into()));
     }
-    if !(net.auto_omega || net.omega.is_finite() && net.omega > 0.0) {
-        return Err(bad(format!(
-            "--omega {} must be a positive number",
-            net.omega
-        )));
+    if let Omega::Value(w) = net.omega {
+        if !(w.is_finite() && w > 0.0) {
+            return Err(bad(format!("--omega {w} must be a positive number")));
+        }
     }
     if !(train.lr.is_finite() && train.lr > 0.0) || train.batch_size == Some(0) {
         return Err(bad(
@@ -537,11 +576,10 @@ fn run_fit(args: FitArgs) -> Result<(), Failure> {
     };
     let signal = Signal::load(&source.file, &source.options)
         .map_err(|e| Failure::Input(InputError(e.into())))?;
-    if config.network.auto_omega {
+    if config.network.omega.is_auto() {
         let choice = auto_omega(&signal, &config.network);
         println!("{}", choice.describe());
-        config.network.omega = choice.omega;
-        config.network.auto_omega = false;
+        config.network.omega = Omega::Value(choice.omega);
     }
     let out_dir = args
         .out
@@ -557,7 +595,7 @@ fn run_fit(args: FitArgs) -> Result<(), Failure> {
             &signal,
             &source,
             &config,
-            config.network.omega,
+            config.network.omega_value(),
             &options,
             &out_dir,
         )

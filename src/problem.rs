@@ -484,11 +484,11 @@ grid = { x = [0, "pi", 11] }
     #[test]
     fn network_and_train_overrides() {
         let text = format!(
-            "{WAVE}\n[network]\nwidth = 8\n[train]\nadam_steps = 7\nweights = {{ ic = 10 }}\n"
+            "{WAVE}\n[network]\nwidth = 8\n[adam]\nsteps = 7\n[train]\nweights = {{ ic = 10 }}\n"
         );
         let p = Problem::from_toml(&text, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((p.config.network.width, p.config.network.depth), (8, 3));
-        assert_eq!(p.config.train.adam_steps, 7);
+        assert_eq!(p.config.adam.steps, 7);
         assert_eq!(p.config.train.weights.get("ic"), Some(&10.0));
     }
 

@@ -15,6 +15,7 @@
 
 use super::{number, read_csv};
 use pinn::bandwidth::{DATA_SHARE, SAMPLES_PER_PERIOD};
+use pinn::config::Omega;
 use pinn::fit::{
     auto_omega, fit, training_spectra, FitConfig, FitOptions, LoadOptions, Signal, Split,
 };
@@ -73,13 +74,14 @@ pub fn run(validation: &[String]) -> Vec<Point> {
         let rule = choice.f_max / nyquist;
         for (fraction, auto) in swept.chain([(rule, true)]) {
             let mut config = config.clone();
-            config.network.omega = 2.0 * PI * fraction * nyquist / choice.kappa;
+            let omega = 2.0 * PI * fraction * nyquist / choice.kappa;
+            config.network.omega = Omega::Value(omega);
             let fitted = fit(&signal, &split, &config, &FitOptions::default());
             eprintln!(
                 "{} r = {fraction:.4}{} (ω = {:.3}): held-out {:.2} dB, train {:.2} dB, {:.1} s",
                 signal.name,
                 if auto { " auto" } else { "" },
-                config.network.omega,
+                omega,
                 fitted.psnr_heldout,
                 fitted.psnr_train,
                 fitted.seconds
@@ -90,7 +92,7 @@ pub fn run(validation: &[String]) -> Vec<Point> {
                 validation: is_validation,
                 auto,
                 fraction,
-                omega: config.network.omega,
+                omega,
                 psnr_heldout: fitted.psnr_heldout,
                 psnr_train: fitted.psnr_train,
                 seconds: fitted.seconds,

@@ -31,6 +31,7 @@
 mod calibrate;
 
 use pinn::bandwidth::OmegaChoice;
+use pinn::config::Omega;
 use pinn::fit::{auto_omega, fit, FitConfig, FitOptions, LoadOptions, Signal, Split};
 use pinn::problem::Problem;
 use pinn::report::{chart_grid, write_cells_csv, Cell, Chart, Series, SeriesStyle};
@@ -200,19 +201,19 @@ fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
         seeds = settings.burgers_seeds;
         base.train.max_seconds = Some(settings.burgers_seconds);
         if let Some(iters) = settings.burgers_iters {
-            base.train.lbfgs_iters = iters;
+            base.quasi_newton.iters = iters;
             base.train.max_seconds = None;
         }
     }
     let mut auto_config = base.clone();
-    auto_config.network.auto_omega = true;
+    auto_config.network.omega = Omega::AUTO;
     let choice = resolve_omega(&problem, &mut auto_config).expect("auto ω");
     println!("{name}: {}", choice.describe());
     let mut runs = Vec::new();
     for (omega, auto) in sweep_scaled(&settings.omegas, &choice, 1.0) {
         for seed in 0..seeds {
             let mut config = base.clone();
-            config.network.omega = omega;
+            config.network.omega = Omega::Value(omega);
             config.network.seed = seed;
             let out = tempfile::tempdir().expect("temp dir");
             let options = SolveOptions {
@@ -248,7 +249,7 @@ fn image_runs(settings: &Settings) -> Vec<Run> {
     for (omega, auto) in sweep_scaled(&settings.omegas, &choice, 8.0) {
         for seed in 0..settings.seeds {
             let mut config = base.clone();
-            config.network.omega = omega;
+            config.network.omega = Omega::Value(omega);
             config.network.seed = seed;
             let fitted = fit(&signal, &split, &config, &FitOptions::default());
             eprintln!(

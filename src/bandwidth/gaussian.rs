@@ -30,7 +30,7 @@ impl GaussianKernel {
     pub fn for_net(config: &NetConfig, input_dim: usize) -> Option<Self> {
         match config.kind {
             NetKind::SimpleSine | NetKind::Siren => Some(Self {
-                rate: config.omega * first_layer_weight_std(config, input_dim),
+                rate: config.omega_value() * first_layer_weight_std(config, input_dim),
             }),
             NetKind::Tanh => None,
         }
@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn simple_sine_kappa_is_erfinv_times_sqrt_two_over_fan_in() {
         let config = NetConfig {
-            omega: 3.0,
+            omega: crate::config::Omega::Value(3.0),
             ..NetConfig::default()
         };
         let g = GaussianKernel::for_net(&config, 2).expect("sine net");

@@ -2,7 +2,7 @@
 //! network, and the ω rule ω = 2π·f_max/κ.
 
 use super::measure::{measure, Measurement, DEFAULT_SHARE};
-use crate::config::{NetConfig, NetKind};
+use crate::config::{NetConfig, NetKind, Omega};
 use std::f64::consts::PI;
 
 /// Least-squares fit of bandwidth = κ·ω through the origin.
@@ -82,7 +82,7 @@ pub fn sweep(
         .iter()
         .map(|&omega| {
             let c = NetConfig {
-                omega,
+                omega: Omega::Value(omega),
                 ..config.clone()
             };
             measure(&c, input_dim, seeds, share)

@@ -32,7 +32,7 @@
 
 use super::ntk::ntk;
 use super::spectrum::EnergySpectrum;
-use crate::config::{NetConfig, NetKind};
+use crate::config::{NetConfig, NetKind, Omega};
 use crate::net::{first_layer_weight_std, Network};
 use rayon::prelude::*;
 use std::f64::consts::PI;
@@ -78,7 +78,7 @@ impl KernelGrid {
 /// pre-activations decorrelate (ω = 1 for tanh, which has no frequency).
 pub fn kernel_length(config: &NetConfig, input_dim: usize) -> f64 {
     let scale = match config.kind {
-        NetKind::SimpleSine | NetKind::Siren => config.omega,
+        NetKind::SimpleSine | NetKind::Siren => config.omega_value(),
         NetKind::Tanh => 1.0,
     };
     1.0 / (scale * first_layer_weight_std(config, input_dim))
@@ -147,13 +147,13 @@ pub struct Measurement {
 pub fn measure(config: &NetConfig, input_dim: usize, seeds: usize, share: f64) -> Measurement {
     assert!(seeds > 0 && input_dim > 0, "need seeds and inputs");
     assert!(config.width > 0 && config.depth > 0, "need hidden layers");
-    assert!(config.omega > 0.0, "ω must be positive");
+    assert!(config.omega_value() > 0.0, "ω must be positive");
     let grid = KernelGrid::for_net(config, input_dim);
     let rows = seeded_rows(config, input_dim, seeds, &grid.coordinates());
     let spectrum = EnergySpectrum::mean_of(rows.iter().map(Vec::as_slice), grid.spacing());
     let bandwidth = 2.0 * PI * spectrum.share_frequency(share);
     Measurement {
-        omega: config.omega,
+        omega: config.omega_value(),
         grid,
         spectrum,
         bandwidth,
@@ -175,7 +175,7 @@ pub fn measure_bandwidth(
         kind,
         width,
         depth,
-        omega,
+        omega: Omega::Value(omega),
         seed: 0,
         ..NetConfig::default()
     };

@@ -10,7 +10,7 @@ use super::init_stats::{layer_values, Bins, LayerSummary};
 use super::kappa::{default_omegas, fit_kappa, sweep, KappaFit, TABLE_SEEDS};
 use super::measure::{seeded_net, seeded_rows, Measurement, DEFAULT_SHARE};
 use super::ntk::{gram_eigenvalues, ntk};
-use crate::config::{NetConfig, NetKind};
+use crate::config::{NetConfig, NetKind, Omega};
 use crate::report::ReportError;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -104,7 +104,7 @@ impl NtkOptions {
             kind,
             width: self.width,
             depth: self.depth,
-            omega,
+            omega: Omega::Value(omega),
             ..NetConfig::default()
         }
     }
@@ -282,7 +282,7 @@ fn kernel_slice(config: &NetConfig, seeds: usize) -> KernelSlice {
         })
         .collect();
     KernelSlice {
-        omega: config.omega,
+        omega: config.omega_value(),
         values: mean_rows(&rows),
     }
 }
@@ -296,7 +296,7 @@ fn study_init(options: &NtkOptions) -> Vec<InitStudy> {
         .map(|&kind| {
             let omega = match kind {
                 NetKind::Siren => SIREN_OMEGA,
-                _ => NetConfig::default().omega,
+                _ => NetConfig::default().omega_value(),
             };
             let config = NetConfig {
                 depth: INIT_DEPTH,

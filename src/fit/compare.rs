@@ -7,7 +7,7 @@ use super::signal::Signal;
 use super::split::Split;
 use super::train::{FitConfig, FitOptions, Fitted};
 use super::{fit_into, kind_label, FitSummary, SignalSource};
-use crate::config::{NetConfig, NetKind};
+use crate::config::{NetConfig, NetKind, Omega};
 use crate::report::{pictures, windows, write_cells_csv, Cell, Picture, ReportError};
 use std::path::Path;
 
@@ -36,7 +36,7 @@ pub fn contenders(base: &NetConfig, omega: f64) -> Vec<Contender> {
         label: label.to_string(),
         network: NetConfig {
             kind,
-            omega,
+            omega: Omega::Value(omega),
             ..base.clone()
         },
     };
@@ -53,7 +53,8 @@ pub fn contenders(base: &NetConfig, omega: f64) -> Vec<Contender> {
             omega * POOR_OMEGA_FACTOR,
         ),
         with("siren", NetKind::Siren, SIREN_OMEGA0),
-        with(kind_label(NetKind::Tanh), NetKind::Tanh, base.omega),
+        // tanh reads no ω; its record shows the comparison's.
+        with(kind_label(NetKind::Tanh), NetKind::Tanh, omega),
     ]
 }
 

@@ -12,7 +12,7 @@
 //! let source = SignalSource { file: "voice.wav".into(), options: LoadOptions::default() };
 //! let signal = Signal::load(&source.file, &source.options)?;
 //! let mut config = FitConfig::default();
-//! config.network.omega = 3000.0;
+//! config.network.omega = pinn::config::Omega::Value(3000.0);
 //! let summary = fit_signal(&signal, &source, &config, &FitOptions::default(), "out".as_ref())?;
 //! println!("{}", summary.line());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -65,7 +65,7 @@ impl FitSummary {
             signal: signal.name.clone(),
             label: label.to_string(),
             kind: config.network.kind,
-            omega: config.network.omega,
+            omega: config.network.omega_value(),
             psnr_train: fitted.psnr_train,
             psnr_heldout: fitted.psnr_heldout,
             seconds: fitted.seconds,

@@ -76,7 +76,13 @@ impl Draw {
 /// Standard deviation of the first layer's weights at initialization, for
 /// `input_dim` inputs and hidden `width` (the kernel bandwidth scales with it).
 pub fn first_layer_weight_std(config: &NetConfig, input_dim: usize) -> f64 {
-    let (w, _) = distributions(config.kind, config.omega, input_dim, config.width, true);
+    let (w, _) = distributions(
+        config.kind,
+        config.omega_value(),
+        input_dim,
+        config.width,
+        true,
+    );
     w.std()
 }
 
@@ -91,7 +97,7 @@ where
         .map(|l| {
             let (fan_in, fan_out) = (widths[l], widths[l + 1]);
             let (first, last) = (l == 0, l + 1 == n_layers);
-            let (wd, bd) = distributions(config.kind, config.omega, fan_in, fan_out, first);
+            let (wd, bd) = distributions(config.kind, config.omega_value(), fan_in, fan_out, first);
             let w: Vec<E> = wd
                 .sample(&mut rng, fan_in * fan_out)
                 .into_iter()
@@ -100,7 +106,7 @@ where
             let b: Vec<E> = bd.sample(&mut rng, fan_out).into_iter().map(real).collect();
             let scale = match (config.kind, first, last) {
                 (_, _, true) | (NetKind::Tanh, _, _) => 1.0,
-                (NetKind::SimpleSine, true, _) | (NetKind::Siren, _, _) => config.omega,
+                (NetKind::SimpleSine, true, _) | (NetKind::Siren, _, _) => config.omega_value(),
                 (NetKind::SimpleSine, false, _) => 1.0,
             };
             Layer {

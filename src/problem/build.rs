@@ -6,7 +6,7 @@
 use super::error::{ProblemError, Source};
 use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
 use super::{GridAxis, Problem, Reference, Term, DATA_TERM};
-use crate::config::{NetConfig, RunConfig, TrainConfig};
+use crate::config::{RunConfig, TrainConfig};
 use crate::expr::{
     is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
     BinOp, Expr, Symbols, Tok,
@@ -61,7 +61,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
     if observations.is_some() {
         names.push(DATA_TERM.into());
     }
-    let config = config(raw.network, raw.train, &names, src)?;
+    let config = config(&raw, &names, src)?;
     Ok(Problem {
         title: raw.title.unwrap_or_else(|| name.clone()),
         name,
@@ -900,39 +900,48 @@ fn grid_axes(
     Ok(())
 }
 
-fn config(
-    network: Option<NetConfig>,
-    train: Option<Spanned<TrainConfig>>,
-    terms: &[String],
-    src: &Source,
-) -> Result<RunConfig> {
-    let mut config = RunConfig::default();
-    if let Some(n) = network {
-        config.network = n;
-    }
-    if let Some(t) = train {
-        let start = t.span().start;
-        for (name, w) in &t.get_ref().weights {
-            let at = key_offset(src.text, start, name);
-            if !terms.contains(name) {
-                return Err(src.error(
-                    at..at + name.len(),
-                    format!(
-                        "weight for unknown term '{name}' (terms: {})",
-                        terms.join(", ")
-                    ),
-                ));
-            }
-            if !(w.is_finite() && *w >= 0.0) {
-                return Err(src.error(
-                    at..at + name.len(),
-                    format!("weight of '{name}' must be a finite number >= 0"),
-                ));
-            }
-        }
-        config.train = t.into_inner();
+/// The file's settings over the defaults; weights must name terms.
+fn config(raw: &RawProblem, terms: &[String], src: &Source) -> Result<RunConfig> {
+    let defaults = RunConfig::default();
+    let config = RunConfig {
+        network: raw.network.clone().unwrap_or(defaults.network),
+        adam: raw.adam.clone().unwrap_or(defaults.adam),
+        quasi_newton: raw.quasi_newton.clone().unwrap_or(defaults.quasi_newton),
+        sampling: raw.sampling.clone().unwrap_or(defaults.sampling),
+        train: raw
+            .train
+            .as_ref()
+            .map_or(defaults.train, |t| t.get_ref().clone()),
+        unknowns: defaults.unknowns,
+    };
+    if let Some(t) = &raw.train {
+        check_weights(t, terms, src)?;
     }
     Ok(config)
+}
+
+/// Every weight names a term and is a finite number ≥ 0.
+fn check_weights(train: &Spanned<TrainConfig>, terms: &[String], src: &Source) -> Result<()> {
+    let start = train.span().start;
+    for (name, w) in &train.get_ref().weights {
+        let at = key_offset(src.text, start, name);
+        if !terms.contains(name) {
+            return Err(src.error(
+                at..at + name.len(),
+                format!(
+                    "weight for unknown term '{name}' (terms: {})",
+                    terms.join(", ")
+                ),
+            ));
+        }
+        if !(w.is_finite() && *w >= 0.0) {
+            return Err(src.error(
+                at..at + name.len(),
+                format!("weight of '{name}' must be a finite number >= 0"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where key `name` of `weights` is written, searching from the `[train]`

@@ -100,7 +100,10 @@ impl Source<'_> {
     /// A TOML syntax or type error at its span (or the start of the file).
     pub fn toml_error(&self, e: &toml::de::Error) -> ProblemError {
         let span = e.span().unwrap_or(0..0);
-        self.error(span, e.message().trim_end())
+        self.error(
+            span,
+            crate::config::explain_toml_message(e.message().trim_end()),
+        )
     }
 
     /// File byte offset of byte `offset` of the content of the string literal at `span`.

@@ -1,7 +1,7 @@
 //! The equation file as written: serde structs that keep the byte span of
 //! every string the validator may need to point at.
 
-use crate::config::{NetConfig, TrainConfig};
+use crate::config::{AdamConfig, NetConfig, QuasiNewtonConfig, SamplingConfig, TrainConfig};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -28,6 +28,9 @@ pub(crate) struct RawProblem {
     pub observations: Option<Spanned<RawObservations>>,
     pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
     pub network: Option<NetConfig>,
+    pub adam: Option<AdamConfig>,
+    pub quasi_newton: Option<QuasiNewtonConfig>,
+    pub sampling: Option<SamplingConfig>,
     pub train: Option<Spanned<TrainConfig>>,
 }
 

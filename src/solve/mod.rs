@@ -15,7 +15,7 @@ pub use observe::{observe, ObservationTable, ObserveOptions};
 pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;
-use crate::config::{Precision, QuasiNewtonKind, RunConfig};
+use crate::config::{Omega, Precision, QuasiNewtonMethod, RunConfig};
 use crate::evaluate::{align_constants, errors, time_slices, Errors};
 use crate::jet::predict;
 use crate::net::Network;
@@ -53,7 +53,7 @@ pub struct Summary {
     pub adam_steps: usize,
     pub quasi_newton_iters: usize,
     /// The quasi-Newton method those iterations were of.
-    pub quasi_newton: QuasiNewtonKind,
+    pub quasi_newton: QuasiNewtonMethod,
     /// Why training ended.
     pub stop: Stop,
     /// The step whose parameters were kept (lowest held-out loss).
@@ -212,7 +212,7 @@ pub fn solve(
 /// more than the network's own step.
 pub const MAX_DENSE_PARAMS: usize = 12_000;
 
-fn check_dense_size(kind: QuasiNewtonKind, n_params: usize) -> Result<(), SolveError> {
+fn check_dense_size(kind: QuasiNewtonMethod, n_params: usize) -> Result<(), SolveError> {
     if kind.is_dense() && n_params > MAX_DENSE_PARAMS {
         let gb = 8.0 * (n_params as f64).powi(2) / 1e9;
         return Err(SolveError::Invalid(format!(
@@ -227,12 +227,12 @@ fn check_dense_size(kind: QuasiNewtonKind, n_params: usize) -> Result<(), SolveE
 
 /// Replaces an `auto` ω by the rule's choice for this problem and point density.
 pub fn resolve_omega(problem: &Problem, config: &mut RunConfig) -> Option<OmegaChoice> {
-    if !config.network.auto_omega {
+    if !config.network.omega.is_auto() {
         return None;
     }
-    let choice = OmegaChoice::for_problem(problem, &config.network, config.train.interior_points);
-    config.network.omega = choice.omega;
-    config.network.auto_omega = false;
+    let choice =
+        OmegaChoice::for_problem(problem, &config.network, config.sampling.interior_points);
+    config.network.omega = Omega::Value(choice.omega);
     Some(choice)
 }
 
@@ -249,9 +249,9 @@ where
     let eval = evaluation(problem)?;
     let mut net = Network::<E>::new(&config.network, &problem.domain, problem.outputs.len())
         .with_coefficients(&unknowns::initial_raw(problem, config));
-    check_dense_size(config.train.quasi_newton, net.n_params())?;
+    check_dense_size(config.quasi_newton.method, net.n_params())?;
     let out = files::RunFolder::create(&options.out_dir, problem, config)?;
-    let mut trainer = Trainer::new(problem, &config.train, &net).stop_flag(options.stop.clone());
+    let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
         let flags = problem.up_to_constant.clone();
@@ -265,7 +265,7 @@ where
     trainer = trainer.observer(out.history_log(problem, &names));
     if options.progress {
         trainer = trainer.observer(ProgressObserver::new(
-            config.train.adam_steps + config.train.lbfgs_iters,
+            config.adam.steps + config.quasi_newton.iters,
         ));
     }
     let outcome = trainer.run(&mut net);
@@ -290,10 +290,10 @@ where
         wall_seconds: start.elapsed().as_secs_f64(),
         adam_steps: outcome.steps(Phase::Adam),
         quasi_newton_iters: outcome.steps(Phase::QuasiNewton),
-        quasi_newton: config.train.quasi_newton,
+        quasi_newton: config.quasi_newton.method,
         stop: outcome.stop.clone(),
         kept_step: outcome.kept_step,
-        omega: config.network.omega,
+        omega: config.network.omega_value(),
         omega_choice,
         unknowns: identified(problem, &values),
         out_dir: options.out_dir.clone(),

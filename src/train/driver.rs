@@ -346,7 +346,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{NetConfig, QuasiNewtonKind};
+    use crate::config::{NetConfig, QuasiNewtonMethod};
     use crate::train::{AdamPhase, Decay, QuasiNewtonPhase};
 
     /// Σ (p − target)² over the parameters: a convex bowl whose minimum is
@@ -418,7 +418,7 @@ mod tests {
 
     fn quasi_newton<'a>(max_iters: usize) -> QuasiNewtonPhase<'a, Bowl, f64> {
         QuasiNewtonPhase {
-            kind: QuasiNewtonKind::SsBfgs,
+            method: QuasiNewtonMethod::SsBfgs,
             max_iters,
             memory: 10,
             refresh_every: 0,

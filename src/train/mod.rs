@@ -28,7 +28,7 @@ pub use quasi_newton::{Bfgs, Lbfgs, QuasiNewtonPhase, Refresh};
 pub use residual_loss::ResidualLoss;
 pub use stop::{Stop, StopReason};
 
-use crate::config::TrainConfig;
+use crate::config::RunConfig;
 use crate::evaluate::Errors;
 use crate::net::Network;
 use crate::problem::Problem;
@@ -80,7 +80,7 @@ fn gcd(a: usize, b: usize) -> usize {
 /// Trains a network on a problem's residual loss: Adam, then the
 /// configured quasi-Newton method, through one [`Driver`].
 pub struct Trainer<E: Real> {
-    config: TrainConfig,
+    config: RunConfig,
     objective: ResidualLoss<E>,
     held_out: ResidualLoss<E>,
     bounds: Vec<Bounds>,
@@ -93,7 +93,7 @@ impl<E: Real> Trainer<E>
 where
     Cpu: Device<E>,
 {
-    pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
+    pub fn new(problem: &Problem, config: &RunConfig, net: &Network<E>) -> Self {
         Self {
             config: config.clone(),
             objective: ResidualLoss::new(problem, config, net),
@@ -146,9 +146,9 @@ where
             errors: errors.as_ref().map(|f| f(net)),
         };
         let settings = DriverSettings {
-            record_every: config.eval_every.max(1),
-            keep_best: config.keep_best,
-            max_seconds: config.max_seconds,
+            record_every: config.train.eval_every.max(1),
+            keep_best: config.train.keep_best,
+            max_seconds: config.train.max_seconds,
         };
         let mut driver = Driver::new(self.objective, settings, monitor)
             .held_out(self.held_out)
@@ -156,13 +156,14 @@ where
         for o in self.observers {
             driver = driver.observer(o);
         }
-        let quasi_newton = config.lbfgs_iters > 0;
+        let (adam, qn) = (&config.adam, &config.quasi_newton);
+        let quasi_newton = qn.iters > 0;
         let mut adam = AdamPhase {
-            steps: config.adam_steps,
-            lr: config.lr,
-            lr_final_fraction: config.lr_final_fraction,
+            steps: adam.steps,
+            lr: adam.lr,
+            lr_final_fraction: adam.lr_final_fraction,
             decay: Decay::OverSteps,
-            resample_every: config.resample_every,
+            resample_every: adam.resample_every,
             // The quasi-Newton phase does most of the accuracy, so a budget
             // Adam spends alone ends far from converged.
             budget_share: quasi_newton.then_some(ADAM_BUDGET_SHARE),
@@ -170,8 +171,8 @@ where
         if !quasi_newton {
             return driver.run(net, &mut [&mut adam]);
         }
-        let (resample_every, refine_every) = (config.lbfgs_resample_every, config.refine_every);
-        let keep = config.refine_points;
+        let (resample_every, refine_every) = (qn.resample_every, qn.refine_every);
+        let keep = qn.refine_points;
         let refresh = move |loss: &mut ResidualLoss<E>, net: &Network<E>, iters: usize| {
             if resample_every > 0 && iters.is_multiple_of(resample_every) {
                 loss.resample(net);
@@ -181,9 +182,9 @@ where
             }
         };
         let mut qn = QuasiNewtonPhase {
-            kind: config.quasi_newton,
-            max_iters: config.lbfgs_iters,
-            memory: config.lbfgs_memory,
+            method: qn.method,
+            max_iters: qn.iters,
+            memory: qn.memory,
             refresh_every: gcd(resample_every, refine_every),
             refresh: Box::new(refresh),
         };

@@ -1,7 +1,7 @@
 //! The PINN loss: weighted mean-squared residuals of every term on its points.
 
 use super::Objective;
-use crate::config::{Sampling, TrainConfig};
+use crate::config::{Placement, RunConfig};
 use crate::geometry::{Region, Sampler};
 use crate::jet::{flatten_grads, weighted_sum, Batch, JetField, Outputs, Tracer};
 use crate::multi_index::{closure, MultiIndex};
@@ -43,7 +43,7 @@ pub struct ResidualLoss<E: Real> {
     bounds: Vec<Bounds>,
     sampler: Sampler,
     /// Placement of fresh interior points, with RAD's (k, c).
-    sampling: (Sampling, f64, f64),
+    sampling: (Placement, f64, f64),
     /// Candidates scored per residual-based placement.
     candidates: usize,
     /// Draws RAD's points from the candidates.
@@ -55,7 +55,7 @@ where
     Cpu: Device<E>,
 {
     /// Groups the problem's terms and draws a first set of points.
-    pub fn new(problem: &Problem, config: &TrainConfig, net: &Network<E>) -> Self {
+    pub fn new(problem: &Problem, config: &RunConfig, net: &Network<E>) -> Self {
         Self::with_seed(problem, config, net, net.config.seed)
     }
 
@@ -63,7 +63,7 @@ where
     ///
     /// `net` must carry the problem's unknown coefficients
     /// ([`Network::with_coefficients`] with [`Problem::raw_inits`]).
-    pub fn with_seed(problem: &Problem, config: &TrainConfig, net: &Network<E>, seed: u64) -> Self {
+    pub fn with_seed(problem: &Problem, config: &RunConfig, net: &Network<E>, seed: u64) -> Self {
         assert_eq!(
             net.coefficients.len(),
             problem.unknowns.len(),
@@ -72,14 +72,14 @@ where
         let names = problem.term_names();
         let weights = names
             .iter()
-            .map(|n| config.weights.get(n).copied().unwrap_or(1.0))
+            .map(|n| config.train.weights.get(n).copied().unwrap_or(1.0))
             .collect();
         let mut groups: Vec<Group<E>> = Vec::new();
         for (k, (_, region)) in problem.terms.iter().enumerate() {
             let n_points = match region {
-                Region::Interior => config.interior_points,
+                Region::Interior => config.sampling.interior_points,
                 Region::Faces(_) | Region::FacesWhere { .. } | Region::Periodic { .. } => {
-                    config.condition_points
+                    config.sampling.condition_points
                 }
             };
             let shared = groups
@@ -115,8 +115,12 @@ where
             data: problem.observations.as_ref().map(|o| DataTerm::new(o, net)),
             bounds: problem.unknowns.iter().map(|u| u.bounds).collect(),
             sampler: Sampler::new(&problem.domain, seed),
-            sampling: (config.sampling, config.sampling_k, config.sampling_c),
-            candidates: config.residual_candidates,
+            sampling: (
+                config.sampling.placement,
+                config.sampling.residual_exponent,
+                config.sampling.residual_offset,
+            ),
+            candidates: config.sampling.candidates,
             rng: StdRng::seed_from_u64(seed ^ 0x5A4D_504C),
         };
         objective.resample(net);
@@ -127,7 +131,7 @@ where
     fn redraw(&mut self, net: &Network<E>, gi: usize) {
         let (region, n) = (self.groups[gi].region.clone(), self.groups[gi].n_points);
         let mut points = match (self.sampling, &region) {
-            ((Sampling::Residual, k, c), Region::Interior) => {
+            ((Placement::Residual, k, c), Region::Interior) => {
                 self.draw_by_residual(net, gi, n, k, c)
             }
             _ => self.sampler.draw(&region, n),

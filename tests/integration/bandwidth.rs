@@ -10,7 +10,7 @@ use pinn::bandwidth::{
     gram_eigenvalues, kappa_for, ntk, omega_for_frequency, param_jacobian, EnergySpectrum,
     GaussianKernel, DEFAULT_SHARE, KAPPA_TABLE,
 };
-use pinn::config::{NetConfig, NetKind};
+use pinn::config::{NetConfig, NetKind, Omega};
 use pinn::jet::predict;
 use pinn::net::Network;
 use std::f64::consts::PI;
@@ -22,7 +22,7 @@ fn tiny_net(kind: NetKind, omega: f64, depth: usize) -> Network<f64> {
         kind,
         width: 6,
         depth,
-        omega,
+        omega: Omega::Value(omega),
         seed: 3,
         ..NetConfig::default()
     };
@@ -149,7 +149,7 @@ fn the_pipeline_recovers_the_gaussian_closed_form() {
     // leaves out, which raises the 99% frequency by 1.5%: hence 2%.
     for (omega, d) in [(0.5, 1), (4.0, 2), (8.0, 3)] {
         let config = NetConfig {
-            omega,
+            omega: Omega::Value(omega),
             ..NetConfig::default()
         };
         let g = GaussianKernel::for_net(&config, d).expect("sine net");
@@ -210,7 +210,7 @@ fn kernel_rows_lie_along_axis_zero() {
     assert_eq!(pts, vec![vec![-0.5, 0.0, 0.0], vec![0.25, 0.0, 0.0]]);
     // s = 1/(ωσ₁), σ₁² = 2/fan_in for the simple sine net.
     let config = NetConfig {
-        omega: 4.0,
+        omega: Omega::Value(4.0),
         ..NetConfig::default()
     };
     assert!((kernel_length(&config, 2) - 0.25).abs() < 1e-12);

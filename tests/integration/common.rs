@@ -1,6 +1,6 @@
 //! Helpers shared by the test modules.
 
-use pinn::config::{NetConfig, NetKind};
+use pinn::config::{NetConfig, NetKind, Omega};
 use pinn::expr::{Expr, PointEval, PointLeaves};
 use pinn::multi_index::MultiIndex;
 use pinn::net::Network;
@@ -11,7 +11,7 @@ pub fn small_net(kind: NetKind, omega: f64, seed: u64) -> Network<f64> {
         kind,
         width: 12,
         depth: 3,
-        omega,
+        omega: Omega::Value(omega),
         seed,
         ..NetConfig::default()
     };

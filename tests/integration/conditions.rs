@@ -3,7 +3,7 @@
 //! represents exactly, so every term's loss (the same code path training
 //! uses) must vanish to rounding, and a wrong sign or value must not.
 
-use pinn::config::{NetConfig, TrainConfig};
+use pinn::config::{NetConfig, Omega, RunConfig};
 use pinn::net::Network;
 use pinn::problem::Problem;
 use pinn::train::{Objective, ResidualLoss};
@@ -26,7 +26,7 @@ fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64>
     let config = NetConfig {
         width: waves.len(),
         depth: 1,
-        omega: 1.0,
+        omega: Omega::Value(1.0),
         ..NetConfig::default()
     };
     let mut net = Network::<f64>::new(&config, &problem.domain, problem.outputs.len());
@@ -56,11 +56,9 @@ fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64>
 
 /// Every term's unweighted loss, by name.
 fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
-    let config = TrainConfig {
-        interior_points: 256,
-        condition_points: 128,
-        ..TrainConfig::default()
-    };
+    let mut config = RunConfig::default();
+    config.sampling.interior_points = 256;
+    config.sampling.condition_points = 128;
     let objective = ResidualLoss::new(problem, &config, net);
     objective
         .names

@@ -103,7 +103,7 @@ fn a_short_fit_reproduces_a_sine_between_its_samples() {
     let mut config = FitConfig::default();
     config.network.width = 32;
     config.network.depth = 2;
-    config.network.omega = 5.0;
+    config.network.omega = pinn::config::Omega::Value(5.0);
     config.network.precision = Precision::F64;
     config.train.steps = 400;
     config.train.eval_every = 100;

@@ -4,7 +4,7 @@
 //! (Var(w) = Var(b) = 2/n) that is v' = 1 − e^{−2v} + 2/n, whose fixed point
 //! (≈ 0.80 for n = 256) every layer must sit at, whatever ω and depth.
 
-use pinn::config::{NetConfig, NetKind};
+use pinn::config::{NetConfig, NetKind, Omega};
 use pinn::net::Network;
 
 fn variances(kind: NetKind, omega: f64, depth: usize) -> Vec<f64> {
@@ -12,7 +12,7 @@ fn variances(kind: NetKind, omega: f64, depth: usize) -> Vec<f64> {
         kind,
         width: 256,
         depth,
-        omega,
+        omega: Omega::Value(omega),
         seed: 11,
         ..NetConfig::default()
     };

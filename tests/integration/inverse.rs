@@ -193,8 +193,8 @@ fn the_unknowns_gradient_matches_finite_differences() {
         let text = HEAT.replacen(", bounds = [0, inf]", bounds, 1);
         let (p, _dir) = with_files(&text, &heat_csv(&[(0.1, 0.3), (0.7, 0.6), (0.4, 0.9)]));
         let p = p.unwrap_or_else(|e| panic!("{e}"));
-        let mut config = p.config.train.clone();
-        config.interior_points = 64;
+        let mut config = p.config.clone();
+        config.sampling.interior_points = 64;
         let net =
             Network::<f64>::new(&p.config.network, &p.domain, 1).with_coefficients(&p.raw_inits());
         let objective = ResidualLoss::new(&p, &config, &net);
@@ -327,10 +327,10 @@ fn heat_with_unknown_diffusivity_recovers_it() {
     let mut config: RunConfig = p.config.clone();
     config.network.width = 32;
     config.network.precision = pinn::config::Precision::F64;
-    config.train.adam_steps = 200;
-    config.train.lr = 5e-3;
-    config.train.lbfgs_iters = 300;
-    config.train.interior_points = 256;
+    config.adam.steps = 200;
+    config.adam.lr = 5e-3;
+    config.quasi_newton.iters = 300;
+    config.sampling.interior_points = 256;
     config.train.eval_every = 50;
     let out = dir.path().join("run");
     let options = SolveOptions {

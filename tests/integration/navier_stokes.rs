@@ -141,10 +141,10 @@ fn the_ghia_table_matches_the_cavity_walls_and_lid() {
 fn a_short_kovasznay_run_reports_every_output_and_draws_the_velocity() {
     let p = Problem::load("kovasznay").expect("builtin");
     let mut config: RunConfig = p.config.clone();
-    config.train.adam_steps = 30;
-    config.train.lbfgs_iters = 20;
-    config.train.interior_points = 256;
-    config.train.condition_points = 64;
+    config.adam.steps = 30;
+    config.quasi_newton.iters = 20;
+    config.sampling.interior_points = 256;
+    config.sampling.condition_points = 64;
     config.train.max_seconds = None;
     let (summary, dir) = solve_in_temp(&p, &config);
     let line = summary.line();
@@ -170,10 +170,10 @@ fn a_scattered_reference_gets_its_comparison_picture() {
     // the file's grid, and against the table along its two centre lines.
     let p = Problem::load("cavity").expect("builtin");
     let mut config: RunConfig = p.config.clone();
-    config.train.adam_steps = 5;
-    config.train.lbfgs_iters = 0;
-    config.train.interior_points = 64;
-    config.train.condition_points = 16;
+    config.adam.steps = 5;
+    config.quasi_newton.iters = 0;
+    config.sampling.interior_points = 64;
+    config.sampling.condition_points = 16;
     let (summary, dir) = solve_in_temp(&p, &config);
     let e = summary.errors.expect("compared with the table");
     assert!(e.rel_l2[0].is_finite() && e.rel_l2[1].is_finite() && e.rel_l2[2].is_nan());

@@ -47,7 +47,7 @@ fn burgers_auto_omega_follows_its_initial_condition() {
     // nothing known varies along t; 6144 points give 78.4 per direction.
     let problem = Problem::load("burgers").expect("built-in");
     let net = problem.config.network.clone();
-    let n = problem.config.train.interior_points;
+    let n = problem.config.sampling.interior_points;
     let choice = OmegaChoice::for_problem(&problem, &net, n);
     let x = &choice.directions[1];
     assert_eq!(choice.directions[0].signal, None, "t: no data varies");

@@ -1,28 +1,28 @@
 //! A short training run through the whole pipeline must reduce the error.
 
-use pinn::config::{QuasiNewtonKind, TrainConfig};
+use pinn::config::{QuasiNewtonMethod, RunConfig};
 use pinn::problem::Problem;
 use pinn::solve::Summary;
 use pinn::train::StopReason;
 
 /// Solves the built-in heat problem with its training settings changed by
 /// `adjust`, into a fresh temporary folder (kept alive by the returned guard).
-fn solve_heat(adjust: impl FnOnce(&mut TrainConfig)) -> (Summary, tempfile::TempDir) {
+fn solve_heat(adjust: impl FnOnce(&mut RunConfig)) -> (Summary, tempfile::TempDir) {
     let problem = Problem::load("heat").expect("built-in heat problem");
     let mut config = problem.config.clone();
-    adjust(&mut config.train);
+    adjust(&mut config);
     crate::common::solve_in_temp(&problem, &config)
 }
 
 #[test]
 fn short_training_reduces_the_error_on_heat() {
-    let (summary, dir) = solve_heat(|train| {
-        train.adam_steps = 300;
-        train.lbfgs_iters = 100;
-        train.interior_points = 512;
-        train.condition_points = 64;
-        train.eval_every = 50;
-        train.max_seconds = None;
+    let (summary, dir) = solve_heat(|config| {
+        config.adam.steps = 300;
+        config.quasi_newton.iters = 100;
+        config.sampling.interior_points = 512;
+        config.sampling.condition_points = 64;
+        config.train.eval_every = 50;
+        config.train.max_seconds = None;
     });
     let history = std::fs::read_to_string(dir.path().join("history.csv")).expect("history.csv");
     let header: Vec<&str> = history.lines().next().unwrap().split(',').collect();
@@ -74,11 +74,11 @@ fn short_training_reduces_the_error_on_heat() {
 
 #[test]
 fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
-    let (summary, _dir) = solve_heat(|train| {
-        train.adam_steps = 1_000_000;
-        train.lbfgs_iters = 1_000_000;
-        train.interior_points = 256;
-        train.max_seconds = Some(2.0);
+    let (summary, _dir) = solve_heat(|config| {
+        config.adam.steps = 1_000_000;
+        config.quasi_newton.iters = 1_000_000;
+        config.sampling.interior_points = 256;
+        config.train.max_seconds = Some(2.0);
     });
     // Adam may use 30% of the 2 s; L-BFGS must have run in the rest.
     assert!(summary.quasi_newton_iters > 0, "{}", summary.line());
@@ -94,22 +94,21 @@ fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
 /// 7 iterations and refinement every 21: the run is cut into segments that
 /// must add up to exactly the requested count (unless the line search
 /// converges first, which 60 iterations on heat from Adam's 50 steps does not).
-fn runs_its_iterations_across_point_changes(kind: QuasiNewtonKind) {
+fn runs_its_iterations_across_point_changes(kind: QuasiNewtonMethod) {
     let problem = Problem::load("heat").expect("built-in heat problem");
     let mut config = problem.config.clone();
     // 20 wide: 921 parameters, a small dense matrix for BFGS.
     config.network.width = 20;
-    let train = &mut config.train;
-    train.quasi_newton = kind;
-    train.adam_steps = 50;
-    train.lbfgs_iters = 60;
-    train.interior_points = 256;
-    train.condition_points = 32;
-    train.lbfgs_resample_every = 7;
-    train.refine_every = 21;
-    train.refine_points = 16;
-    train.residual_candidates = 512;
-    train.max_seconds = None;
+    config.quasi_newton.method = kind;
+    config.adam.steps = 50;
+    config.quasi_newton.iters = 60;
+    config.sampling.interior_points = 256;
+    config.sampling.condition_points = 32;
+    config.quasi_newton.resample_every = 7;
+    config.quasi_newton.refine_every = 21;
+    config.quasi_newton.refine_points = 16;
+    config.sampling.candidates = 512;
+    config.train.max_seconds = None;
     let (summary, _dir) = crate::common::solve_in_temp(&problem, &config);
     assert_eq!(summary.quasi_newton_iters, 60, "{}", summary.line());
     assert_eq!(summary.stop.reason, StopReason::IterationLimit);
@@ -122,13 +121,13 @@ fn runs_its_iterations_across_point_changes(kind: QuasiNewtonKind) {
 
 #[test]
 fn lbfgs_runs_its_iterations_across_point_changes() {
-    runs_its_iterations_across_point_changes(QuasiNewtonKind::Lbfgs);
+    runs_its_iterations_across_point_changes(QuasiNewtonMethod::Lbfgs);
 }
 
 #[test]
 fn dense_bfgs_runs_its_iterations_across_point_changes() {
-    runs_its_iterations_across_point_changes(QuasiNewtonKind::Bfgs);
-    runs_its_iterations_across_point_changes(QuasiNewtonKind::SsBfgs);
+    runs_its_iterations_across_point_changes(QuasiNewtonMethod::Bfgs);
+    runs_its_iterations_across_point_changes(QuasiNewtonMethod::SsBfgs);
 }
 
 /// Self-scaled BFGS through the whole pipeline: 400 iterations on heat
@@ -140,10 +139,10 @@ fn self_scaled_bfgs_solves_heat() {
     let problem = Problem::load("heat").expect("built-in heat problem");
     let mut config = problem.config.clone();
     config.network.width = 20;
-    config.train.quasi_newton = QuasiNewtonKind::SsBfgs;
-    config.train.adam_steps = 100;
-    config.train.lbfgs_iters = 400;
-    config.train.interior_points = 1024;
+    config.quasi_newton.method = QuasiNewtonMethod::SsBfgs;
+    config.adam.steps = 100;
+    config.quasi_newton.iters = 400;
+    config.sampling.interior_points = 1024;
     config.train.max_seconds = None;
     let (summary, _dir) = crate::common::solve_in_temp(&problem, &config);
     let error = summary.errors.as_ref().expect("reference").rel_l2[0];
@@ -154,7 +153,7 @@ fn self_scaled_bfgs_solves_heat() {
 /// bump at x = 0.5 (the source term): RAD must put its points there.
 #[test]
 fn residual_sampling_concentrates_points_where_the_residual_is_large() {
-    use pinn::config::Sampling;
+    use pinn::config::Placement;
     use pinn::net::Network;
     use pinn::train::ResidualLoss;
     let problem = Problem::from_toml(
@@ -170,19 +169,19 @@ source = "u_x - 100 * exp(-400 * (x - 0.5)^2)"
     )
     .expect("valid problem");
     let mut config = problem.config.clone();
-    config.train.interior_points = 400;
-    config.train.residual_candidates = 4000;
+    config.sampling.interior_points = 400;
+    config.sampling.candidates = 4000;
     let net = Network::<f64>::new(&config.network, &problem.domain, 1);
     let near = |points: &[Vec<f64>]| {
         points.iter().filter(|p| (p[0] - 0.5).abs() < 0.1).count() as f64 / points.len() as f64
     };
-    let uniform = ResidualLoss::new(&problem, &config.train, &net);
+    let uniform = ResidualLoss::new(&problem, &config, &net);
     // Uniform: 20% of [0, 1] lies within 0.1 of the bump.
     let share = near(uniform.interior_points().unwrap());
     assert!((share - 0.2).abs() < 0.03, "uniform share {share}");
-    config.train.sampling = Sampling::Residual;
-    config.train.sampling_c = 0.0;
-    let rad = ResidualLoss::new(&problem, &config.train, &net);
+    config.sampling.placement = Placement::Residual;
+    config.sampling.residual_offset = 0.0;
+    let rad = ResidualLoss::new(&problem, &config, &net);
     let points = rad.interior_points().unwrap();
     assert_eq!(points.len(), 400);
     // The bump holds almost all of the residual (|u_x| of the untrained net is

@@ -33,7 +33,7 @@ use super::driver::{Driver, PhaseEnd, PhaseReport, RunLog, TrainingPhase};
 use super::observe::Phase;
 use super::stop::{Stop, StopReason};
 use super::Objective;
-use crate::config::QuasiNewtonKind;
+use crate::config::QuasiNewtonMethod;
 use crate::net::Network;
 use crate::scalar::Real;
 use argmin::core::{Solver, State, TerminationReason, TerminationStatus};
@@ -56,10 +56,10 @@ const MAX_RESTARTS: usize = 50;
 /// Changes the objective's points, given the iterations done so far.
 pub type Refresh<'a, O, E> = Box<dyn FnMut(&mut O, &Network<E>, usize) + 'a>;
 
-/// The quasi-Newton phase: `max_iters` iterations of `kind` on a fresh
+/// The quasi-Newton phase: `max_iters` iterations of `method` on a fresh
 /// point set, changed by `refresh` every `refresh_every` iterations.
 pub struct QuasiNewtonPhase<'a, O, E: Real> {
-    pub kind: QuasiNewtonKind,
+    pub method: QuasiNewtonMethod,
     pub max_iters: usize,
     /// Curvature pairs kept by L-BFGS.
     pub memory: usize,
@@ -75,11 +75,11 @@ enum Model {
 }
 
 impl Model {
-    fn new(kind: QuasiNewtonKind, memory: usize) -> Self {
-        match kind {
-            QuasiNewtonKind::Lbfgs => Self::Pairs(PairMemory::new(memory)),
-            QuasiNewtonKind::Bfgs => Self::Dense(DenseInverse::new(false)),
-            QuasiNewtonKind::SsBfgs => Self::Dense(DenseInverse::new(true)),
+    fn new(method: QuasiNewtonMethod, memory: usize) -> Self {
+        match method {
+            QuasiNewtonMethod::Lbfgs => Self::Pairs(PairMemory::new(memory)),
+            QuasiNewtonMethod::Bfgs => Self::Dense(DenseInverse::new(false)),
+            QuasiNewtonMethod::SsBfgs => Self::Dense(DenseInverse::new(true)),
         }
     }
 }
@@ -228,7 +228,7 @@ where
         let evals = RefCell::new(Evaluations::new(net.clone()));
         let fresh = || {
             Box::new(QuasiNewton::new(
-                Model::new(self.kind, self.memory),
+                Model::new(self.method, self.memory),
                 TOLERANCE_GRAD,
             ))
         };
