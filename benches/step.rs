@@ -14,14 +14,15 @@ use dfdx::prelude::{Cpu, Device};
 use pinn::config::{NetConfig, Omega, RunConfig};
 use pinn::geometry::Region;
 use pinn::net::Network;
-use pinn::problem::Problem;
+use pinn::problem::{EquationFile, Problem};
 use pinn::scalar::Real;
 use pinn::train::{Adam, Objective, ResidualLoss};
 
 /// The built-in Burgers problem with its interior residual only.
 fn burgers_residual() -> Problem {
-    let mut problem = Problem::load("burgers").expect("built-in burgers");
+    let mut problem = EquationFile::load("burgers").expect("built-in burgers");
     problem
+        .pde
         .terms
         .retain(|(_, region)| *region == Region::Interior);
     problem
@@ -38,7 +39,7 @@ where
         omega: Omega::Value(1.0),
         ..NetConfig::default()
     };
-    let mut net = Network::<E>::new(&net_config, &problem.domain, 1);
+    let mut net = Network::<E>::new(&net_config, &problem.pde.domain, 1);
     let mut config = RunConfig::default();
     config.sampling.interior_points = 4096;
     let objective = ResidualLoss::new(&problem, &config, &net);

@@ -9,14 +9,13 @@
 //! signal (audio, a picture) as a function of its coordinates.
 //!
 //! ```
-//! use pinn::problem::Problem;
+//! use pinn::problem::EquationFile;
 //! use pinn::solve::{solve, SolveOptions};
 //! use std::sync::{atomic::AtomicBool, Arc};
 //!
-//! // A built-in equation (or Problem::load("path/to/file.toml")).
-//! let problem = Problem::load("heat").expect("built-in");
+//! // A built-in equation (or a path to a file).
+//! let EquationFile { problem, mut config } = EquationFile::load("heat").expect("built-in");
 //! // The file's settings, shortened for a doc test.
-//! let mut config = problem.config.clone();
 //! config.adam.steps = 50;
 //! config.quasi_newton.iters = 20;
 //! config.sampling.interior_points = 256;

@@ -9,7 +9,7 @@ use pinn::config::{
 use pinn::fit::{
     auto_omega, compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource,
 };
-use pinn::problem::{builtins, Problem};
+use pinn::problem::{builtins, EquationFile};
 use pinn::solve::{observe, solve, ObserveOptions, SolveError, SolveOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -387,13 +387,13 @@ enum Failure {
     Run(anyhow::Error),
 }
 
-fn load(equation: &str) -> Result<Problem, Failure> {
-    Problem::load(equation)
+fn load(equation: &str) -> Result<EquationFile, Failure> {
+    EquationFile::load(equation)
         .map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))
 }
 
 fn run_observe(args: ObserveArgs) -> Result<(), Failure> {
-    let problem = load(&args.equation)?;
+    let problem = load(&args.equation)?.problem;
     let options = ObserveOptions {
         points: args.points,
         noise: args.noise,
@@ -409,21 +409,21 @@ fn run_observe(args: ObserveArgs) -> Result<(), Failure> {
     println!(
         "{} observations of {} -> {}",
         table.rows.len(),
-        table.header[problem.inputs.len()..].join(", "),
+        table.header[problem.pde.inputs.len()..].join(", "),
         args.out.display()
     );
     Ok(())
 }
 
 fn check(equation: &str) -> Result<(), Failure> {
-    let problem = load(equation)?;
-    print!("{}", problem.describe());
+    let file = load(equation)?;
+    print!("{}", file.describe());
     Ok(())
 }
 
-fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Failure> {
+fn resolve_config(file: &EquationFile, args: &SolveArgs) -> Result<RunConfig, Failure> {
     args.renamed.check()?;
-    let mut config = problem.config.clone();
+    let mut config = file.config.clone();
     if let Some(path) = &args.config {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading {}", path.display()))
@@ -463,7 +463,7 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
     }
-    let names = problem.term_names();
+    let names = file.problem.term_names();
     for (name, w) in &args.weights {
         if !names.contains(name) {
             let msg = anyhow::anyhow!(
@@ -491,8 +491,9 @@ fn resolve_config(problem: &Problem, args: &SolveArgs) -> Result<RunConfig, Fail
 }
 
 fn run_solve(args: SolveArgs) -> Result<(), Failure> {
-    let problem = load(&args.equation)?;
-    let config = resolve_config(&problem, &args)?;
+    let file = load(&args.equation)?;
+    let config = resolve_config(&file, &args)?;
+    let problem = file.problem;
     let out_dir = args
         .out
         .clone()

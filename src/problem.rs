@@ -1,95 +1,40 @@
-//! Equation files (TOML) → validated [`Problem`].
+//! What a PDE problem is, as the rest of the crate sees it: the equation
+//! ([`Pde`]: inputs, outputs, constants, domain, terms, unknowns), the
+//! observations of an inverse problem, and how a solution is judged
+//! ([`Evaluation`]: reference, grid, outputs known up to a constant, the
+//! velocity to draw).
 //!
-//! See DESIGN.md §3 for the format. Every error names the file, line, column
-//! and what was expected.
+//! A problem comes from an equation file ([`EquationFile::load`], the format
+//! is the README's "Equation files") or from Rust ([`ProblemBuilder`]); both
+//! go through the same validation, and every error names the file, line,
+//! column and what was expected. The run settings a file asks for come with
+//! it ([`EquationFile::config`]) but are not part of the problem.
 
 use crate::config::RunConfig;
 use crate::expr::Expr;
 use crate::geometry::Region;
 use crate::multi_index::MultiIndex;
 use crate::unknowns::Unknown;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod build;
+
+mod builtins;
+mod describe;
 mod error;
 mod explain;
+mod load;
 mod observations;
 mod raw;
 mod unknowns;
 
+pub use builtins::{builtin, builtin_data, builtin_table, builtins};
 pub use error::ProblemError;
-use error::Source;
+
 pub use observations::Observations;
-
-/// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 8] = [
-    ("burgers", include_str!("../equations/burgers.toml")),
-    ("heat", include_str!("../equations/heat.toml")),
-    ("kovasznay", include_str!("../equations/kovasznay.toml")),
-    (
-        "taylor-green",
-        include_str!("../equations/taylor-green.toml"),
-    ),
-    ("cavity", include_str!("../equations/cavity.toml")),
-    (
-        "burgers-identify",
-        include_str!("../equations/burgers_identify.toml"),
-    ),
-    (
-        "burgers-identify-noisy",
-        include_str!("../equations/burgers_identify_noisy.toml"),
-    ),
-    (
-        "kovasznay-identify",
-        include_str!("../equations/kovasznay_identify.toml"),
-    ),
-];
-
-/// Data files of builtin equations, by the path their files name
-/// (relative to `equations/`), embedded so builtins run from any folder.
-const BUILTIN_DATA: [(&str, &str); 3] = [
-    (
-        "data/burgers_identify.csv",
-        include_str!("../equations/data/burgers_identify.csv"),
-    ),
-    (
-        "data/burgers_identify_noisy.csv",
-        include_str!("../equations/data/burgers_identify_noisy.csv"),
-    ),
-    (
-        "data/kovasznay_identify.csv",
-        include_str!("../equations/data/kovasznay_identify.csv"),
-    ),
-];
 
 /// The loss term of the observations.
 pub const DATA_TERM: &str = "data";
-
-/// The text of a data file of the builtin equations.
-pub fn builtin_data(path: &str) -> Option<&'static str> {
-    BUILTIN_DATA
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, text)| *text)
-}
-
-/// The text of a builtin equation file: `(name, toml)`.
-pub fn builtin(name: &str) -> Option<(&'static str, &'static str)> {
-    BUILTINS.iter().copied().find(|(n, _)| *n == name)
-}
-
-/// Builtin equations as `(name, title)`.
-pub fn builtins() -> Vec<(&'static str, String)> {
-    BUILTINS
-        .iter()
-        .map(|&(name, text)| {
-            let title = Problem::from_toml(text, &format!("builtin:{name}"))
-                .map_or_else(|_| String::new(), |p| p.title);
-            (name, title)
-        })
-        .collect()
-}
 
 /// A loss term: a residual that should vanish on its points.
 #[derive(Clone, Debug)]
@@ -115,20 +60,6 @@ pub enum Reference {
     BuiltinTable { name: String },
 }
 
-/// Reference tables shipped with the crate, by builtin reference name.
-const BUILTIN_TABLES: [(&str, &str); 1] = [(
-    "ghia-1982-re100",
-    include_str!("../equations/data/ghia_1982_re100.csv"),
-)];
-
-/// The CSV text of a builtin reference table.
-pub fn builtin_table(name: &str) -> Option<&'static str> {
-    BUILTIN_TABLES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
-}
-
 /// Evaluation grid: per input, `n` evenly spaced values from `lo` to `hi` inclusive.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GridAxis {
@@ -137,13 +68,9 @@ pub struct GridAxis {
     pub n: usize,
 }
 
-/// A validated problem, ready to sample and train.
+/// The equation: what the network's outputs must satisfy, where.
 #[derive(Clone, Debug)]
-pub struct Problem {
-    pub name: String,
-    pub title: String,
-    /// Where the file came from (a path, or `builtin:NAME`).
-    pub source: String,
+pub struct Pde {
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,
     /// Named constants, already evaluated, in file order.
@@ -154,34 +81,58 @@ pub struct Problem {
     pub terms: Vec<(Term, Region)>,
     /// Unknown coefficients (inverse problems), in file order.
     pub unknowns: Vec<Unknown>,
-    /// Observed values that the `data` loss term fits.
-    pub observations: Option<Observations>,
+}
+
+/// How a trained network is judged and shown.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
     pub reference: Option<Reference>,
     /// Evaluation grid, one axis per input in input order.
     pub grid: Vec<GridAxis>,
-    /// The file's network/train settings over the crate defaults.
-    pub config: RunConfig,
-    /// The outputs (x and y components) that form a velocity field, drawn
-    /// as speed and arrows.
-    pub velocity: Option<(usize, usize)>,
     /// Per output: known only up to an added constant (a pressure with only
     /// its gradient determined), so compared after removing the means.
     pub up_to_constant: Vec<bool>,
+    /// The outputs (x and y components) that form a velocity field, drawn
+    /// as speed and arrows.
+    pub velocity: Option<(usize, usize)>,
+}
+
+/// A validated problem, ready to sample and train.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub name: String,
+    pub title: String,
+    /// Where it came from (a path, `builtin:NAME`, or a builder's name).
+    pub source: String,
+    pub pde: Pde,
+    /// Observed values that the `data` loss term fits.
+    pub observations: Option<Observations>,
+    pub evaluation: Evaluation,
+}
+
+/// An equation file: the problem it states and the run settings it asks
+/// for (its `[network]`, `[adam]`, `[quasi_newton]`, `[sampling]` and
+/// `[train]` tables over the defaults).
+#[derive(Clone, Debug)]
+pub struct EquationFile {
+    pub problem: Problem,
+    pub config: RunConfig,
 }
 
 impl Problem {
     /// Names of the loss terms: the terms, then `data` when there are observations.
     pub fn term_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.terms.iter().map(|(t, _)| t.name.clone()).collect();
+        let mut names: Vec<String> = self.pde.terms.iter().map(|(t, _)| t.name.clone()).collect();
         if self.observations.is_some() {
             names.push(DATA_TERM.into());
         }
         names
     }
 
-    /// The raw parameters the unknown coefficients start from (see [`Bounds`]).
+    /// The raw parameters the unknown coefficients start from (see
+    /// [`crate::unknowns::Bounds`]).
     pub fn raw_inits(&self) -> Vec<f64> {
-        self.unknowns.iter().map(Unknown::raw_init).collect()
+        self.pde.unknowns.iter().map(Unknown::raw_init).collect()
     }
 
     /// Derivatives of the outputs that `term` needs, closed under sub-multisets
@@ -189,206 +140,6 @@ impl Problem {
     pub fn derivatives(term: &Term) -> Vec<MultiIndex> {
         crate::multi_index::closure(&term.expr.derivatives())
     }
-}
-
-impl Problem {
-    /// Parses and validates an equation file's text; `source` names it in
-    /// errors (a path, or `builtin:NAME`) and anchors relative CSV paths.
-    pub fn from_toml(text: &str, source: &str) -> Result<Problem, ProblemError> {
-        let src = Source { text, name: source };
-        let raw: raw::RawProblem = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
-        build::build(raw, &src)
-    }
-
-    /// Reads and parses an equation file.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Problem, ProblemError> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ProblemError::general(&name, format!("cannot read the equation file: {e}"))
-        })?;
-        Self::from_toml(&text, &name)
-    }
-
-    /// Loads an existing file, else a builtin equation of that name.
-    pub fn load(name_or_path: &str) -> Result<Problem, ProblemError> {
-        if Path::new(name_or_path).is_file() {
-            return Self::from_file(name_or_path);
-        }
-        if let Some((name, text)) = builtin(name_or_path) {
-            return Self::from_toml(text, &format!("builtin:{name}"));
-        }
-        let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
-        Err(ProblemError::general(
-            name_or_path,
-            format!(
-                "no such file, and no builtin equation of that name (builtins: {})",
-                names.join(", ")
-            ),
-        ))
-    }
-
-    /// Human-readable summary for `pinn check`: what was understood from the file.
-    pub fn describe(&self) -> String {
-        let mut s = String::new();
-        // Writing to a String cannot fail; the results are ignored on purpose.
-        let _ = writeln!(s, "{}: {}", self.name, self.title);
-        let _ = writeln!(s, "source: {}", self.source);
-        let _ = writeln!(s, "inputs:");
-        for (name, [lo, hi]) in self.inputs.iter().zip(&self.domain) {
-            let _ = writeln!(s, "  {name} in [{lo}, {hi}]");
-        }
-        let _ = writeln!(s, "outputs: {}", self.outputs.join(", "));
-        if !self.constants.is_empty() {
-            let _ = writeln!(s, "constants:");
-            for (name, v) in &self.constants {
-                let _ = writeln!(s, "  {name} = {v}");
-            }
-        }
-        if !self.unknowns.is_empty() {
-            let _ = writeln!(s, "unknowns (trained with the network):");
-            for (k, u) in self.unknowns.iter().enumerate() {
-                let truth = u.truth.map_or(String::new(), |t| format!(", truth {t}"));
-                let _ = writeln!(
-                    s,
-                    "  {}: starts at {}, bounds {}{truth}",
-                    u.name,
-                    u.init,
-                    u.bounds.text()
-                );
-                let used: Vec<&str> = self
-                    .terms
-                    .iter()
-                    .filter(|(t, _)| t.expr.unknowns().contains(&k))
-                    .map(|(t, _)| t.name.as_str())
-                    .collect();
-                let used = if used.is_empty() {
-                    "no term (it cannot be identified)".to_string()
-                } else {
-                    used.join(", ")
-                };
-                let _ = writeln!(s, "    appears in: {used}");
-            }
-        }
-        if let Some(o) = &self.observations {
-            let observed: Vec<&str> = o
-                .outputs
-                .iter()
-                .map(|&j| self.outputs[j].as_str())
-                .collect();
-            let noise = o.noise.map_or("not stated".to_string(), |n| n.to_string());
-            let _ = writeln!(
-                s,
-                "observations: {} points of {} from {} (noise {noise}); loss term '{DATA_TERM}'",
-                o.points.len(),
-                observed.join(", "),
-                o.file
-            );
-        }
-        let _ = writeln!(s, "terms:");
-        for (term, region) in &self.terms {
-            let _ = writeln!(
-                s,
-                "  {} [{}]: {}",
-                term.name,
-                self.region_text(region),
-                term.text
-            );
-            let _ = writeln!(s, "    {}", self.explain(term, region));
-            let reads: Vec<String> = term
-                .expr
-                .output_derivatives()
-                .iter()
-                .map(|(out, d)| d.label(&self.outputs[*out], &self.inputs))
-                .collect();
-            let _ = writeln!(s, "    reads: {}", reads.join(", "));
-        }
-        let reference = match &self.reference {
-            None => "none".to_string(),
-            Some(Reference::BurgersColeHopf { nu }) => {
-                format!("builtin burgers-cole-hopf (nu = {nu})")
-            }
-            Some(Reference::Exprs(_)) => "closed-form expression per output".to_string(),
-            Some(Reference::Csv { path }) => format!("csv {}", path.display()),
-            Some(Reference::BuiltinTable { name }) => format!("builtin table {name}"),
-        };
-        let _ = writeln!(s, "reference: {reference}");
-        let shifted: Vec<&str> = self
-            .outputs
-            .iter()
-            .zip(&self.up_to_constant)
-            .filter(|(_, &flag)| flag)
-            .map(|(o, _)| o.as_str())
-            .collect();
-        if !shifted.is_empty() {
-            let _ = writeln!(
-                s,
-                "compared up to a constant (per time slice with an input t): {}",
-                shifted.join(", ")
-            );
-        }
-        if let Some((u, v)) = self.velocity {
-            let _ = writeln!(
-                s,
-                "velocity: ({}, {}), drawn as speed and arrows",
-                self.outputs[u], self.outputs[v]
-            );
-        }
-        let axes: Vec<String> = self
-            .inputs
-            .iter()
-            .zip(&self.grid)
-            .map(|(name, g)| format!("{name}: {} points in [{}, {}]", g.n, g.lo, g.hi))
-            .collect();
-        let _ = writeln!(s, "grid: {}", axes.join("; "));
-        let settings =
-            toml::to_string(&self.config).unwrap_or_else(|e| format!("(cannot show: {e})\n"));
-        let _ = write!(s, "settings:\n{}", indent(&settings));
-        s
-    }
-
-    /// `interior` or the faces as written in `on`, e.g. `x = -1, x = 1`.
-    pub fn region_text(&self, region: &Region) -> String {
-        match region {
-            Region::Interior => "interior".to_string(),
-            Region::FacesWhere { faces, text, .. } => {
-                format!(
-                    "{} where {text}",
-                    self.region_text(&Region::Faces(faces.clone()))
-                )
-            }
-            Region::Faces(faces) => {
-                let parts: Vec<String> = faces
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{} = {}",
-                            self.inputs[f.input],
-                            self.domain[f.input][usize::from(f.upper)]
-                        )
-                    })
-                    .collect();
-                parts.join(", ")
-            }
-            Region::Periodic { input } => {
-                let [lo, hi] = self.domain[*input];
-                let name = &self.inputs[*input];
-                format!("{name} = {lo} paired with {name} = {hi}")
-            }
-        }
-    }
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            if l.is_empty() {
-                "\n".to_string()
-            } else {
-                format!("  {l}\n")
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -422,15 +173,16 @@ grid = { x = [0, "pi", 11] }
 
     #[test]
     fn constants_in_any_order_and_expression_bounds() {
-        let p = Problem::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        let file = EquationFile::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        let p = file.problem.clone();
         // File order is kept; c2 is evaluated after c.
         assert_eq!(
-            p.constants,
+            p.pde.constants,
             vec![("c2".to_string(), 4.0), ("c".to_string(), 2.0)]
         );
-        assert_eq!(p.domain[1], [-PI, PI]);
+        assert_eq!(p.pde.domain[1], [-PI, PI]);
         assert_eq!(
-            p.grid[1],
+            p.evaluation.grid[1],
             GridAxis {
                 lo: 0.0,
                 hi: PI,
@@ -438,7 +190,7 @@ grid = { x = [0, "pi", 11] }
             }
         );
         assert_eq!(
-            p.grid[0],
+            p.evaluation.grid[0],
             GridAxis {
                 lo: 0.0,
                 hi: 1.0,
@@ -455,11 +207,11 @@ grid = { x = [0, "pi", 11] }
                 upper: true,
             },
         ]);
-        assert_eq!(p.terms[1].1, faces);
-        let names: Vec<&str> = p.terms.iter().map(|(t, _)| t.name.as_str()).collect();
+        assert_eq!(p.pde.terms[1].1, faces);
+        let names: Vec<&str> = p.pde.terms.iter().map(|(t, _)| t.name.as_str()).collect();
         assert_eq!(names, ["wave", "bc", "velocity", "ic"]);
         assert_eq!(
-            Problem::derivatives(&p.terms[0].0),
+            Problem::derivatives(&p.pde.terms[0].0),
             vec![
                 MultiIndex::value(),
                 MultiIndex::new(vec![0]),
@@ -472,9 +224,10 @@ grid = { x = [0, "pi", 11] }
 
     #[test]
     fn reference_expression_evaluates() {
-        let p = Problem::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
-        let Some(Reference::Exprs(exprs)) = &p.reference else {
-            panic!("expected expressions, got {:?}", p.reference);
+        let file = EquationFile::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        let p = file.problem.clone();
+        let Some(Reference::Exprs(exprs)) = &p.evaluation.reference else {
+            panic!("expected expressions, got {:?}", p.evaluation.reference);
         };
         // cos(2 * 0.5) sin(pi / 2) = cos(1) = 0.5403023058681398.
         let v = exprs[0].eval(&mut crate::expr::PointEval::new(&[0.5, PI / 2.0]));
@@ -486,16 +239,20 @@ grid = { x = [0, "pi", 11] }
         let text = format!(
             "{WAVE}\n[network]\nwidth = 8\n[adam]\nsteps = 7\n[train]\nweights = {{ ic = 10 }}\n"
         );
-        let p = Problem::from_toml(&text, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((p.config.network.width, p.config.network.depth), (8, 3));
-        assert_eq!(p.config.adam.steps, 7);
-        assert_eq!(p.config.train.weights.get("ic"), Some(&10.0));
+        let file = EquationFile::from_toml(&text, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (file.config.network.width, file.config.network.depth),
+            (8, 3)
+        );
+        assert_eq!(file.config.adam.steps, 7);
+        assert_eq!(file.config.train.weights.get("ic"), Some(&10.0));
     }
 
     #[test]
     fn region_text_shows_bounds() {
-        let p = Problem::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(p.region_text(&p.terms[3].1), "t = 0");
+        let file = EquationFile::from_toml(WAVE, "wave.toml").unwrap_or_else(|e| panic!("{e}"));
+        let p = file.problem.clone();
+        assert_eq!(p.region_text(&p.pde.terms[3].1), "t = 0");
         assert_eq!(p.region_text(&Region::Interior), "interior");
     }
 }

@@ -33,7 +33,7 @@ mod calibrate;
 use pinn::bandwidth::OmegaChoice;
 use pinn::config::Omega;
 use pinn::fit::{auto_omega, fit, FitConfig, FitOptions, LoadOptions, Signal, Split};
-use pinn::problem::Problem;
+use pinn::problem::EquationFile;
 use pinn::report::{chart_grid, write_cells_csv, Cell, Chart, Series, SeriesStyle};
 use pinn::solve::{resolve_omega, solve, SolveOptions};
 use std::path::{Path, PathBuf};
@@ -194,8 +194,9 @@ fn parse_args() -> Settings {
 /// Burgers runs with a shorter budget than its file's (`--burgers-seconds`
 /// or `--burgers-iters`).
 fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
-    let problem = Problem::load(name).expect("built-in problem");
-    let mut base = problem.config.clone();
+    let file = EquationFile::load(name).expect("built-in problem");
+    let problem = file.problem.clone();
+    let mut base = file.config.clone();
     let mut seeds = settings.seeds;
     if name == "burgers" {
         seeds = settings.burgers_seeds;

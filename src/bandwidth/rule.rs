@@ -122,9 +122,10 @@ impl OmegaChoice {
 
     /// ω for a problem's collocation density and known data.
     pub fn for_problem(problem: &Problem, net: &NetConfig, interior_points: usize) -> Self {
-        let nyquist = nyquist_of_box(interior_points, problem.inputs.len());
+        let nyquist = nyquist_of_box(interior_points, problem.pde.inputs.len());
         let signals = data_frequencies(problem);
         let directions = problem
+            .pde
             .inputs
             .iter()
             .zip(signals)
@@ -215,9 +216,9 @@ fn grid_size(free: usize) -> usize {
 /// Known data is a term with every network output set to zero: the
 /// prescribed values of a condition, the source of a residual.
 pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
-    let dim = problem.inputs.len();
+    let dim = problem.pde.inputs.len();
     let mut out: Vec<Option<f64>> = vec![None; dim];
-    for (term, region) in &problem.terms {
+    for (term, region) in &problem.pde.terms {
         // Each face is a region of its own: the data on x = −1 and x = 1 need
         // not join up.
         let fixed: Vec<Option<usize>> = match region {
@@ -250,6 +251,7 @@ pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
 /// face `k` of `region` (if any) held at its bound.
 fn physical(problem: &Problem, region: &Region, k: usize, u: &[f64]) -> Vec<f64> {
     let mut x: Vec<f64> = problem
+        .pde
         .domain
         .iter()
         .zip(u)
@@ -257,7 +259,7 @@ fn physical(problem: &Problem, region: &Region, k: usize, u: &[f64]) -> Vec<f64>
         .collect();
     if let Region::Faces(faces) | Region::FacesWhere { faces, .. } = region {
         let f = faces[k];
-        let [lo, hi] = problem.domain[f.input];
+        let [lo, hi] = problem.pde.domain[f.input];
         x[f.input] = if f.upper { hi } else { lo };
     }
     x

@@ -5,7 +5,7 @@
 
 use super::error::{ProblemError, Source};
 use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
-use super::{GridAxis, Problem, Reference, Term, DATA_TERM};
+use super::{EquationFile, Evaluation, GridAxis, Pde, Problem, Reference, Term, DATA_TERM};
 use crate::config::{RunConfig, TrainConfig};
 use crate::expr::{
     is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
@@ -24,7 +24,7 @@ const UP_TO_CONSTANT: &str = "up_to_constant";
 /// Builtin references and what they are.
 pub(crate) const BUILTIN_REFERENCES: [&str; 2] = ["burgers-cole-hopf", "ghia-1982-re100"];
 
-pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
+pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<EquationFile> {
     let name = problem_name(&raw.name, src)?;
     let mut declared = Vec::new();
     let inputs = declare_list(&raw.inputs, "input", &mut declared, src)?;
@@ -62,23 +62,27 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<Problem> {
         names.push(DATA_TERM.into());
     }
     let config = config(&raw, &names, src)?;
-    Ok(Problem {
+    let problem = Problem {
         title: raw.title.unwrap_or_else(|| name.clone()),
         name,
         source: src.name.to_string(),
-        inputs: symbols.inputs,
-        outputs: symbols.outputs,
-        constants: symbols.constants,
-        domain,
-        terms,
-        unknowns,
+        pde: Pde {
+            inputs: symbols.inputs,
+            outputs: symbols.outputs,
+            constants: symbols.constants,
+            domain,
+            terms,
+            unknowns,
+        },
         observations,
-        reference,
-        grid,
-        config,
-        velocity,
-        up_to_constant,
-    })
+        evaluation: Evaluation {
+            reference,
+            grid,
+            up_to_constant,
+            velocity,
+        },
+    };
+    Ok(EquationFile { problem, config })
 }
 
 /// The output named by `name`, or an error at it listing the outputs.

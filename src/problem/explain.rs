@@ -12,8 +12,8 @@ impl Problem {
         match region {
             Region::Interior => "PDE residual, enforced at interior points".to_string(),
             Region::Periodic { input } => {
-                let name = &self.inputs[*input];
-                let [lo, hi] = self.domain[*input];
+                let name = &self.pde.inputs[*input];
+                let [lo, hi] = self.pde.domain[*input];
                 format!(
                     "periodic condition: every output and its first {name}-derivative take the same values at {name} = {lo} and {name} = {hi}"
                 )
@@ -23,7 +23,11 @@ impl Problem {
                 self.explain(term, &Region::Faces(faces.clone()))
             ),
             Region::Faces(faces) => {
-                let symbols = Symbols::new(self.inputs.clone(), self.outputs.clone(), Vec::new());
+                let symbols = Symbols::new(
+                    self.pde.inputs.clone(),
+                    self.pde.outputs.clone(),
+                    Vec::new(),
+                );
                 let kind = self.condition_kind(term);
                 let kind = if is_initial(faces, &symbols) {
                     format!("initial condition, {kind}")
@@ -33,11 +37,11 @@ impl Problem {
                 let places: Vec<String> = faces
                     .iter()
                     .map(|f| {
-                        let name = &self.inputs[f.input];
+                        let name = &self.pde.inputs[f.input];
                         let sign = if f.upper { '+' } else { '-' };
                         format!(
                             "{name} = {} (outward normal {sign}{name})",
-                            self.domain[f.input][usize::from(f.upper)]
+                            self.pde.domain[f.input][usize::from(f.upper)]
                         )
                     })
                     .collect();
@@ -54,7 +58,7 @@ impl Problem {
         let derivatives: Vec<String> = reads
             .iter()
             .filter(|(_, d)| d.order() > 0)
-            .map(|(out, d)| d.label(&self.outputs[*out], &self.inputs))
+            .map(|(out, d)| d.label(&self.pde.outputs[*out], &self.pde.inputs))
             .collect();
         match (term.expr.reads_normal(), values, derivatives.is_empty()) {
             (true, false, _) => "Neumann condition on the outward normal derivative".to_string(),

@@ -44,9 +44,9 @@ fn history_header(problem: &Problem, names: &[String], with_errors: bool) -> Vec
         .map(|s| s.to_string())
         .collect();
     h.extend(names.iter().map(|n| format!("loss_{n}")));
-    h.extend(problem.unknowns.iter().map(|u| u.name.clone()));
+    h.extend(problem.pde.unknowns.iter().map(|u| u.name.clone()));
     if with_errors {
-        h.extend(problem.outputs.iter().map(|o| format!("rel_l2_{o}")));
+        h.extend(problem.pde.outputs.iter().map(|o| format!("rel_l2_{o}")));
         h.push("max_abs_err".into());
     }
     h
@@ -79,7 +79,7 @@ impl RunFolder {
                     source,
                 })?;
             }
-            let (header, rows) = o.table(&problem.inputs, &problem.outputs);
+            let (header, rows) = o.table(&problem.pde.inputs, &problem.pde.outputs);
             write_table_csv(path, &header, &rows)?;
         }
         Ok(Self {
@@ -117,6 +117,7 @@ impl RunFolder {
             &rows,
         )?;
         let columns: Vec<OutputColumns> = problem
+            .pde
             .outputs
             .iter()
             .enumerate()
@@ -128,7 +129,7 @@ impl RunFolder {
             .collect();
         write_solution_csv(
             self.dir.join("solution.csv"),
-            &problem.inputs,
+            &problem.pde.inputs,
             &eval.points,
             &columns,
         )?;
@@ -153,18 +154,18 @@ impl RunFolder {
         pred: &[Vec<f64>],
         predict: planes::Predict,
     ) -> Result<(), ReportError> {
-        if !detect_grid(&eval.points, problem.inputs.len()).is_tensor_grid {
+        if !detect_grid(&eval.points, problem.pde.inputs.len()).is_tensor_grid {
             let path = self.dir.join("reference_points.png");
             planes::scattered_comparison(&path, problem, eval, pred, predict)?;
         }
         let Some(plane) = planes::plane(problem, eval, pred, predict) else {
             return Ok(());
         };
-        for (j, out) in problem.outputs.iter().enumerate() {
+        for (j, out) in problem.pde.outputs.iter().enumerate() {
             let reference = plane.reference.as_ref().map(|r| r[j].as_slice());
             self.output_pictures(problem, &plane, out, &plane.pred[j], reference)?;
         }
-        match problem.velocity {
+        match problem.evaluation.velocity {
             Some(velocity) => self.speed_picture(problem, &plane, velocity),
             None => Ok(()),
         }
@@ -206,7 +207,7 @@ impl RunFolder {
             panels.push(Panel::field("reference", &ref_speed).with_arrows(&r[iu], &r[iv]));
             panels.push(Panel::error("|velocity error|", &error));
         }
-        let (u, v) = (&problem.outputs[iu], &problem.outputs[iv]);
+        let (u, v) = (&problem.pde.outputs[iu], &problem.pde.outputs[iv]);
         heatmaps(
             self.dir.join("speed.png"),
             &format!("{}: speed |({u}, {v})|{}", problem.name, plane.label),
@@ -239,7 +240,7 @@ impl RunFolder {
                 outcome.history.iter().map(|r| r.losses[k]).collect(),
             ));
         }
-        for (j, o) in problem.outputs.iter().enumerate() {
+        for (j, o) in problem.pde.outputs.iter().enumerate() {
             let rel: Vec<f64> = outcome
                 .history
                 .iter()
@@ -262,16 +263,16 @@ impl RunFolder {
             true,
         )?;
 
-        let grid = detect_grid(&eval.points, problem.inputs.len());
-        if !grid.is_tensor_grid || problem.inputs.len() != 1 {
+        let grid = detect_grid(&eval.points, problem.pde.inputs.len());
+        if !grid.is_tensor_grid || problem.pde.inputs.len() != 1 {
             return Ok(());
         }
-        for (j, out) in problem.outputs.iter().enumerate() {
+        for (j, out) in problem.pde.outputs.iter().enumerate() {
             let reference = eval.reference.as_ref().map(|r| r[j].as_slice());
             line_1d(
                 self.dir.join(format!("{out}.png")),
                 &format!("{}: {out}", problem.title),
-                (&problem.inputs[0], &grid.axes[0]),
+                (&problem.pde.inputs[0], &grid.axes[0]),
                 out,
                 &pred[j],
                 reference,
@@ -369,6 +370,7 @@ where
     }
     if let Some(e) = &summary.errors {
         let rel: serde_json::Map<String, serde_json::Value> = problem
+            .pde
             .outputs
             .iter()
             .zip(&e.rel_l2)

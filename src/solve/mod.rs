@@ -133,7 +133,7 @@ pub struct Evaluation {
 
 /// Builds the problem's reference solution, if it has one.
 pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>, ReferenceError> {
-    Ok(match &problem.reference {
+    Ok(match &problem.evaluation.reference {
         None => None,
         Some(Reference::BurgersColeHopf { nu }) => Some(ReferenceSolution::BurgersColeHopf(
             BurgersColeHopf::new(*nu),
@@ -141,16 +141,16 @@ pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>
         Some(Reference::Exprs(e)) => Some(ReferenceSolution::Exprs(e.clone())),
         Some(Reference::Csv { path }) => Some(ReferenceSolution::Table(load_table(
             path,
-            &problem.inputs,
-            &problem.outputs,
+            &problem.pde.inputs,
+            &problem.pde.outputs,
         )?)),
         Some(Reference::BuiltinTable { name }) => {
             let text = crate::problem::builtin_table(name).unwrap_or_default();
             Some(ReferenceSolution::Table(table_from_text(
                 text,
                 &format!("builtin:{name}"),
-                &problem.inputs,
-                &problem.outputs,
+                &problem.pde.inputs,
+                &problem.pde.outputs,
             )?))
         }
     })
@@ -163,18 +163,22 @@ pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
     let points = match reference.as_ref().and_then(|r| r.native_points()) {
         Some(p) => p.to_vec(),
         None => {
-            let axes: Vec<(f64, f64, usize)> =
-                problem.grid.iter().map(|a| (a.lo, a.hi, a.n)).collect();
+            let axes: Vec<(f64, f64, usize)> = problem
+                .evaluation
+                .grid
+                .iter()
+                .map(|a| (a.lo, a.hi, a.n))
+                .collect();
             grid_points(&axes)
         }
     };
     let values = match &reference {
         Some(r) => {
             let v = r.eval_points(&points)?;
-            if v.len() != problem.outputs.len() {
+            if v.len() != problem.pde.outputs.len() {
                 return Err(SolveError::ReferenceOutputs {
                     got: v.len(),
-                    want: problem.outputs.len(),
+                    want: problem.pde.outputs.len(),
                 });
             }
             Some(v)
@@ -247,15 +251,19 @@ where
 {
     let start = std::time::Instant::now();
     let eval = evaluation(problem)?;
-    let mut net = Network::<E>::new(&config.network, &problem.domain, problem.outputs.len())
-        .with_coefficients(&unknowns::initial_raw(problem, config));
+    let mut net = Network::<E>::new(
+        &config.network,
+        &problem.pde.domain,
+        problem.pde.outputs.len(),
+    )
+    .with_coefficients(&unknowns::initial_raw(problem, config));
     check_dense_size(config.quasi_newton.method, net.n_params())?;
     let out = files::RunFolder::create(&options.out_dir, problem, config)?;
     let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
-        let flags = problem.up_to_constant.clone();
-        let slices = time_slices(&problem.inputs, &points);
+        let flags = problem.evaluation.up_to_constant.clone();
+        let slices = time_slices(&problem.pde.inputs, &points);
         trainer = trainer.monitor(move |net: &Network<E>| {
             let pred = align_constants(&predict(net, &points), &reference, &flags, &slices);
             errors(&pred, &reference)
@@ -273,11 +281,12 @@ where
     if let Some(r) = &eval.reference {
         // Outputs known up to a constant are written and drawn shifted to
         // the reference's mean, as they are compared.
-        let slices = time_slices(&problem.inputs, &eval.points);
-        pred = align_constants(&pred, r, &problem.up_to_constant, &slices);
+        let slices = time_slices(&problem.pde.inputs, &eval.points);
+        pred = align_constants(&pred, r, &problem.evaluation.up_to_constant, &slices);
     }
     let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
     let values: Vec<f64> = problem
+        .pde
         .unknowns
         .iter()
         .zip(net.coefficient_values())
@@ -285,7 +294,7 @@ where
         .collect();
     let summary = Summary {
         problem: problem.name.clone(),
-        outputs: problem.outputs.clone(),
+        outputs: problem.pde.outputs.clone(),
         errors: final_errors,
         wall_seconds: start.elapsed().as_secs_f64(),
         adam_steps: outcome.steps(Phase::Adam),

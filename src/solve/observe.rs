@@ -39,17 +39,22 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
         )));
     };
     let outputs: Vec<usize> = match &opts.outputs {
-        None => (0..problem.outputs.len()).collect(),
+        None => (0..problem.pde.outputs.len()).collect(),
         Some(names) => names
             .iter()
             .map(|n| {
-                problem.outputs.iter().position(|o| o == n).ok_or_else(|| {
-                    SolveError::Invalid(format!(
-                        "'{n}' is not an output of {} (outputs: {})",
-                        problem.name,
-                        problem.outputs.join(", ")
-                    ))
-                })
+                problem
+                    .pde
+                    .outputs
+                    .iter()
+                    .position(|o| o == n)
+                    .ok_or_else(|| {
+                        SolveError::Invalid(format!(
+                            "'{n}' is not an output of {} (outputs: {})",
+                            problem.name,
+                            problem.pde.outputs.join(", ")
+                        ))
+                    })
             })
             .collect::<Result<_, _>>()?,
     };
@@ -78,8 +83,8 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
             *v += sigma * z;
         }
     }
-    let mut header = problem.inputs.clone();
-    header.extend(outputs.iter().map(|&j| problem.outputs[j].clone()));
+    let mut header = problem.pde.inputs.clone();
+    header.extend(outputs.iter().map(|&j| problem.pde.outputs[j].clone()));
     let rows = picked
         .iter()
         .enumerate()

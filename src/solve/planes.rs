@@ -31,7 +31,7 @@ pub fn plane(
     pred: &[Vec<f64>],
     predict: Predict,
 ) -> Option<Plane> {
-    let d = problem.inputs.len();
+    let d = problem.pde.inputs.len();
     if !(2..=3).contains(&d) {
         return None;
     }
@@ -41,12 +41,14 @@ pub fn plane(
     } else {
         // Scattered reference points: draw the prediction on the file's grid.
         let axes: Vec<Vec<f64>> = problem
+            .evaluation
             .grid
             .iter()
             .map(|a| linspace(a.lo, a.hi, a.n))
             .collect();
         let points = grid_points(
             &problem
+                .evaluation
                 .grid
                 .iter()
                 .map(|a| (a.lo, a.hi, a.n))
@@ -54,7 +56,7 @@ pub fn plane(
         );
         (axes, predict(&points), None)
     };
-    let name = |i: usize| problem.inputs[i].clone();
+    let name = |i: usize| problem.pde.inputs[i].clone();
     if d == 2 {
         return Some(Plane {
             x: (name(0), axes[0].clone()),
@@ -98,7 +100,7 @@ pub fn scattered_comparison(
         return Ok(());
     };
     let mut charts = Vec::new();
-    for (j, out) in problem.outputs.iter().enumerate() {
+    for (j, out) in problem.pde.outputs.iter().enumerate() {
         let rows: Vec<usize> = (0..eval.points.len())
             .filter(|&k| reference[j][k].is_finite())
             .collect();
@@ -115,16 +117,16 @@ pub fn scattered_comparison(
                 });
             hi - lo
         };
-        let along = (0..problem.inputs.len())
+        let along = (0..problem.pde.inputs.len())
             .max_by(|&a, &b| spread(a).total_cmp(&spread(b)))
             .unwrap_or(0);
-        let on_a_line = (0..problem.inputs.len()).all(|i| i == along || spread(i) == 0.0);
+        let on_a_line = (0..problem.pde.inputs.len()).all(|i| i == along || spread(i) == 0.0);
         // Table rows in the order of the coordinate they vary along.
         let mut rows = rows;
         rows.sort_by(|&a, &b| eval.points[a][along].total_cmp(&eval.points[b][along]));
         let coord = |i: usize| -> Vec<f64> { rows.iter().map(|&k| eval.points[k][i]).collect() };
         let (line_x, line_y) = if on_a_line {
-            let [lo, hi] = problem.domain[along];
+            let [lo, hi] = problem.pde.domain[along];
             let xs = linspace(lo, hi, 201);
             let base = eval.points[rows[0]].clone();
             let points: Vec<Vec<f64>> = xs
@@ -139,20 +141,20 @@ pub fn scattered_comparison(
         } else {
             (coord(along), rows.iter().map(|&k| pred[j][k]).collect())
         };
-        let fixed: Vec<String> = (0..problem.inputs.len())
+        let fixed: Vec<String> = (0..problem.pde.inputs.len())
             .filter(|&i| on_a_line && i != along)
-            .map(|i| format!("{} = {}", problem.inputs[i], eval.points[rows[0]][i]))
+            .map(|i| format!("{} = {}", problem.pde.inputs[i], eval.points[rows[0]][i]))
             .collect();
         charts.push(Chart {
             caption: match fixed.is_empty() {
-                true => format!("{out} along {}", problem.inputs[along]),
+                true => format!("{out} along {}", problem.pde.inputs[along]),
                 false => format!(
                     "{out} along {} at {}",
-                    problem.inputs[along],
+                    problem.pde.inputs[along],
                     fixed.join(", ")
                 ),
             },
-            x_name: problem.inputs[along].clone(),
+            x_name: problem.pde.inputs[along].clone(),
             y_name: out.clone(),
             series: vec![
                 Series {

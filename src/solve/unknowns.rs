@@ -24,13 +24,13 @@ pub fn resolve_initial(problem: &Problem, config: &mut RunConfig) -> Result<(), 
     if let Some(name) = config
         .unknowns
         .keys()
-        .find(|n| !problem.unknowns.iter().any(|u| &u.name == *n))
+        .find(|n| !problem.pde.unknowns.iter().any(|u| &u.name == *n))
     {
         return Err(SolveError::Invalid(format!(
             "the configuration sets unknown '{name}', which the problem does not declare"
         )));
     }
-    for u in &problem.unknowns {
+    for u in &problem.pde.unknowns {
         let v = *config.unknowns.entry(u.name.clone()).or_insert(u.init);
         if !u.bounds.contains(v) {
             return Err(SolveError::Invalid(format!(
@@ -46,6 +46,7 @@ pub fn resolve_initial(problem: &Problem, config: &mut RunConfig) -> Result<(), 
 /// Raw parameters for the resolved starting values.
 pub fn initial_raw(problem: &Problem, config: &RunConfig) -> Vec<f64> {
     problem
+        .pde
         .unknowns
         .iter()
         .map(|u| {
@@ -58,6 +59,7 @@ pub fn initial_raw(problem: &Problem, config: &RunConfig) -> Vec<f64> {
 /// Final values against the truths.
 pub fn identified(problem: &Problem, values: &[f64]) -> Vec<Identified> {
     problem
+        .pde
         .unknowns
         .iter()
         .zip(values)
@@ -86,6 +88,7 @@ pub fn line(found: &[Identified]) -> String {
 pub fn metrics(problem: &Problem, found: &[Identified], m: &mut serde_json::Value) {
     if !found.is_empty() {
         let map: serde_json::Map<String, serde_json::Value> = problem
+            .pde
             .unknowns
             .iter()
             .zip(found)
@@ -106,7 +109,7 @@ pub fn metrics(problem: &Problem, found: &[Identified], m: &mut serde_json::Valu
         let outputs: Vec<&str> = o
             .outputs
             .iter()
-            .map(|&j| problem.outputs[j].as_str())
+            .map(|&j| problem.pde.outputs[j].as_str())
             .collect();
         m["observations"] = serde_json::json!({
             "file": o.file,
@@ -124,11 +127,12 @@ pub fn picture(
     problem: &Problem,
     history: &[PinnRecord],
 ) -> Result<(), ReportError> {
-    if problem.unknowns.is_empty() || history.is_empty() {
+    if problem.pde.unknowns.is_empty() || history.is_empty() {
         return Ok(());
     }
     let steps: Vec<f64> = history.iter().map(|r| r.step as f64).collect();
     let charts: Vec<Chart> = problem
+        .pde
         .unknowns
         .iter()
         .enumerate()
@@ -163,6 +167,7 @@ pub fn picture(
     let mut charts = charts;
     // With every truth known, a second row shows the relative errors on a log scale.
     let errors: Option<Vec<Chart>> = problem
+        .pde
         .unknowns
         .iter()
         .enumerate()

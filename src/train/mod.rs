@@ -104,7 +104,7 @@ where
                 net,
                 net.config.seed.wrapping_add(0x5EED),
             ),
-            bounds: problem.unknowns.iter().map(|u| u.bounds).collect(),
+            bounds: problem.pde.unknowns.iter().map(|u| u.bounds).collect(),
             errors: None,
             observers: Vec::new(),
             stop: Arc::new(AtomicBool::new(false)),

@@ -66,7 +66,7 @@ where
     pub fn with_seed(problem: &Problem, config: &RunConfig, net: &Network<E>, seed: u64) -> Self {
         assert_eq!(
             net.coefficients.len(),
-            problem.unknowns.len(),
+            problem.pde.unknowns.len(),
             "the network carries one raw parameter per unknown coefficient"
         );
         let names = problem.term_names();
@@ -75,7 +75,7 @@ where
             .map(|n| config.train.weights.get(n).copied().unwrap_or(1.0))
             .collect();
         let mut groups: Vec<Group<E>> = Vec::new();
-        for (k, (_, region)) in problem.terms.iter().enumerate() {
+        for (k, (_, region)) in problem.pde.terms.iter().enumerate() {
             let n_points = match region {
                 Region::Interior => config.sampling.interior_points,
                 Region::Faces(_) | Region::FacesWhere { .. } | Region::Periodic { .. } => {
@@ -103,7 +103,7 @@ where
             let wanted: Vec<MultiIndex> = g
                 .terms
                 .iter()
-                .flat_map(|&k| problem.terms[k].0.expr.derivatives())
+                .flat_map(|&k| problem.pde.terms[k].0.expr.derivatives())
                 .collect();
             g.index = closure(&wanted);
         }
@@ -113,8 +113,8 @@ where
             weights,
             groups,
             data: problem.observations.as_ref().map(|o| DataTerm::new(o, net)),
-            bounds: problem.unknowns.iter().map(|u| u.bounds).collect(),
-            sampler: Sampler::new(&problem.domain, seed),
+            bounds: problem.pde.unknowns.iter().map(|u| u.bounds).collect(),
+            sampler: Sampler::new(&problem.pde.domain, seed),
             sampling: (
                 config.sampling.placement,
                 config.sampling.residual_exponent,
@@ -235,7 +235,7 @@ where
             let batch = Batch::new(net, chunk);
             let mut outputs = Outputs::new(&mut tr, net, &batch, &g.index);
             for &k in &g.terms {
-                let r = self.problem.terms[k]
+                let r = self.problem.pde.terms[k]
                     .0
                     .expr
                     .eval(&mut JetField::new(&mut tr, &mut outputs).with_unknowns(&coefficients));
@@ -268,7 +268,7 @@ where
                 continue;
             }
             for &k in &g.terms {
-                let r = self.problem.terms[k]
+                let r = self.problem.pde.terms[k]
                     .0
                     .expr
                     .eval(&mut JetField::new(tr, &mut outputs).with_unknowns(&coefficients));
@@ -295,7 +295,7 @@ where
         lower: &mut Outputs<E>,
         upper: &mut Outputs<E>,
     ) -> Tensor<(), E, Cpu> {
-        let parts = self.problem.terms[k].0.expr.output_derivatives();
+        let parts = self.problem.pde.terms[k].0.expr.output_derivatives();
         let squares: Vec<Tensor<(), E, Cpu>> = parts
             .iter()
             .map(|(out, d)| {

@@ -85,7 +85,7 @@ fn the_readme_equation_files_parse() {
         "README has the Burgers, Poisson and advection files"
     );
     for block in blocks {
-        if let Err(e) = pinn::problem::Problem::from_toml(block, "README.md") {
+        if let Err(e) = pinn::problem::EquationFile::from_toml(block, "README.md") {
             panic!("README equation file does not parse:\n{e}\n{block}");
         }
     }

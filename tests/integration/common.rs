@@ -44,7 +44,7 @@ pub fn pinn(args: &[&str]) -> (i32, String, String) {
 /// Asserts that the equation file `text` is refused with a message that
 /// contains `expected` (a position such as `bad.toml:6:8:` and words).
 pub fn refused(text: &str, file: &str, expected: &str) {
-    let Err(e) = pinn::problem::Problem::from_toml(text, file) else {
+    let Err(e) = pinn::problem::EquationFile::from_toml(text, file) else {
         panic!("accepted, expected an error with '{expected}':\n{text}");
     };
     let e = e.to_string();

@@ -5,7 +5,7 @@
 
 use pinn::config::{NetConfig, Omega, RunConfig};
 use pinn::net::Network;
-use pinn::problem::Problem;
+use pinn::problem::{EquationFile, Problem};
 use pinn::train::{Objective, ResidualLoss};
 
 use crate::common::refused;
@@ -29,9 +29,9 @@ fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64>
         omega: Omega::Value(1.0),
         ..NetConfig::default()
     };
-    let mut net = Network::<f64>::new(&config, &problem.domain, problem.outputs.len());
+    let mut net = Network::<f64>::new(&config, &problem.pde.domain, problem.pde.outputs.len());
     let s = net.layers[0].scale;
-    let (d, k) = (problem.inputs.len(), waves.len());
+    let (d, k) = (problem.pde.inputs.len(), waves.len());
     let mut flat = vec![0.0; d * k];
     for (j, w) in waves.iter().enumerate() {
         for (i, &(_, h)) in net.normalization.iter().enumerate() {
@@ -69,7 +69,9 @@ fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
 }
 
 fn problem(text: &str) -> Problem {
-    Problem::from_toml(text, "conditions.toml").unwrap_or_else(|e| panic!("{e}"))
+    EquationFile::from_toml(text, "conditions.toml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem
 }
 
 /// u = sin(x + 2y) + 0.5 on [0, 1] × [0, 2]; ∂u/∂n = ±cos(x + 2y) on the
@@ -206,7 +208,7 @@ periodic = "x"
 #[test]
 fn periodic_conditions_hold_for_periodic_fields_only() {
     let p = problem(PERIODIC);
-    assert_eq!(p.terms[1].0.name, "periodic_x");
+    assert_eq!(p.pde.terms[1].0.name, "periodic_x");
     let waves = |k: f64| {
         vec![
             Wave {
@@ -290,7 +292,7 @@ fn malformed_conditions_are_reported_at_their_place() {
     let head = "name = \"bad\"\ninputs = [\"x\", \"y\"]\noutputs = [\"u\"]\ndomain = { x = [0, 1], y = [0, 1] }\n[residuals]\npde = \"u_xx + u_yy\"\n\n";
     for (tail, at, words) in MALFORMED {
         let text = format!("{head}{tail}");
-        let e = Problem::from_toml(&text, "bad.toml")
+        let e = EquationFile::from_toml(&text, "bad.toml")
             .expect_err(tail)
             .to_string();
         assert!(e.contains(&format!("bad.toml{at}")), "{tail}: {e}");
@@ -307,9 +309,9 @@ fn where_restricts_a_condition_to_part_of_its_faces() {
         "{STEADY}[[conditions]]\nname = \"upper_half\"\non = \"x = 0, x = 1\"\nwhere = \"y > 1.5\"\nrequire = \"u = sin(x + 2 * y) + 0.5\"\n"
     );
     let p = problem(&text);
-    let (term, region) = p.terms.last().expect("the new term");
+    let (term, region) = p.pde.terms.last().expect("the new term");
     assert_eq!(term.name, "upper_half");
-    let mut sampler = pinn::geometry::Sampler::new(&p.domain, 3);
+    let mut sampler = pinn::geometry::Sampler::new(&p.pde.domain, 3);
     let points = sampler.draw(region, 300);
     assert_eq!(points.len(), 300);
     assert!(points
@@ -346,7 +348,7 @@ fn malformed_predicates_are_reported_at_their_place() {
         ("x >", 13, "expected a number, name or '('"),
     ] {
         let text = format!("{head}where = \"{predicate}\"\n");
-        let e = Problem::from_toml(&text, "bad.toml")
+        let e = EquationFile::from_toml(&text, "bad.toml")
             .expect_err(predicate)
             .to_string();
         assert!(
@@ -365,7 +367,12 @@ fn a_normal_derivative_reads_only_the_directions_of_its_faces() {
     // On y faces u_n is ±u_y: the jets need neither u_x nor, in time, u_t.
     let p = problem(STEADY);
     let reads = |name: &str| {
-        let (term, _) = p.terms.iter().find(|(t, _)| t.name == name).expect("term");
+        let (term, _) = p
+            .pde
+            .terms
+            .iter()
+            .find(|(t, _)| t.name == name)
+            .expect("term");
         term.expr.output_derivatives()
     };
     let y = pinn::multi_index::MultiIndex::new(vec![1]);

@@ -3,9 +3,8 @@
 //! short run that must recover its coefficient.
 
 use crate::common::{pinn, FiniteDifferences};
-use pinn::config::RunConfig;
 use pinn::net::Network;
-use pinn::problem::{Problem, ProblemError};
+use pinn::problem::{EquationFile, ProblemError};
 use pinn::reference::BurgersColeHopf;
 use pinn::solve::{observe, solve, ObserveOptions, SolveOptions};
 use pinn::train::{Objective, ResidualLoss};
@@ -38,12 +37,12 @@ grid = { t = [0, 1, 21], x = [0, 1, 21] }
 
 /// Writes `toml` and `csv` (as `obs.csv`) into a fresh folder and parses the
 /// equation file, returned with the folder.
-fn with_files(toml: &str, csv: &str) -> (Result<Problem, ProblemError>, tempfile::TempDir) {
+fn with_files(toml: &str, csv: &str) -> (Result<EquationFile, ProblemError>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("obs.csv"), csv).expect("write csv");
     let path = dir.path().join("p.toml");
     std::fs::write(&path, toml).expect("write toml");
-    (Problem::from_file(&path), dir)
+    (EquationFile::from_file(&path), dir)
 }
 
 /// The error of `csv` as observations of [`HEAT`], shown with its file.
@@ -69,9 +68,9 @@ fn heat_csv(points: &[(f64, f64)]) -> String {
 #[test]
 fn unknowns_and_observations_parse() {
     let (p, _dir) = with_files(HEAT, &heat_csv(&[(0.0, 0.5), (0.5, 0.25)]));
-    let p = p.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(p.unknowns.len(), 1);
-    let k = &p.unknowns[0];
+    let p = p.unwrap_or_else(|e| panic!("{e}")).problem;
+    assert_eq!(p.pde.unknowns.len(), 1);
+    let k = &p.pde.unknowns[0];
     assert_eq!(
         (k.name.as_str(), k.init, k.bounds),
         ("k", 0.01, Bounds::Above(0.0))
@@ -192,11 +191,11 @@ fn the_unknowns_gradient_matches_finite_differences() {
     for bounds in ["", ", bounds = [0, inf]", ", bounds = [-1, 1]"] {
         let text = HEAT.replacen(", bounds = [0, inf]", bounds, 1);
         let (p, _dir) = with_files(&text, &heat_csv(&[(0.1, 0.3), (0.7, 0.6), (0.4, 0.9)]));
-        let p = p.unwrap_or_else(|e| panic!("{e}"));
-        let mut config = p.config.clone();
+        let EquationFile { problem: p, config } = p.unwrap_or_else(|e| panic!("{e}"));
+        let mut config = config.clone();
         config.sampling.interior_points = 64;
-        let net =
-            Network::<f64>::new(&p.config.network, &p.domain, 1).with_coefficients(&p.raw_inits());
+        let net = Network::<f64>::new(&config.network, &p.pde.domain, 1)
+            .with_coefficients(&p.raw_inits());
         let objective = ResidualLoss::new(&p, &config, &net);
         let (losses, grad) = objective.losses_and_gradient(&net);
         assert!(losses.iter().all(|l| *l > 0.0), "{losses:?}");
@@ -224,7 +223,7 @@ fn the_unknowns_gradient_matches_finite_differences() {
 
 #[test]
 fn observations_are_drawn_from_the_cole_hopf_solution() {
-    let burgers = Problem::load("burgers").expect("builtin");
+    let burgers = EquationFile::load("burgers").expect("builtin").problem;
     let exact = observe(
         &burgers,
         &ObserveOptions {
@@ -306,7 +305,7 @@ fn std(v: &[f64]) -> f64 {
 /// solution itself, a single decaying mode, is what the observations pin).
 #[test]
 fn heat_with_unknown_diffusivity_recovers_it() {
-    let heat = Problem::load("heat").expect("builtin");
+    let heat = EquationFile::load("heat").expect("builtin").problem;
     let table = observe(
         &heat,
         &ObserveOptions {
@@ -323,8 +322,10 @@ fn heat_with_unknown_diffusivity_recovers_it() {
         csv.push_str(&(cells.join(",") + "\n"));
     }
     let (p, dir) = with_files(HEAT, &csv);
-    let p = p.unwrap_or_else(|e| panic!("{e}"));
-    let mut config: RunConfig = p.config.clone();
+    let EquationFile {
+        problem: p,
+        mut config,
+    } = p.unwrap_or_else(|e| panic!("{e}"));
     config.network.width = 32;
     config.network.precision = pinn::config::Precision::F64;
     config.adam.steps = 200;
@@ -372,7 +373,9 @@ fn heat_with_unknown_diffusivity_recovers_it() {
     );
     assert!(summary.line().contains("k = "), "{}", summary.line());
     // The run folder repeats itself: its problem.toml finds its own copy of the observations.
-    let again = Problem::from_file(out.join("problem.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let again = EquationFile::from_file(out.join("problem.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
     let (copy, original) = (
         again.observations.expect("copied"),
         p.observations.expect("given"),
@@ -421,18 +424,20 @@ fn check_explains_the_unknowns_and_observe_refuses_bad_options() {
 /// the shipped observations are exactly `pinn observe`'s draw.
 #[test]
 fn kovasznay_reference_solves_the_files_equations_and_data_is_the_draw() {
-    let p = Problem::load("kovasznay-identify").expect("builtin");
-    let Some(pinn::problem::Reference::Exprs(exprs)) = &p.reference else {
+    let file = EquationFile::load("kovasznay-identify").expect("builtin");
+    let p = file.problem.clone();
+    let Some(pinn::problem::Reference::Exprs(exprs)) = &p.evaluation.reference else {
         panic!("closed-form reference expected");
     };
     for at in [[-0.4, -0.3], [0.1, 0.2], [0.7, 1.3], [0.95, 0.6]] {
-        for (term, _) in &p.terms {
+        for (term, _) in &p.pde.terms {
             // Unknowns at their truths: the residuals of the exact solution.
             let mut field = FiniteDifferences {
                 exprs,
                 point: at.to_vec(),
                 normal: vec![0.0; at.len()],
                 unknowns: p
+                    .pde
                     .unknowns
                     .iter()
                     .map(|u| u.truth.expect("the truth is given"))
@@ -454,6 +459,6 @@ fn kovasznay_reference_solves_the_files_equations_and_data_is_the_draw() {
     )
     .expect("draws");
     let shipped = p.observations.as_ref().expect("observations");
-    let (header, rows) = shipped.table(&p.inputs, &p.outputs);
+    let (header, rows) = shipped.table(&p.pde.inputs, &p.pde.outputs);
     assert_eq!((header, rows), (table.header, table.rows));
 }

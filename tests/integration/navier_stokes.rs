@@ -8,20 +8,21 @@ use crate::common::{refused, solve_in_temp, FiniteDifferences};
 use pinn::config::RunConfig;
 use pinn::expr::Field;
 use pinn::geometry::{Region, Sampler};
-use pinn::problem::{Problem, Reference};
+use pinn::problem::{EquationFile, Reference};
 use pinn::solve::evaluation;
 
 /// The largest |residual| of every residual and face condition of a
 /// builtin problem with a closed-form reference, at Sobol points of each
 /// term's region, and the largest periodic mismatch of the reference.
 fn worst_residuals(name: &str) -> Vec<(String, f64)> {
-    let p = Problem::load(name).expect("builtin");
-    let Some(Reference::Exprs(exprs)) = &p.reference else {
+    let file = EquationFile::load(name).expect("builtin");
+    let p = file.problem.clone();
+    let Some(Reference::Exprs(exprs)) = &p.evaluation.reference else {
         panic!("{name} has no closed-form reference");
     };
-    let mut sampler = Sampler::new(&p.domain, 7);
+    let mut sampler = Sampler::new(&p.pde.domain, 7);
     let mut worst = Vec::new();
-    for (term, region) in &p.terms {
+    for (term, region) in &p.pde.terms {
         let points = sampler.draw(region, 200);
         let normals = sampler.normals(region, &points);
         let mut max = 0.0f64;
@@ -81,8 +82,9 @@ fn a_wrong_viscosity_breaks_the_kovasznay_residual() {
     // keeps Re = 20) the momentum residual is O(0.1), not O(1e-6).
     let text = pinn::problem::builtin("kovasznay").expect("builtin").1;
     let changed = text.replace("- nu * (u_xx", "- nu / 2 * (u_xx");
-    let p = Problem::from_toml(&changed, "kovasznay.toml").expect("parses");
-    let Some(Reference::Exprs(exprs)) = &p.reference else {
+    let file = EquationFile::from_toml(&changed, "kovasznay.toml").expect("parses");
+    let p = file.problem.clone();
+    let Some(Reference::Exprs(exprs)) = &p.evaluation.reference else {
         panic!("closed form");
     };
     let mut fd = FiniteDifferences {
@@ -92,13 +94,14 @@ fn a_wrong_viscosity_breaks_the_kovasznay_residual() {
         unknowns: Vec::new(),
         h: 1e-4,
     };
-    let r = p.terms[0].0.expr.eval(&mut fd);
+    let r = p.pde.terms[0].0.expr.eval(&mut fd);
     assert!(r.abs() > 0.05, "{r}");
 }
 
 #[test]
 fn the_ghia_table_matches_the_cavity_walls_and_lid() {
-    let p = Problem::load("cavity").expect("builtin");
+    let file = EquationFile::load("cavity").expect("builtin");
+    let p = file.problem.clone();
     let eval = evaluation(&p).expect("the builtin table loads");
     let reference = eval.reference.expect("values");
     let (u, v) = (&reference[0], &reference[1]);
@@ -139,8 +142,9 @@ fn the_ghia_table_matches_the_cavity_walls_and_lid() {
 
 #[test]
 fn a_short_kovasznay_run_reports_every_output_and_draws_the_velocity() {
-    let p = Problem::load("kovasznay").expect("builtin");
-    let mut config: RunConfig = p.config.clone();
+    let file = EquationFile::load("kovasznay").expect("builtin");
+    let p = file.problem.clone();
+    let mut config: RunConfig = file.config.clone();
     config.adam.steps = 30;
     config.quasi_newton.iters = 20;
     config.sampling.interior_points = 256;
@@ -168,8 +172,9 @@ fn a_short_kovasznay_run_reports_every_output_and_draws_the_velocity() {
 fn a_scattered_reference_gets_its_comparison_picture() {
     // The cavity's table points are not a grid: the prediction is drawn on
     // the file's grid, and against the table along its two centre lines.
-    let p = Problem::load("cavity").expect("builtin");
-    let mut config: RunConfig = p.config.clone();
+    let file = EquationFile::load("cavity").expect("builtin");
+    let p = file.problem.clone();
+    let mut config: RunConfig = file.config.clone();
     config.adam.steps = 5;
     config.quasi_newton.iters = 0;
     config.sampling.interior_points = 64;
@@ -195,9 +200,10 @@ fn velocity_and_up_to_constant_name_outputs() {
     refused(&one, "k.toml", "expected two output names");
     let bad_constant = base.replace("up_to_constant = [\"p\"]", "up_to_constant = [\"q\"]");
     refused(&bad_constant, "k.toml", "unknown output 'q'");
-    let p = Problem::from_toml(base, "k.toml").expect("parses");
-    assert_eq!(p.up_to_constant, vec![false, false, true]);
-    assert_eq!(p.velocity, Some((0, 1)));
+    let file = EquationFile::from_toml(base, "k.toml").expect("parses");
+    let p = file.problem.clone();
+    assert_eq!(p.evaluation.up_to_constant, vec![false, false, true]);
+    assert_eq!(p.evaluation.velocity, Some((0, 1)));
     let described = p.describe();
     assert!(described.contains("compared up to a constant (per time slice with an input t): p"));
     assert!(described.contains("velocity: (u, v), drawn as speed and arrows"));

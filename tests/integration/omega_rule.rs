@@ -5,7 +5,7 @@ use pinn::bandwidth::rule::{grid_frequencies, nyquist_of_box, SAMPLES_PER_PERIOD
 use pinn::bandwidth::{kappa_for, OmegaChoice, DATA_SHARE};
 use pinn::config::NetConfig;
 use pinn::fit::{auto_omega, Signal, SignalKind};
-use pinn::problem::Problem;
+use pinn::problem::EquationFile;
 use std::f64::consts::PI;
 
 /// A pure tone on bin k of an n-point window reads f_k + (share − ½)·Δf
@@ -45,9 +45,10 @@ fn burgers_auto_omega_follows_its_initial_condition() {
     // u(0, x) = −sin(πx) on x ∈ [−1, 1]: in normalized coordinates one period
     // over the window of length 2, 0.5 cycles per unit (bin 1 of Δf ≈ 0.5);
     // nothing known varies along t; 6144 points give 78.4 per direction.
-    let problem = Problem::load("burgers").expect("built-in");
-    let net = problem.config.network.clone();
-    let n = problem.config.sampling.interior_points;
+    let file = EquationFile::load("burgers").expect("built-in");
+    let problem = file.problem.clone();
+    let net = file.config.network.clone();
+    let n = file.config.sampling.interior_points;
     let choice = OmegaChoice::for_problem(&problem, &net, n);
     let x = &choice.directions[1];
     assert_eq!(choice.directions[0].signal, None, "t: no data varies");

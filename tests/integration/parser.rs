@@ -3,7 +3,7 @@
 //! counted by hand in each test's text, 1-based, in characters).
 
 use pinn::geometry::Region;
-use pinn::problem::{builtin, builtins, Problem, ProblemError, Reference};
+use pinn::problem::{builtin, builtins, EquationFile, ProblemError, Reference};
 
 const BURGERS: &str = r#"name = "burgers"
 inputs = ["t", "x"]
@@ -25,8 +25,8 @@ require = "u = 0"
 
 /// Parses `text` as `dir/bad.toml`, which must fail.
 fn fails(text: &str) -> ProblemError {
-    match Problem::from_toml(text, "dir/bad.toml") {
-        Ok(p) => panic!("expected an error, parsed {}", p.name),
+    match EquationFile::from_toml(text, "dir/bad.toml") {
+        Ok(f) => panic!("expected an error, parsed {}", f.problem.name),
         Err(e) => e,
     }
 }
@@ -49,29 +49,46 @@ fn assert_error(e: &ProblemError, line: usize, col: usize, words: &[&str]) {
 #[test]
 fn shipped_equations_parse() {
     for (name, title) in builtins() {
-        let p = Problem::load(name).unwrap_or_else(|e| panic!("{e}"));
+        let p = EquationFile::load(name)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .problem;
         assert_eq!(p.name, name);
         assert!(!title.is_empty());
         assert!(builtin(name).is_some());
     }
-    let b = Problem::load("burgers").unwrap_or_else(|e| panic!("{e}"));
-    let nu = b.constants[0].1;
+    let b = EquationFile::load("burgers")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
+    let nu = b.pde.constants[0].1;
     assert!((nu - 0.01 / std::f64::consts::PI).abs() < 1e-18);
-    assert!(matches!(b.reference, Some(Reference::BurgersColeHopf { nu: r }) if r == nu));
-    assert_eq!((b.grid[0].n, b.grid[0].hi, b.grid[1].n), (100, 0.99, 256));
-    let names: Vec<&str> = b.terms.iter().map(|(t, _)| t.name.as_str()).collect();
+    assert!(
+        matches!(b.evaluation.reference, Some(Reference::BurgersColeHopf { nu: r }) if r == nu)
+    );
+    assert_eq!(
+        (
+            b.evaluation.grid[0].n,
+            b.evaluation.grid[0].hi,
+            b.evaluation.grid[1].n
+        ),
+        (100, 0.99, 256)
+    );
+    let names: Vec<&str> = b.pde.terms.iter().map(|(t, _)| t.name.as_str()).collect();
     assert_eq!(names, ["momentum", "ic", "bc"]);
-    assert_eq!(b.terms[0].1, Region::Interior);
-    let heat = Problem::load("equations/heat.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(b.pde.terms[0].1, Region::Interior);
+    let heat = EquationFile::load("equations/heat.toml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
     // alpha * pi^2 = 0.4 by construction of the file.
-    let alpha = heat.constants[0].1;
+    let alpha = heat.pde.constants[0].1;
     assert!((alpha * std::f64::consts::PI.powi(2) - 0.4).abs() < 1e-15);
-    assert_eq!(heat.grid[0].n, 101);
+    assert_eq!(heat.evaluation.grid[0].n, 101);
 }
 
 #[test]
 fn describe_lists_burgers_derivatives() {
-    let b = Problem::load("burgers").unwrap_or_else(|e| panic!("{e}"));
+    let b = EquationFile::load("burgers")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
     let d = b.describe();
     assert!(d.contains("reads: u, u_t, u_x, u_xx"), "{d}");
     assert!(d.contains("bc [x = -1, x = 1]: u = 0"), "{d}");
@@ -80,7 +97,7 @@ fn describe_lists_burgers_derivatives() {
 
 #[test]
 fn unknown_builtin_lists_the_builtins() {
-    let e = Problem::load("burgerz").expect_err("no such problem");
+    let e = EquationFile::load("burgerz").expect_err("no such problem");
     assert!(e.to_string().contains("burgers, heat"), "{e}");
 }
 
@@ -162,7 +179,7 @@ fn on_value_off_the_boundary() {
     );
     // Constant expressions equal to a bound are accepted.
     let ok = edited("x = -1, x = 1", "x = -1, x = 2 * 0.5");
-    assert!(Problem::from_toml(&ok, "ok.toml").is_ok());
+    assert!(EquationFile::from_toml(&ok, "ok.toml").is_ok());
 }
 
 #[test]
@@ -220,16 +237,20 @@ fn reference_checks() {
 #[test]
 fn condition_names_default_and_dedupe() {
     let text = format!("{BURGERS}\n[[conditions]]\non = \"x = 1\"\nrequire = \"u_x = 0\"\n");
-    let p = Problem::from_toml(&text, "ok.toml").unwrap_or_else(|e| panic!("{e}"));
-    let names: Vec<&str> = p.terms.iter().map(|(t, _)| t.name.as_str()).collect();
+    let p = EquationFile::from_toml(&text, "ok.toml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
+    let names: Vec<&str> = p.pde.terms.iter().map(|(t, _)| t.name.as_str()).collect();
     assert_eq!(names, ["momentum", "ic", "bc", "bc2"]);
 }
 
 #[test]
 fn csv_paths_are_relative_to_the_file() {
     let text = format!("{BURGERS}\n[reference]\ncsv = \"data/u.csv\"\n");
-    let p = Problem::from_toml(&text, "eq/burgers.toml").unwrap_or_else(|e| panic!("{e}"));
-    match p.reference {
+    let p = EquationFile::from_toml(&text, "eq/burgers.toml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
+    match p.evaluation.reference {
         Some(Reference::Csv { path }) => assert_eq!(path, std::path::Path::new("eq/data/u.csv")),
         other => panic!("{other:?}"),
     }
@@ -237,7 +258,7 @@ fn csv_paths_are_relative_to_the_file() {
 
 #[test]
 fn missing_file_names_it() {
-    let e = Problem::from_file("no/such/file.toml").expect_err("missing");
+    let e = EquationFile::from_file("no/such/file.toml").expect_err("missing");
     assert!(
         e.to_string()
             .starts_with("no/such/file.toml: error: cannot read"),
@@ -252,13 +273,13 @@ fn missing_file_names_it() {
 fn truncated_or_mutated_files_never_panic() {
     let text = builtin("burgers").map(|(_, t)| t).unwrap_or(BURGERS);
     for cut in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
-        let _ = Problem::from_toml(&text[..cut], "cut.toml");
+        let _ = EquationFile::from_toml(&text[..cut], "cut.toml");
     }
     for at in (0..text.len()).filter(|&i| text.is_char_boundary(i) && text.is_char_boundary(i + 1))
     {
         for c in ["(", ")", "\"", "=", ",", "é", "0", "\\", "^"] {
             let mutated = format!("{}{c}{}", &text[..at], &text[at + 1..]);
-            if let Err(e) = Problem::from_toml(&mutated, "mut.toml") {
+            if let Err(e) = EquationFile::from_toml(&mutated, "mut.toml") {
                 assert!(e.to_string().starts_with("mut.toml:"), "{e}");
             }
         }

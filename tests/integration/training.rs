@@ -1,15 +1,16 @@
 //! A short training run through the whole pipeline must reduce the error.
 
 use pinn::config::{QuasiNewtonMethod, RunConfig};
-use pinn::problem::Problem;
+use pinn::problem::EquationFile;
 use pinn::solve::Summary;
 use pinn::train::StopReason;
 
 /// Solves the built-in heat problem with its training settings changed by
 /// `adjust`, into a fresh temporary folder (kept alive by the returned guard).
 fn solve_heat(adjust: impl FnOnce(&mut RunConfig)) -> (Summary, tempfile::TempDir) {
-    let problem = Problem::load("heat").expect("built-in heat problem");
-    let mut config = problem.config.clone();
+    let file = EquationFile::load("heat").expect("built-in heat problem");
+    let problem = file.problem.clone();
+    let mut config = file.config.clone();
     adjust(&mut config);
     crate::common::solve_in_temp(&problem, &config)
 }
@@ -95,8 +96,9 @@ fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
 /// must add up to exactly the requested count (unless the line search
 /// converges first, which 60 iterations on heat from Adam's 50 steps does not).
 fn runs_its_iterations_across_point_changes(kind: QuasiNewtonMethod) {
-    let problem = Problem::load("heat").expect("built-in heat problem");
-    let mut config = problem.config.clone();
+    let file = EquationFile::load("heat").expect("built-in heat problem");
+    let problem = file.problem.clone();
+    let mut config = file.config.clone();
     // 20 wide: 921 parameters, a small dense matrix for BFGS.
     config.network.width = 20;
     config.quasi_newton.method = kind;
@@ -136,8 +138,9 @@ fn dense_bfgs_runs_its_iterations_across_point_changes() {
 /// the bound leaves a factor of 15 for rounding differences between machines.
 #[test]
 fn self_scaled_bfgs_solves_heat() {
-    let problem = Problem::load("heat").expect("built-in heat problem");
-    let mut config = problem.config.clone();
+    let file = EquationFile::load("heat").expect("built-in heat problem");
+    let problem = file.problem.clone();
+    let mut config = file.config.clone();
     config.network.width = 20;
     config.quasi_newton.method = QuasiNewtonMethod::SsBfgs;
     config.adam.steps = 100;
@@ -156,7 +159,7 @@ fn residual_sampling_concentrates_points_where_the_residual_is_large() {
     use pinn::config::Placement;
     use pinn::net::Network;
     use pinn::train::ResidualLoss;
-    let problem = Problem::from_toml(
+    let EquationFile { problem, config } = EquationFile::from_toml(
         r#"
 name = "bump"
 inputs = ["x"]
@@ -168,10 +171,10 @@ source = "u_x - 100 * exp(-400 * (x - 0.5)^2)"
         "bump.toml",
     )
     .expect("valid problem");
-    let mut config = problem.config.clone();
+    let mut config = config.clone();
     config.sampling.interior_points = 400;
     config.sampling.candidates = 4000;
-    let net = Network::<f64>::new(&config.network, &problem.domain, 1);
+    let net = Network::<f64>::new(&config.network, &problem.pde.domain, 1);
     let near = |points: &[Vec<f64>]| {
         points.iter().filter(|p| (p[0] - 0.5).abs() < 0.1).count() as f64 / points.len() as f64
     };

@@ -1,0 +1,182 @@
+//! What a problem is, in words, for `pinn check`.
+
+use super::{EquationFile, Problem, Reference, DATA_TERM};
+use crate::geometry::Region;
+use std::fmt::Write as _;
+
+impl EquationFile {
+    /// The problem's description, then the run settings the file asks for.
+    pub fn describe(&self) -> String {
+        let settings =
+            toml::to_string(&self.config).unwrap_or_else(|e| format!("(cannot show: {e})\n"));
+        format!(
+            "{}settings:\n{}",
+            self.problem.describe(),
+            indent(&settings)
+        )
+    }
+}
+
+impl Problem {
+    /// Human-readable summary for `pinn check`: what was understood from the file.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        // Writing to a String cannot fail; the results are ignored on purpose.
+        let _ = writeln!(s, "{}: {}", self.name, self.title);
+        let _ = writeln!(s, "source: {}", self.source);
+        let _ = writeln!(s, "inputs:");
+        for (name, [lo, hi]) in self.pde.inputs.iter().zip(&self.pde.domain) {
+            let _ = writeln!(s, "  {name} in [{lo}, {hi}]");
+        }
+        let _ = writeln!(s, "outputs: {}", self.pde.outputs.join(", "));
+        if !self.pde.constants.is_empty() {
+            let _ = writeln!(s, "constants:");
+            for (name, v) in &self.pde.constants {
+                let _ = writeln!(s, "  {name} = {v}");
+            }
+        }
+        if !self.pde.unknowns.is_empty() {
+            let _ = writeln!(s, "unknowns (trained with the network):");
+            for (k, u) in self.pde.unknowns.iter().enumerate() {
+                let truth = u.truth.map_or(String::new(), |t| format!(", truth {t}"));
+                let _ = writeln!(
+                    s,
+                    "  {}: starts at {}, bounds {}{truth}",
+                    u.name,
+                    u.init,
+                    u.bounds.text()
+                );
+                let used: Vec<&str> = self
+                    .pde
+                    .terms
+                    .iter()
+                    .filter(|(t, _)| t.expr.unknowns().contains(&k))
+                    .map(|(t, _)| t.name.as_str())
+                    .collect();
+                let used = if used.is_empty() {
+                    "no term (it cannot be identified)".to_string()
+                } else {
+                    used.join(", ")
+                };
+                let _ = writeln!(s, "    appears in: {used}");
+            }
+        }
+        if let Some(o) = &self.observations {
+            let observed: Vec<&str> = o
+                .outputs
+                .iter()
+                .map(|&j| self.pde.outputs[j].as_str())
+                .collect();
+            let noise = o.noise.map_or("not stated".to_string(), |n| n.to_string());
+            let _ = writeln!(
+                s,
+                "observations: {} points of {} from {} (noise {noise}); loss term '{DATA_TERM}'",
+                o.points.len(),
+                observed.join(", "),
+                o.file
+            );
+        }
+        let _ = writeln!(s, "terms:");
+        for (term, region) in &self.pde.terms {
+            let _ = writeln!(
+                s,
+                "  {} [{}]: {}",
+                term.name,
+                self.region_text(region),
+                term.text
+            );
+            let _ = writeln!(s, "    {}", self.explain(term, region));
+            let reads: Vec<String> = term
+                .expr
+                .output_derivatives()
+                .iter()
+                .map(|(out, d)| d.label(&self.pde.outputs[*out], &self.pde.inputs))
+                .collect();
+            let _ = writeln!(s, "    reads: {}", reads.join(", "));
+        }
+        let reference = match &self.evaluation.reference {
+            None => "none".to_string(),
+            Some(Reference::BurgersColeHopf { nu }) => {
+                format!("builtin burgers-cole-hopf (nu = {nu})")
+            }
+            Some(Reference::Exprs(_)) => "closed-form expression per output".to_string(),
+            Some(Reference::Csv { path }) => format!("csv {}", path.display()),
+            Some(Reference::BuiltinTable { name }) => format!("builtin table {name}"),
+        };
+        let _ = writeln!(s, "reference: {reference}");
+        let shifted: Vec<&str> = self
+            .pde
+            .outputs
+            .iter()
+            .zip(&self.evaluation.up_to_constant)
+            .filter(|(_, &flag)| flag)
+            .map(|(o, _)| o.as_str())
+            .collect();
+        if !shifted.is_empty() {
+            let _ = writeln!(
+                s,
+                "compared up to a constant (per time slice with an input t): {}",
+                shifted.join(", ")
+            );
+        }
+        if let Some((u, v)) = self.evaluation.velocity {
+            let _ = writeln!(
+                s,
+                "velocity: ({}, {}), drawn as speed and arrows",
+                self.pde.outputs[u], self.pde.outputs[v]
+            );
+        }
+        let axes: Vec<String> = self
+            .pde
+            .inputs
+            .iter()
+            .zip(&self.evaluation.grid)
+            .map(|(name, g)| format!("{name}: {} points in [{}, {}]", g.n, g.lo, g.hi))
+            .collect();
+        let _ = writeln!(s, "grid: {}", axes.join("; "));
+        s
+    }
+
+    /// `interior` or the faces as written in `on`, e.g. `x = -1, x = 1`.
+    pub fn region_text(&self, region: &Region) -> String {
+        match region {
+            Region::Interior => "interior".to_string(),
+            Region::FacesWhere { faces, text, .. } => {
+                format!(
+                    "{} where {text}",
+                    self.region_text(&Region::Faces(faces.clone()))
+                )
+            }
+            Region::Faces(faces) => {
+                let parts: Vec<String> = faces
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} = {}",
+                            self.pde.inputs[f.input],
+                            self.pde.domain[f.input][usize::from(f.upper)]
+                        )
+                    })
+                    .collect();
+                parts.join(", ")
+            }
+            Region::Periodic { input } => {
+                let [lo, hi] = self.pde.domain[*input];
+                let name = &self.pde.inputs[*input];
+                format!("{name} = {lo} paired with {name} = {hi}")
+            }
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect()
+}
