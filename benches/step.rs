@@ -20,7 +20,9 @@ use pinn::train::{Adam, Objective, ResidualLoss};
 
 /// The built-in Burgers problem with its interior residual only.
 fn burgers_residual() -> Problem {
-    let mut problem = EquationFile::load("burgers").expect("built-in burgers");
+    let mut problem = EquationFile::load("burgers")
+        .expect("built-in burgers")
+        .problem;
     problem
         .pde
         .terms
