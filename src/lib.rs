@@ -41,4 +41,5 @@ pub mod reference;
 pub mod report;
 pub mod sample;
 pub mod solve;
+pub mod table;
 pub mod train;
