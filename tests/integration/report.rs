@@ -212,6 +212,19 @@ fn csv_writers_keep_their_bytes() {
     );
 }
 
+/// A line with no text (one empty header name) is written `""`, which CSV
+/// readers keep as a record; a bare blank line they would skip.
+#[test]
+fn csv_writers_keep_a_lone_empty_cell() {
+    let dir = temp_dir("lone-empty");
+    let path = dir.join("t.csv");
+    write_table_csv(&path, &names(&[""]), &[vec![1.0]]).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "\"\"\n1\n");
+    let rows = vec![vec![Cell::Text(String::new())]];
+    write_cells_csv(&path, &names(&["name"]), &rows).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "name\n\"\"\n");
+}
+
 // ---- atomic writes and JSON ----------------------------------------------
 
 #[test]
