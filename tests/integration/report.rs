@@ -252,6 +252,39 @@ fn write_atomic_failure_keeps_old_file_and_cleans_up() {
     assert_eq!(files_in(&dir), vec!["out.txt"]);
 }
 
+/// An atomic write's file gets a new file's permissions (the temporary
+/// file's would be owner-only), and its errors name the target, not the
+/// temporary file.
+#[test]
+fn write_atomic_keeps_new_file_permissions_and_plain_errors() {
+    let dir = temp_dir("atomic-mode");
+    let path = dir.join("out.txt");
+    write_atomic(&path, |w| w.write_all(b"x")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let plain = dir.join("plain.txt");
+        std::fs::write(&plain, "x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&path), mode(&plain));
+    }
+    let missing = missing_dir().join("a.txt");
+    let e = write_atomic(&missing, |w| w.write_all(b"x")).unwrap_err();
+    let ReportError::Io { path, source } = &e else {
+        panic!("{e}");
+    };
+    assert_eq!(
+        (path, source.kind()),
+        (&missing, std::io::ErrorKind::NotFound)
+    );
+    // The system's message alone (no "at path" naming the temporary file).
+    assert!(!source.to_string().contains("a.txt"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!("cannot write {}: {source}", missing.display())
+    );
+}
+
 #[test]
 fn write_json_pretty_and_parses_back() {
     let dir = temp_dir("json");
