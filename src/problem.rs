@@ -1,7 +1,7 @@
 //! Equation files (TOML) → validated [`Problem`].
 //!
-//! See DESIGN.md §3 for the format. Every error names the file, line, column
-//! and what was expected.
+//! The format is described in the README's "Equation files" section. Every
+//! error names the file, line, column and what was expected.
 
 use crate::config::RunConfig;
 use crate::expr::{Expr, Predicate};
