@@ -1,12 +1,13 @@
 //! pinn: physics-informed neural networks built from simple sinusoidal networks.
 //!
-//! Data flows one way (see DESIGN.md): equation file → [`problem::Problem`] →
-//! [`sample`] → [`net`] + [`jet`] → residuals ([`expr`]) → loss and optimizer
-//! ([`train`]) → evaluation against [`reference`] → [`report`]; [`solve`]
-//! runs the whole pipeline. [`bandwidth`] measures the NTK bandwidth of the
-//! networks at initialization, behind the rule ω = 2π·f_max/κ that `auto`
-//! ω uses. [`fit`] uses the same networks for the paper's other task: a
-//! signal (audio, a picture) as a function of its coordinates.
+//! Data flows one way (README, "What a run does"): equation file →
+//! [`problem::Problem`] → points ([`geometry`]) → [`net`] + [`jet`] → residuals
+//! ([`expr`]) → loss and optimizer ([`train`]) → evaluation against
+//! [`reference`] → [`report`]; [`solve`] runs the whole pipeline.
+//! [`bandwidth`] measures the NTK bandwidth of the networks at
+//! initialization, behind the rule ω = 2π·f_max/κ that `auto` ω uses.
+//! [`fit`] uses the same networks for the paper's other task: a signal
+//! (audio, a picture) as a function of its coordinates.
 //!
 //! ```
 //! use pinn::problem::EquationFile;
@@ -41,5 +42,6 @@ pub mod reference;
 pub mod report;
 pub mod scalar;
 pub mod solve;
+pub mod table;
 pub mod train;
 pub mod unknowns;

@@ -1,4 +1,5 @@
-//! The closed-form one-layer approximation of the kernel (DESIGN §1): for one
+//! The closed-form one-layer approximation of the kernel (dashed in the
+//! README's spectrum picture, "ω from the kernel bandwidth"): for one
 //! sine layer with weights of standard deviation σ and a wide random bias,
 //! E[sin(ω(w·x+b)) sin(ω(w·x'+b))] ≈ ½ exp(−ω²σ²|x−x'|²/2). Along a line
 //! it is a Gaussian of length s = 1/(ωσ), and so is its spectrum:

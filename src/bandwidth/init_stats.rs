@@ -1,6 +1,7 @@
 //! Statistics of pre-activations and activations per hidden layer at
-//! initialization (DESIGN §1: the simple sine network keeps them stable with
-//! depth, like SIREN), on random inputs in [−1, 1]^d.
+//! initialization (the simple sine network keeps them stable with depth,
+//! like SIREN; README, "ω from the kernel bandwidth", the initialization
+//! check), on random inputs in [−1, 1]^d.
 
 use crate::config::NetConfig;
 use crate::net::{Activation, Network};

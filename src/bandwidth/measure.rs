@@ -6,7 +6,7 @@
 //! **Units.** The bandwidth is an angular frequency, rad per unit of
 //! normalized input (2π times [`super::spectrum`]'s cycles per unit), so
 //! that bandwidth = κ·ω has a dimensionless κ and the rule reads
-//! ω = 2π·f_max/κ (DESIGN §1).
+//! ω = 2π·f_max/κ (README, "ω from the kernel bandwidth").
 //!
 //! **Grid.** The row is sampled on N = 512 points over [−L, L) with
 //! L = 16·s, where s = 1/(ω σ₁) is the length over which the first layer's

@@ -1,5 +1,5 @@
-//! Kernel bandwidth of sinusoidal networks (DESIGN §1, "The kernel view, and
-//! the ω rule"): the empirical NTK at initialization, its spectrum, the
+//! Kernel bandwidth of sinusoidal networks (README, "ω from the kernel
+//! bandwidth"): the empirical NTK at initialization, its spectrum, the
 //! measured bandwidth and the fit bandwidth = κ·ω behind the rule
 //! ω = 2π·f_max/κ.
 //!

@@ -3,8 +3,9 @@
 //!
 //! **Inputs are normalized coordinates**: every function here takes points as
 //! the first layer sees them (after [`Network::normalize`]), because ω and all
-//! frequencies are stated in those coordinates (DESIGN §1, Coordinates). A
-//! network built on the domain [−1, 1]^d has the identity normalization.
+//! frequencies are stated in those coordinates (cycles per normalized unit in
+//! the README, "ω from the kernel bandwidth"). A network built on the domain
+//! [−1, 1]^d has the identity normalization.
 //!
 //! The MLP is `z_l = s_l (h_{l−1} W_l + b_l)`, `h_l = act(z_l)`, `y = z_L`.
 //! With `G_l = ∂y/∂z_l` (one row per point) and `D_l = s_l G_l`,

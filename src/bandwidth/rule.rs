@@ -1,4 +1,5 @@
-//! The ω rule (DESIGN §1): ω = 2π·f_max/κ in normalized input coordinates.
+//! The ω rule (README, "ω from the kernel bandwidth", **The rule**):
+//! ω = 2π·f_max/κ in normalized input coordinates.
 //!
 //! f_max comes from two limits per input direction:
 //! - point-limited: the highest frequency the training points pin down for

@@ -249,25 +249,11 @@ impl Symbols {
             .chain(self.unknowns.iter().map(String::as_str))
             .chain(["pi", "e"]);
         candidates
-            .map(|c| (edit_distance(c, name), c))
+            .map(|c| (strsim::levenshtein(c, name), c))
             .filter(|&(d, c)| d <= 2 && d < c.len().max(name.len()))
             .min_by_key(|&(d, _)| d)
             .map(|(_, c)| c)
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut row = vec![i + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            row.push(sub.min(prev[j + 1] + 1).min(row[j] + 1));
-        }
-        prev = row;
-    }
-    prev[b.len()]
 }
 
 /// Parses an expression such as `u_t + u * u_x - nu * u_xx`.
@@ -826,6 +812,23 @@ mod tests {
             vec!["u".into()],
             vec![("nu".into(), 0.01 / PI)],
         )
+    }
+
+    #[test]
+    fn suggestions_are_names_within_two_edits() {
+        let mut s = burgers();
+        s.constants.push(("alpha".into(), 1.0));
+        // One insertion, one substitution, two edits.
+        assert_eq!(s.closest("nuu"), Some("nu"));
+        assert_eq!(s.closest("alpah"), Some("alpha"));
+        assert_eq!(s.closest("alp"), Some("alpha"));
+        // Three edits, or as many edits as letters, suggest nothing.
+        assert_eq!(s.closest("al"), None);
+        assert_eq!(s.closest("q"), None);
+        // Characters, not bytes: 'é' for 'e' is one substitution (in bytes
+        // two, and 'e', one deletion away, would win).
+        s.constants.push(("ré".into(), 2.0));
+        assert_eq!(s.closest("re"), Some("ré"));
     }
 
     fn num(text: &str) -> f64 {

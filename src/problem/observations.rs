@@ -10,6 +10,7 @@ use super::raw::RawObservations;
 use super::{Term, DATA_TERM};
 use crate::expr::Symbols;
 use crate::geometry::Region;
+use crate::table::{Column, ErrorKind, Options, Table, TableError};
 use std::path::Path;
 use toml::Spanned;
 
@@ -125,30 +126,21 @@ pub(crate) fn parse(
     noise: Option<f64>,
 ) -> Result<Observations, ProblemError> {
     let src = Source { text, name: file };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(&src, &e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let table =
+        Table::from_text(text, file, Options::default()).map_err(|e| table_error(&src, *e))?;
+    let header = table.header().to_vec();
     let expected = format!(
         "a header naming every input ({}) and observed outputs ({})",
         cols.inputs.join(", "),
         cols.outputs.join(", ")
     );
-    if header.iter().all(String::is_empty) {
+    if table.require_header().is_err() {
         return Err(src.error(0..0, format!("the file is empty: expected {expected}")));
     }
-    for (i, name) in header.iter().enumerate() {
-        if header[..i].contains(name) {
-            let at = field_offset(text, 0, i);
-            return Err(src.error(at..at + 1, format!("column '{name}' appears twice")));
-        }
-    }
-    let find = |name: &String| header.iter().position(|h| h == name);
+    table
+        .require_unique_names()
+        .map_err(|e| table_error(&src, *e))?;
+    let find = |name: &String| table.find(name);
     let mut columns = Vec::new();
     for name in cols.inputs {
         let Some(c) = find(name) else {
@@ -200,50 +192,26 @@ pub(crate) fn parse(
         ));
     }
     let n_in = cols.inputs.len();
-    let mut points = Vec::new();
-    let mut values = vec![Vec::new(); observed.len()];
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(&src, &e))?;
-        let start = record.position().map_or(0, |p| p.byte() as usize);
-        let mut point = Vec::with_capacity(n_in);
-        for (k, &c) in columns.iter().enumerate() {
-            let at = field_offset(text, start, c);
-            let cell = &record[c];
-            let bad = |what: String| src.error(at..at + cell.len().max(1), what);
-            let v: f64 = cell.parse().map_err(|_| {
-                bad(format!(
-                    "expected a number in column '{}', found '{cell}'",
-                    header[c]
-                ))
-            })?;
-            if !v.is_finite() {
-                return Err(bad(format!(
-                    "expected a finite number in column '{}', found {cell}",
-                    header[c]
-                )));
-            }
+    let wanted: Vec<Column> = columns.iter().map(|&c| Column::number(c)).collect();
+    let rows = table
+        .rows_checked(&wanted, |k, v| {
             if k < n_in {
-                let [lo, hi] = cols.domain[k];
-                let slack = 1e-12 * (hi - lo);
-                if v < lo - slack || v > hi + slack {
-                    return Err(bad(format!(
-                        "{} = {v} is outside the domain ({} in [{lo}, {hi}])",
-                        header[c], header[c]
-                    )));
-                }
-                point.push(v);
+                in_domain(&header[columns[k]], v, cols.domain[k])
             } else {
-                values[k - n_in].push(v);
+                Ok(())
             }
-        }
-        points.push(point);
-    }
-    if points.is_empty() {
+        })
+        .map_err(|e| table_error(&src, *e))?;
+    if rows.is_empty() {
         return Err(src.error(
             text.len()..text.len(),
             "no observations: the file has a header but no rows",
         ));
     }
+    let points = rows.iter().map(|r| r[..n_in].to_vec()).collect();
+    let values = (n_in..columns.len())
+        .map(|k| rows.iter().map(|r| r[k]).collect())
+        .collect();
     Ok(Observations {
         file: file.to_string(),
         relative: None,
@@ -252,6 +220,17 @@ pub(crate) fn parse(
         values,
         noise,
     })
+}
+
+/// An input coordinate must lie in its interval (up to rounding).
+fn in_domain(name: &str, v: f64, [lo, hi]: [f64; 2]) -> Result<(), String> {
+    let slack = 1e-12 * (hi - lo);
+    if v < lo - slack || v > hi + slack {
+        return Err(format!(
+            "{name} = {v} is outside the domain ({name} in [{lo}, {hi}])"
+        ));
+    }
+    Ok(())
 }
 
 impl Observations {
@@ -273,29 +252,28 @@ impl Observations {
     }
 }
 
-/// Byte offset of field `index` of the record starting at byte `start`
-/// (observation files are plain numbers, so fields split at commas).
-fn field_offset(text: &str, start: usize, index: usize) -> usize {
-    let line = text[start..].split('\n').next().unwrap_or("");
-    let mut at = start;
-    for (i, field) in line.split(',').enumerate() {
-        if i == index {
-            return at + (field.len() - field.trim_start().len());
-        }
-        at += field.len() + 1;
-    }
-    start
-}
-
-/// csv reports ragged rows and bad UTF-8 with a position; keep it.
-fn csv_error(src: &Source, e: &csv::Error) -> ProblemError {
-    let at = e.position().map_or(0, |p| p.byte() as usize);
-    let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("row has {len} fields, expected {expected_len} like the header"),
-        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
-        other => format!("cannot read the table: {other:?}"),
+/// A table error as a file error with a caret under the offending cell
+/// (its whole text), or under the start of a ragged or unreadable row.
+fn table_error(src: &Source, e: TableError) -> ProblemError {
+    let at = e.position.map_or(0, |p| p.byte);
+    let column = e.column.as_deref().unwrap_or("");
+    let (message, width) = match &e.kind {
+        ErrorKind::DuplicateColumn => (format!("column '{column}' appears twice"), 1),
+        ErrorKind::Ragged { expected, found } => (
+            format!("row has {found} fields, expected {expected} like the header"),
+            1,
+        ),
+        ErrorKind::Utf8 { error, .. } => (format!("invalid UTF-8: {error}"), 1),
+        ErrorKind::NotNumber { cell } => (
+            format!("expected a number in column '{column}', found '{cell}'"),
+            cell.len(),
+        ),
+        ErrorKind::NotFinite { cell } => (
+            format!("expected a finite number in column '{column}', found {cell}"),
+            cell.len(),
+        ),
+        ErrorKind::Rejected { cell, message } => (message.clone(), cell.len()),
+        _ => (format!("cannot read the table: {}", e.message()), 1),
     };
-    src.error(at..at + 1, message)
+    src.error(at..at + width.max(1), message)
 }

@@ -1,4 +1,4 @@
-//! Reference solutions: nothing is trusted without one (DESIGN.md §1).
+//! Reference solutions: nothing is trusted without one.
 //!
 //! - [`BurgersColeHopf`]: exact viscous Burgers by the Cole–Hopf transform,
 //!   integrals by [`gauss_hermite`] quadrature;

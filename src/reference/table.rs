@@ -4,7 +4,8 @@
 //! Lines starting with `#` are comments (the source of the values).
 
 use super::error::ReferenceError;
-use std::path::{Path, PathBuf};
+use crate::table::{self, Column, ErrorKind, Options, TableError};
+use std::path::Path;
 
 /// Reference values at scattered (or gridded) points.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,129 +53,82 @@ fn read_table(
     input_names: &[String],
     output_names: &[String],
 ) -> Result<Table, ReferenceError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(source);
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(path, e))?
+    let error = |e: Box<TableError>| table_error(path, *e);
+    let options = Options { comments: true };
+    let table =
+        table::Table::from_reader(source, &path.display().to_string(), options).map_err(error)?;
+    table.require_header().map_err(error)?;
+    // A blank output cell: no reference value for that output there (a
+    // table of centre-line values gives u on one line, v on another).
+    let inputs = input_names
         .iter()
-        .map(str::to_string)
-        .collect::<Vec<_>>();
-    if header.iter().all(String::is_empty) {
-        return Err(ReferenceError::NoHeader {
-            path: path.to_path_buf(),
-        });
-    }
-    let wanted: Vec<&String> = input_names.iter().chain(output_names).collect();
-    let columns = wanted
+        .map(|n| table.column(n).map(Column::number));
+    let outputs = output_names
         .iter()
-        .map(|name| find_column(path, &header, name))
-        .collect::<Result<Vec<usize>, _>>()?;
-
-    let n_in = input_names.len();
-    let mut points = Vec::new();
-    let mut values = vec![Vec::new(); output_names.len()];
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let mut point = Vec::with_capacity(n_in);
-        for (k, &col) in columns.iter().enumerate() {
-            // A blank output cell: no reference value for that output here
-            // (a table of centre-line values gives u on one line, v on another).
-            let blank_output = k >= n_in && record[col].is_empty();
-            let v = if blank_output {
-                f64::NAN
-            } else {
-                parse_cell(path, line, col, &header[col], &record[col])?
-            };
-            if k < n_in {
-                point.push(v);
-            } else {
-                values[k - n_in].push(v);
-            }
-        }
-        points.push(point);
-    }
-    if points.is_empty() {
+        .map(|n| table.column(n).map(Column::blank_as_nan));
+    let columns = inputs.chain(outputs).collect::<Result<Vec<_>, _>>();
+    let rows = table.rows(&columns.map_err(error)?).map_err(error)?;
+    if rows.is_empty() {
         return Err(ReferenceError::NoRows {
             path: path.to_path_buf(),
         });
     }
+    let n_in = input_names.len();
     Ok(Table {
         input_names: input_names.to_vec(),
         output_names: output_names.to_vec(),
-        points,
-        values,
+        points: rows.iter().map(|r| r[..n_in].to_vec()).collect(),
+        values: (0..output_names.len())
+            .map(|j| rows.iter().map(|r| r[n_in + j]).collect())
+            .collect(),
     })
 }
 
-fn find_column(path: &Path, header: &[String], name: &str) -> Result<usize, ReferenceError> {
-    let mut hits = header.iter().enumerate().filter(|(_, h)| *h == name);
-    match (hits.next(), hits.next()) {
-        (Some((i, _)), None) => Ok(i),
-        (Some(_), Some(_)) => Err(ReferenceError::DuplicateColumn {
-            path: path.to_path_buf(),
-            column: name.to_string(),
-        }),
-        (None, _) => Err(ReferenceError::MissingColumn {
-            path: path.to_path_buf(),
-            column: name.to_string(),
+/// The table reader's error in the words of reference errors.
+fn table_error(path: &Path, e: TableError) -> ReferenceError {
+    let path = path.to_path_buf();
+    let line = e.position.map_or(0, |p| p.line);
+    let index = e.field.map_or(0, |i| i + 1);
+    let column = e.column.clone().unwrap_or_default();
+    let message = e.message();
+    match e.kind {
+        ErrorKind::Io(source) => ReferenceError::Io { path, source },
+        ErrorKind::NoHeader => ReferenceError::NoHeader { path },
+        ErrorKind::MissingColumn { header } => ReferenceError::MissingColumn {
+            path,
+            column,
             found: header.join(", "),
-        }),
-    }
-}
-
-fn parse_cell(
-    path: &Path,
-    line: u64,
-    col: usize,
-    name: &str,
-    cell: &str,
-) -> Result<f64, ReferenceError> {
-    let path = || -> PathBuf { path.to_path_buf() };
-    let v: f64 = cell.parse().map_err(|_| ReferenceError::NotNumber {
-        path: path(),
-        line,
-        index: col + 1,
-        column: name.to_string(),
-        cell: cell.to_string(),
-    })?;
-    if !v.is_finite() {
-        return Err(ReferenceError::NotFinite {
-            path: path(),
-            line,
-            index: col + 1,
-            column: name.to_string(),
-            cell: cell.to_string(),
-        });
-    }
-    Ok(v)
-}
-
-/// csv reports ragged rows and bad UTF-8 with a position; keep its line.
-fn csv_error(path: &Path, e: csv::Error) -> ReferenceError {
-    let line = e.position().map_or(0, |p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => ReferenceError::Io {
-            path: path.to_path_buf(),
-            source,
         },
-        kind => ReferenceError::Csv {
-            path: path.to_path_buf(),
+        ErrorKind::DuplicateColumn => ReferenceError::DuplicateColumn { path, column },
+        ErrorKind::NotNumber { cell } => ReferenceError::NotNumber {
+            path,
             line,
-            message: csv_kind_message(&kind),
+            index,
+            column,
+            cell,
         },
-    }
-}
-
-fn csv_kind_message(kind: &csv::ErrorKind) -> String {
-    match kind {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("row has {len} fields, expected {expected_len} like the header"),
-        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
-        other => format!("{other:?}"),
+        ErrorKind::NotFinite { cell } => ReferenceError::NotFinite {
+            path,
+            line,
+            index,
+            column,
+            cell,
+        },
+        ErrorKind::Ragged { expected, found } => ReferenceError::Csv {
+            path,
+            line,
+            message: format!("row has {found} fields, expected {expected} like the header"),
+        },
+        ErrorKind::Utf8 { error, .. } => ReferenceError::Csv {
+            path,
+            line,
+            message: format!("invalid UTF-8: {error}"),
+        },
+        // No check refuses cells here.
+        ErrorKind::Rejected { .. } => ReferenceError::Csv {
+            path,
+            line,
+            message,
+        },
     }
 }

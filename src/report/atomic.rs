@@ -3,34 +3,41 @@
 //! old file or the complete new one, never a truncated result.
 
 use super::error::ReportError;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
+use tempfile::NamedTempFile;
 
-/// A fresh temporary path next to `target`, hidden and unique per process
-/// and call, ending in `.{ext}` (plot encoders pick the format from it).
-pub(crate) fn temp_path(target: &Path, ext: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+/// A fresh temporary file beside `target`, hidden, named after it and ending
+/// in `suffix` (plot encoders pick the format from it); dropping it removes
+/// it, so a failed write leaves nothing behind.
+///
+/// Opened as `create_new` opens files rather than as tempfile does: the
+/// result gets the permissions a new file gets (tempfile's would be 0600,
+/// unreadable to others), and errors stay the system's own, without the
+/// temporary name.
+pub(crate) fn temp_file(target: &Path, suffix: &str) -> io::Result<NamedTempFile> {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let name = target
         .file_name()
         .map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
-    let tmp = format!(".{name}.{}.{n}.tmp.{ext}", std::process::id());
-    target.with_file_name(tmp)
+    let prefix = format!(".{name}.");
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(suffix)
+        .make_in(dir, |path| {
+            OpenOptions::new().write(true).create_new(true).open(path)
+        })
 }
 
-/// Moves a finished temporary file over `target`, or removes it on error.
-pub(crate) fn commit(tmp: &Path, target: &Path, result: io::Result<()>) -> Result<(), ReportError> {
-    let result = result.and_then(|()| fs::rename(tmp, target));
-    result.map_err(|source| {
-        // Best effort: the temp file may not exist if creation failed.
-        let _ = fs::remove_file(tmp);
-        ReportError::Io {
-            path: target.to_path_buf(),
-            source,
-        }
-    })
+/// Flushes the finished temporary file to disk and renames it over
+/// `target`; on error the temporary file is removed.
+pub(crate) fn commit(tmp: NamedTempFile, target: &Path) -> io::Result<()> {
+    tmp.as_file().sync_all()?;
+    tmp.persist(target).map(drop).map_err(|e| e.error)
 }
 
 /// Writes `path` atomically with the bytes `fill` produces.
@@ -39,15 +46,16 @@ where
     F: FnOnce(&mut dyn Write) -> io::Result<()>,
 {
     let path = path.as_ref();
-    let tmp = temp_path(path, "part");
-    let result = (|| {
-        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        let mut w = BufWriter::new(file);
+    let written = (|| {
+        let mut w = BufWriter::new(temp_file(path, ".part")?);
         fill(&mut w)?;
-        let file: File = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        let tmp: NamedTempFile<File> = w.into_inner().map_err(|e| e.into_error())?;
+        commit(tmp, path)
     })();
-    commit(&tmp, path, result)
+    written.map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `bytes` to `path` atomically.

@@ -59,22 +59,17 @@ pub fn write_solution_csv(
             header.push(format!("{}_err", o.name));
         }
     }
-    write_atomic(path, |w| {
-        write_cells(w, &header)?;
-        let mut row = Vec::with_capacity(header.len());
-        for (i, p) in points.iter().enumerate() {
-            row.clear();
-            row.extend_from_slice(p);
-            for o in outputs {
-                row.push(o.pred[i]);
-                if let Some(r) = &o.reference {
-                    row.extend([r[i], o.pred[i] - r[i]]);
-                }
+    let rows = points.iter().enumerate().map(|(i, p)| {
+        let mut row = p.clone();
+        for o in outputs {
+            row.push(o.pred[i]);
+            if let Some(r) = &o.reference {
+                row.extend([r[i], o.pred[i] - r[i]]);
             }
-            write_numbers(w, &row)?;
         }
-        Ok(())
-    })
+        row.into_iter().map(number_text)
+    });
+    write_atomic(path, |w| write_records(w, &header, rows))
 }
 
 /// Writes a header and rows of numbers; every row must match the header.
@@ -85,10 +80,8 @@ pub fn write_table_csv(
 ) -> Result<(), ReportError> {
     let path = path.as_ref();
     check_rows(path, header.len(), rows.iter().map(Vec::len))?;
-    write_atomic(path, |w| {
-        write_cells(w, header)?;
-        rows.iter().try_for_each(|r| write_numbers(w, r))
-    })
+    let rows = rows.iter().map(|r| r.iter().map(|&v| number_text(v)));
+    write_atomic(path, |w| write_records(w, header, rows))
 }
 
 /// One cell of a table with text columns.
@@ -108,19 +101,13 @@ pub fn write_cells_csv(
 ) -> Result<(), ReportError> {
     let path = path.as_ref();
     check_rows(path, header.len(), rows.iter().map(Vec::len))?;
-    write_atomic(path, |w| {
-        write_cells(w, header)?;
-        rows.iter().try_for_each(|row| {
-            let text: Vec<String> = row
-                .iter()
-                .map(|cell| match cell {
-                    Cell::Text(t) => t.clone(),
-                    Cell::Number(v) => number_text(*v),
-                })
-                .collect();
-            write_cells(w, &text)
+    let rows = rows.iter().map(|row| {
+        row.iter().map(|cell| match cell {
+            Cell::Text(t) => t.clone(),
+            Cell::Number(v) => number_text(*v),
         })
-    })
+    });
+    write_atomic(path, |w| write_records(w, header, rows))
 }
 
 /// Every row must have as many cells as the header.
@@ -138,33 +125,23 @@ fn check_rows(
     }
 }
 
-/// One line of text cells (a header or a row), quoted where needed.
-fn write_cells(w: &mut dyn Write, names: &[String]) -> io::Result<()> {
-    let cells: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    writeln!(w, "{}", cells.join(","))
-}
-
-/// RFC 4180 quoting, only when a name needs it.
-fn quote(name: &str) -> String {
-    if name.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    } else {
-        name.to_string()
+/// Writes the header and the rows through the csv crate: RFC 4180 quoting
+/// only where a cell holds a comma, quote or line break, `\n` line ends. (A
+/// line with no text at all, a single empty cell, is written `""` so that
+/// readers do not skip it as blank.)
+fn write_records<R, C>(w: &mut dyn Write, header: &[String], rows: R) -> io::Result<()>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator<Item = String>,
+{
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(w);
+    out.write_record(header)?;
+    for row in rows {
+        out.write_record(row)?;
     }
-}
-
-fn write_numbers(w: &mut dyn Write, row: &[f64]) -> io::Result<()> {
-    for (i, &v) in row.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        write_number(w, v)?;
-    }
-    w.write_all(b"\n")
-}
-
-fn write_number(w: &mut dyn Write, v: f64) -> io::Result<()> {
-    w.write_all(number_text(v).as_bytes())
+    out.flush()
 }
 
 /// Shortest round-trip digits. Display never uses an exponent (1e-300 would

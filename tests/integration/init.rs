@@ -1,8 +1,9 @@
-//! Initialization statistics (DESIGN §1). For a hidden pre-activation z of
-//! variance v, E[sin² z] = (1 − e^{−2v})/2, so the next layer's variance is
-//! v' = n·Var(w)·2·E[sin² z]/2 + Var(b). For the simple sine network
-//! (Var(w) = Var(b) = 2/n) that is v' = 1 − e^{−2v} + 2/n, whose fixed point
-//! (≈ 0.80 for n = 256) every layer must sit at, whatever ω and depth.
+//! Initialization statistics (README, "Tests": init). For a hidden
+//! pre-activation z of variance v, E[sin² z] = (1 − e^{−2v})/2, so the next
+//! layer's variance is v' = n·Var(w)·2·E[sin² z]/2 + Var(b). For the simple
+//! sine network (Var(w) = Var(b) = 2/n) that is v' = 1 − e^{−2v} + 2/n, whose
+//! fixed point (≈ 0.80 for n = 256) every layer must sit at, whatever ω and
+//! depth.
 
 use pinn::config::{NetConfig, NetKind, Omega};
 use pinn::net::Network;

@@ -1,5 +1,5 @@
-//! The ω rule (DESIGN §1): f_max from known data and point density, then
-//! ω = 2π·f_max/κ, on inputs of known frequency.
+//! The ω rule (README, "ω from the kernel bandwidth"): f_max from known data
+//! and point density, then ω = 2π·f_max/κ, on inputs of known frequency.
 
 use pinn::bandwidth::rule::{grid_frequencies, nyquist_of_box, SAMPLES_PER_PERIOD};
 use pinn::bandwidth::{kappa_for, OmegaChoice, DATA_SHARE};

@@ -127,6 +127,104 @@ fn table_csv_round_trips_full_precision() {
     assert!(matches!(err, ReportError::Shape { .. }));
 }
 
+/// The bytes every CSV writer produced before it moved onto the csv crate
+/// (recorded from the hand-written writer): quoting only where a cell needs
+/// it, `\n` line ends, shortest round-trip numbers, exponents outside
+/// [1e-5, 1e16).
+#[test]
+fn csv_writers_keep_their_bytes() {
+    let dir = temp_dir("bytes");
+    let table = dir.join("table.csv");
+    let header = names(&[
+        "x",
+        "a,b",
+        "say \"hi\"",
+        "line\nbreak",
+        "cr\rhere",
+        " spaced ",
+    ]);
+    let rows = vec![
+        vec![
+            1e-300,
+            0.1,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        vec![1e16, 9999999999999998.0, 1e-5, 9.99e-6, 0.0, -1.5e300],
+    ];
+    write_table_csv(&table, &header, &rows).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&table).unwrap(),
+        "x,\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",\"cr\rhere\", spaced \n\
+         1e-300,0.1,-0,NaN,inf,-inf\n\
+         1e16,9999999999999998,0.00001,9.99e-6,0,-1.5e300\n"
+    );
+
+    let cells = dir.join("cells.csv");
+    let rows = vec![
+        vec![
+            Cell::Text("tab\there".into()),
+            Cell::Number(0.1 + 0.2),
+            Cell::Text(String::new()),
+        ],
+        vec![
+            Cell::Text("#hash".into()),
+            Cell::Number(f64::MIN_POSITIVE),
+            Cell::Text("ünï, ok".into()),
+        ],
+        vec![
+            Cell::Text(String::new()),
+            Cell::Number(-0.0),
+            Cell::Text("\"".into()),
+        ],
+    ];
+    write_cells_csv(&cells, &names(&["name", "value", "note"]), &rows).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&cells).unwrap(),
+        "name,value,note\n\
+         tab\there,0.30000000000000004,\n\
+         #hash,2.2250738585072014e-308,\"ünï, ok\"\n\
+         ,-0,\"\"\"\"\n"
+    );
+
+    let solution = dir.join("solution.csv");
+    let outputs = [
+        OutputColumns {
+            name: "u".into(),
+            pred: vec![0.1, 2.0],
+            reference: Some(vec![0.2, f64::NAN]),
+        },
+        OutputColumns {
+            name: "p\"q".into(),
+            pred: vec![1.0, -0.0],
+            reference: None,
+        },
+    ];
+    let points = vec![vec![0.0, -1e-7], vec![1e20, 0.5]];
+    write_solution_csv(&solution, &names(&["t", "x,y"]), &points, &outputs).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&solution).unwrap(),
+        "t,\"x,y\",u,u_ref,u_err,\"p\"\"q\"\n\
+         0,-1e-7,0.1,0.2,-0.1,1\n\
+         1e20,0.5,2,NaN,NaN,-0\n"
+    );
+}
+
+/// A line with no text (one empty header name) is written `""`, which CSV
+/// readers keep as a record; a bare blank line they would skip.
+#[test]
+fn csv_writers_keep_a_lone_empty_cell() {
+    let dir = temp_dir("lone-empty");
+    let path = dir.join("t.csv");
+    write_table_csv(&path, &names(&[""]), &[vec![1.0]]).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "\"\"\n1\n");
+    let rows = vec![vec![Cell::Text(String::new())]];
+    write_cells_csv(&path, &names(&["name"]), &rows).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "name\n\"\"\n");
+}
+
 // ---- atomic writes and JSON ----------------------------------------------
 
 #[test]
@@ -152,6 +250,39 @@ fn write_atomic_failure_keeps_old_file_and_cleans_up() {
     assert!(err.to_string().contains("out.txt"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
     assert_eq!(files_in(&dir), vec!["out.txt"]);
+}
+
+/// An atomic write's file gets a new file's permissions (the temporary
+/// file's would be owner-only), and its errors name the target, not the
+/// temporary file.
+#[test]
+fn write_atomic_keeps_new_file_permissions_and_plain_errors() {
+    let dir = temp_dir("atomic-mode");
+    let path = dir.join("out.txt");
+    write_atomic(&path, |w| w.write_all(b"x")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let plain = dir.join("plain.txt");
+        std::fs::write(&plain, "x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&path), mode(&plain));
+    }
+    let missing = missing_dir().join("a.txt");
+    let e = write_atomic(&missing, |w| w.write_all(b"x")).unwrap_err();
+    let ReportError::Io { path, source } = &e else {
+        panic!("{e}");
+    };
+    assert_eq!(
+        (path, source.kind()),
+        (&missing, std::io::ErrorKind::NotFound)
+    );
+    // The system's message alone (no "at path" naming the temporary file).
+    assert!(!source.to_string().contains("a.txt"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!("cannot write {}: {source}", missing.display())
+    );
 }
 
 #[test]

@@ -1,34 +1,26 @@
 //! A 1-D signal from a column of a CSV table with a header row.
 
 use super::{open, stem, LoadOptions, Signal, SignalError, SignalKind};
+use crate::table::{Column, ErrorKind, Options, Table, TableError};
 use std::path::Path;
 
 pub(super) fn load(path: &Path, options: &LoadOptions) -> Result<Signal, SignalError> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .trim(::csv::Trim::All)
-        .from_reader(open(path)?);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(path, &e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let table = Table::from_reader(open(path)?, &path.display().to_string(), Options::default())
+        .map_err(|e| table_error(path, *e))?;
+    let header = table.header().to_vec();
     let find = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| SignalError::MissingColumn {
-                path: path.to_path_buf(),
-                column: name.to_string(),
-                available: header.clone(),
-            })
+        table.find(name).ok_or_else(|| SignalError::MissingColumn {
+            path: path.to_path_buf(),
+            column: name.to_string(),
+            available: header.clone(),
+        })
     };
     let time = options.time_column.as_deref().map(find).transpose()?;
     let column = match &options.column {
         Some(name) => find(name)?,
         None => only_data_column(path, &header, time)?,
     };
-    let (times, values) = read_columns(path, &mut reader, &header, column, time)?;
+    let (times, values) = read_columns(path, table, column, time)?;
     if values.is_empty() {
         return Err(SignalError::invalid(path, "no data rows after the header"));
     }
@@ -69,58 +61,49 @@ fn only_data_column(
 /// Reads the value column and, if given, the time column, as numbers.
 fn read_columns(
     path: &Path,
-    reader: &mut ::csv::Reader<std::fs::File>,
-    header: &[String],
+    table: Table,
     column: usize,
     time: Option<usize>,
 ) -> Result<(Option<Vec<f64>>, Vec<f64>), SignalError> {
-    let mut times = time.map(|_| Vec::new());
-    let mut values = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, &e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let cell = |i: usize| number(path, line, &header[i], record.get(i).unwrap_or(""));
-        values.push(cell(column)?);
-        if let (Some(ts), Some(i)) = (times.as_mut(), time) {
-            ts.push(cell(i)?);
-        }
-    }
+    let mut wanted = vec![Column::number(column)];
+    wanted.extend(time.map(Column::number));
+    let rows = table.rows(&wanted).map_err(|e| table_error(path, *e))?;
+    let values = rows.iter().map(|r| r[0]).collect();
+    let times = time.map(|_| rows.iter().map(|r| r[1]).collect());
     Ok((times, values))
 }
 
-fn number(path: &Path, line: u64, column: &str, text: &str) -> Result<f64, SignalError> {
-    let message = match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => return Ok(v),
-        Ok(_) => format!("`{text}` is not a finite number"),
-        Err(_) if text.is_empty() => "empty cell".to_string(),
-        Err(_) => format!("`{text}` is not a number"),
-    };
-    Err(SignalError::Cell {
+/// The table reader's error in the words of signal errors: a bad cell by
+/// line and column name, a ragged row or invalid UTF-8 by line.
+fn table_error(path: &Path, e: TableError) -> SignalError {
+    let (line, byte) = e.position.map_or((0, 0), |p| (p.line, p.byte));
+    let message = e.message();
+    let cell = |message: String| SignalError::Cell {
         path: path.to_path_buf(),
         line,
-        column: column.to_string(),
+        column: e.column.clone().unwrap_or_default(),
         message,
-    })
-}
-
-/// A CSV syntax error (e.g. a row with the wrong number of fields) with its line.
-fn csv_error(path: &Path, e: &::csv::Error) -> SignalError {
-    if let ::csv::ErrorKind::Io(io) = e.kind() {
-        return SignalError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(io.kind(), io.to_string()),
-        };
-    }
-    let message = match e.kind() {
-        ::csv::ErrorKind::UnequalLengths {
-            pos: Some(pos),
-            expected_len,
-            len,
-        } => format!(
-            "line {}: {len} fields where the header has {expected_len}",
-            pos.line()
-        ),
-        _ => e.to_string(),
     };
-    SignalError::invalid(path, message)
+    match e.kind {
+        ErrorKind::Io(source) => SignalError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        ErrorKind::NotNumber { cell: text } if text.is_empty() => cell("empty cell".into()),
+        ErrorKind::NotNumber { cell: text } => cell(format!("`{text}` is not a number")),
+        ErrorKind::NotFinite { cell: text } => cell(format!("`{text}` is not a finite number")),
+        ErrorKind::Ragged { expected, found } => SignalError::invalid(
+            path,
+            format!("line {line}: {found} fields where the header has {expected}"),
+        ),
+        ErrorKind::Utf8 { record, error } => SignalError::invalid(
+            path,
+            format!(
+                "CSV parse error: record {record} (line {line}, field: {}, byte: {byte}): {error}",
+                error.field()
+            ),
+        ),
+        // Columns are found by the caller, and no check refuses cells.
+        _ => SignalError::invalid(path, message),
+    }
 }

@@ -22,7 +22,7 @@ pub use pictures::{pictures, Picture};
 pub use ticks::value_label;
 pub use windows::{windows, Window};
 
-use super::atomic::{commit, temp_path};
+use super::atomic::{commit, temp_file};
 use super::error::ReportError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -84,7 +84,8 @@ pub(crate) fn titled<'a>(
 }
 
 /// Renders a `size` PNG with `draw` (supersampled) into a temporary file
-/// beside `path`, then renames it over `path`.
+/// beside `path` (a `.png`: plotters picks the encoder by the extension),
+/// then renames it over `path`.
 pub(crate) fn render<F>(path: &Path, size: (u32, u32), draw: F) -> Result<(), ReportError>
 where
     F: FnOnce(&Area<'_>) -> DrawResult,
@@ -106,20 +107,20 @@ where
         });
     }
     let small = downsample(&big, (w, h));
-    let tmp = temp_path(path, "png");
-    let encoded: DrawResult = (|| {
-        let mut out = BitMapBackend::new(&tmp, (w, h));
-        out.blit_bitmap((0, 0), (w, h), &small)?;
-        out.present()?;
-        Ok(())
+    let written = (|| {
+        let tmp = temp_file(path, ".png")?;
+        let encoded: DrawResult = (|| {
+            let mut out = BitMapBackend::new(tmp.path(), (w, h));
+            out.blit_bitmap((0, 0), (w, h), &small)?;
+            out.present()?;
+            Ok(())
+        })();
+        encoded.map_err(|e| std::io::Error::other(e.to_string()))?;
+        commit(tmp, path)
     })();
-    let io_result = encoded.map_err(|e| std::io::Error::other(e.to_string()));
-    commit(&tmp, path, io_result).map_err(|e| match e {
-        ReportError::Io { path, source } => ReportError::Plot {
-            path,
-            message: source.to_string(),
-        },
-        other => other,
+    written.map_err(|e| ReportError::Plot {
+        path: path.to_path_buf(),
+        message: e.to_string(),
     })
 }
 
