@@ -11,13 +11,15 @@
 //! it ([`EquationFile::config`]) but are not part of the problem.
 
 use crate::config::RunConfig;
-use crate::expr::Expr;
+use crate::expr::{Expr, Residual};
 use crate::geometry::Region;
 use crate::multi_index::MultiIndex;
 use crate::unknowns::Unknown;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 mod build;
+mod builder;
 
 mod builtins;
 mod describe;
@@ -28,6 +30,7 @@ mod observations;
 mod raw;
 mod unknowns;
 
+pub use builder::{Condition, Number, ProblemBuilder, UnknownSpec};
 pub use builtins::{builtin, builtin_data, builtin_table, builtins};
 pub use error::ProblemError;
 
@@ -35,6 +38,42 @@ pub use observations::Observations;
 
 /// The loss term of the observations.
 pub const DATA_TERM: &str = "data";
+
+/// Residuals written in Rust, by the names equation files call them
+/// (`pde = { code = "NAME", reads = ["u_t", "u_xx"] }`).
+#[derive(Clone, Default)]
+pub struct CodeTerms(Vec<(String, Arc<dyn Residual>)>);
+
+impl CodeTerms {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `residual` under `name` (a later one of the same name wins).
+    pub fn with(mut self, name: &str, residual: impl Residual + 'static) -> Self {
+        self.0.retain(|(n, _)| n != name);
+        self.0.push((name.to_string(), Arc::new(residual)));
+        self
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<dyn Residual>> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// The registered names, in registration order.
+    pub fn names(&self) -> Vec<&str> {
+        self.0.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+impl std::fmt::Debug for CodeTerms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CodeTerms").field(&self.names()).finish()
+    }
+}
 
 /// A loss term: a residual that should vanish on its points.
 #[derive(Clone, Debug)]
@@ -104,6 +143,9 @@ pub struct Problem {
     pub title: String,
     /// Where it came from (a path, `builtin:NAME`, or a builder's name).
     pub source: String,
+    /// The equation file as read (for a built problem: as generated); a
+    /// run folder keeps a copy.
+    pub text: String,
     pub pde: Pde,
     /// Observed values that the `data` loss term fits.
     pub observations: Option<Observations>,

@@ -10,9 +10,11 @@
 
 use crate::multi_index::MultiIndex;
 
+mod code;
 mod lexer;
 mod parser;
 
+pub use code::{Code, Residual, Value, Values};
 pub use lexer::{lex, Tok, Token};
 pub use parser::{
     is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
@@ -111,6 +113,8 @@ pub enum Expr {
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Box<Expr>),
+    /// A residual written in Rust, of the expressions it reads.
+    Code(Code),
 }
 
 impl Expr {
@@ -156,6 +160,10 @@ impl Expr {
         match self {
             Expr::Normal(i) if !keep(*i) => Expr::Num(0.0),
             Expr::Neg(a) => Expr::Neg(Box::new(a.without_normals(keep))),
+            Expr::Code(c) => Expr::Code(Code {
+                reads: c.reads.iter().map(|r| r.without_normals(keep)).collect(),
+                ..c.clone()
+            }),
             Expr::Call(f, a) => Expr::Call(*f, Box::new(a.without_normals(keep))),
             Expr::Bin(op, a, b) => {
                 let (a, b) = (a.without_normals(keep), b.without_normals(keep));
@@ -198,6 +206,7 @@ impl Expr {
                 a.visit(f);
                 b.visit(f);
             }
+            Expr::Code(c) => c.reads.iter().for_each(|r| r.visit(f)),
             Expr::Num(_)
             | Expr::Input(_)
             | Expr::Output { .. }
@@ -235,6 +244,7 @@ impl Expr {
                 let (a, b) = (a.eval_inner(f), b.eval_inner(f));
                 bin(f, *op, a, b)
             }
+            Expr::Code(c) => Fv(c.eval(f)),
         }
     }
 }

@@ -4,12 +4,14 @@
 //! from the message alone.
 
 use super::error::{ProblemError, Source};
-use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RefValue};
-use super::{EquationFile, Evaluation, GridAxis, Pde, Problem, Reference, Term, DATA_TERM};
+use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RawTerm, RefValue};
+use super::{
+    CodeTerms, EquationFile, Evaluation, GridAxis, Pde, Problem, Reference, Term, DATA_TERM,
+};
 use crate::config::{RunConfig, TrainConfig};
 use crate::expr::{
     is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
-    BinOp, Expr, Symbols, Tok,
+    BinOp, Code, Expr, Symbols, Tok,
 };
 use crate::geometry::{Face, Region, Sampler};
 use crate::multi_index::MultiIndex;
@@ -24,7 +26,7 @@ const UP_TO_CONSTANT: &str = "up_to_constant";
 /// Builtin references and what they are.
 pub(crate) const BUILTIN_REFERENCES: [&str; 2] = ["burgers-cole-hopf", "ghia-1982-re100"];
 
-pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<EquationFile> {
+pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<EquationFile> {
     let name = problem_name(&raw.name, src)?;
     let mut declared = Vec::new();
     let inputs = declare_list(&raw.inputs, "input", &mut declared, src)?;
@@ -43,8 +45,8 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<EquationFile> {
     let names = unknowns.iter().map(|u| u.name.clone()).collect();
     let symbols = known.with_unknowns(names);
     let domain = domain(&raw.domain, &symbols, src)?;
-    let mut terms = residuals(&raw.residuals, &symbols, src)?;
-    conditions(&raw.conditions, &symbols, &domain, &mut terms, src)?;
+    let mut terms = residuals(&raw.residuals, &symbols, codes, src)?;
+    conditions(&raw.conditions, &symbols, &domain, &mut terms, codes, src)?;
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
     let up_to_constant = up_to_constant(raw.reference.as_ref(), &symbols, src)?;
     let velocity = match &raw.velocity {
@@ -66,6 +68,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source) -> Result<EquationFile> {
         title: raw.title.unwrap_or_else(|| name.clone()),
         name,
         source: src.name.to_string(),
+        text: src.text.to_string(),
         pde: Pde {
             inputs: symbols.inputs,
             outputs: symbols.outputs,
@@ -411,9 +414,81 @@ fn term_name(name: &Spanned<String>, taken: &[String], src: &Source) -> Result<S
     Ok(n.clone())
 }
 
-fn residuals(
-    raw: &Spanned<Entries<Spanned<String>>>,
+/// The string an error about a raw term points into: its text, or its code's name.
+fn anchor(raw: &Spanned<RawTerm>) -> Spanned<String> {
+    match raw.get_ref() {
+        RawTerm::Text(t) => Spanned::new(raw.span(), t.clone()),
+        RawTerm::Code { code, .. } => code.clone(),
+    }
+}
+
+/// A term's expression from its raw form: parsed text (an equation for a
+/// condition, `lhs = rhs` giving lhs − rhs), or registered Rust code with
+/// the expressions it reads. Returns the expression, the text `pinn check`
+/// shows, and the string errors about the term point into.
+fn term_expr(
+    raw: &Spanned<RawTerm>,
+    equation: bool,
     symbols: &Symbols,
+    codes: &CodeTerms,
+    src: &Source,
+) -> Result<(Expr, String, Spanned<String>)> {
+    match raw.get_ref() {
+        RawTerm::Text(t) => {
+            let text = anchor(raw);
+            let parsed = if equation {
+                parse_equation(t, symbols)
+            } else {
+                parse_expr(t, symbols)
+            };
+            let expr = parsed.map_err(|e| src.expr_error(&text, e))?;
+            Ok((expr, t.clone(), text))
+        }
+        RawTerm::Code { code, reads } => {
+            let Some(residual) = codes.get(code.get_ref()) else {
+                let known = codes.names();
+                let known = if known.is_empty() {
+                    "this program registers none: such terms come from a Rust program that builds the problem (ProblemBuilder)".to_string()
+                } else {
+                    format!("registered: {}", known.join(", "))
+                };
+                return Err(src.in_string(
+                    code,
+                    0,
+                    format!("no Rust code named '{}' ({known})", code.get_ref()),
+                ));
+            };
+            if reads.get_ref().is_empty() {
+                return Err(src.error(
+                    reads.span(),
+                    "expected the expressions the code reads, e.g. reads = [\"u_t\", \"u_xx\"]",
+                ));
+            }
+            let exprs = reads
+                .get_ref()
+                .iter()
+                .map(|r| parse_expr(r.get_ref(), symbols).map_err(|e| src.expr_error(r, e)))
+                .collect::<Result<Vec<Expr>>>()?;
+            let names: Vec<&str> = reads
+                .get_ref()
+                .iter()
+                .map(|r| r.get_ref().as_str())
+                .collect();
+            let text = format!("{}({})", code.get_ref(), names.join(", "));
+            let expr = Expr::Code(Code {
+                name: code.get_ref().clone(),
+                reads: exprs,
+                residual,
+            });
+            Ok((expr, text, code.clone()))
+        }
+    }
+}
+
+fn residuals(
+    raw: &Spanned<Entries<Spanned<RawTerm>>>,
+    symbols: &Symbols,
+    codes: &CodeTerms,
     src: &Source,
 ) -> Result<Vec<(Term, Region)>> {
     if raw.get_ref().0.is_empty() {
@@ -423,20 +498,20 @@ fn residuals(
         ));
     }
     let mut terms: Vec<(Term, Region)> = Vec::new();
-    for (key, text) in &raw.get_ref().0 {
+    for (key, value) in &raw.get_ref().0 {
         let taken: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
         let name = term_name(key, &taken, src)?;
-        let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
+        let (expr, text, anchor) = term_expr(value, false, symbols, codes, src)?;
         if expr.reads_normal() {
             return Err(src.in_string(
-                text,
+                &anchor,
                 0,
                 format!("residual '{name}' reads a normal derivative, which exists only on faces: put it in a condition"),
             ));
         }
         if expr.is_data_only() {
             return Err(src.in_string(
-                text,
+                &anchor,
                 0,
                 format!(
                     "residual '{name}' reads no output ({}), so training cannot change it",
@@ -444,14 +519,7 @@ fn residuals(
                 ),
             ));
         }
-        terms.push((
-            Term {
-                name,
-                expr,
-                text: text.get_ref().clone(),
-            },
-            Region::Interior,
-        ));
+        terms.push((Term { name, expr, text }, Region::Interior));
     }
     Ok(terms)
 }
@@ -461,6 +529,7 @@ fn conditions(
     symbols: &Symbols,
     domain: &[[f64; 2]],
     terms: &mut Vec<(Term, Region)>,
+    codes: &CodeTerms,
     src: &Source,
 ) -> Result<()> {
     // Explicit names are claimed first, so a default name never takes one
@@ -475,7 +544,7 @@ fn conditions(
     for c in raw {
         let (term, region) = match (&c.get_ref().on, &c.get_ref().require, &c.get_ref().periodic) {
             (Some(on), Some(require), None) => {
-                let (term, region) = face_condition(on, require, symbols, domain, src)?;
+                let (term, region) = face_condition(on, require, symbols, domain, codes, src)?;
                 match &c.get_ref().predicate {
                     Some(p) => (term, restrict(region, p, symbols, domain, src)?),
                     None => (term, region),
@@ -497,7 +566,7 @@ fn conditions(
                 return Err(src.in_string(on, 0, "this condition needs a 'require' equation, e.g. require = \"u = 0\""))
             }
             (None, Some(require), None) => {
-                return Err(src.in_string(require, 0, "this condition needs 'on' (the faces), e.g. on = \"x = 0\""))
+                return Err(src.in_string(&anchor(require), 0, "this condition needs 'on' (the faces), e.g. on = \"x = 0\""))
             }
             (None, None, None) => {
                 return Err(src.error(
@@ -548,18 +617,18 @@ fn restrict(
 /// `on` faces and a `require` equation (its residual lhs − rhs).
 fn face_condition(
     on: &Spanned<String>,
-    require: &Spanned<String>,
+    require: &Spanned<RawTerm>,
     symbols: &Symbols,
     domain: &[[f64; 2]],
+    codes: &CodeTerms,
     src: &Source,
 ) -> Result<(Term, Region)> {
     let faces = faces(on, symbols, domain, src)?;
-    let expr = parse_equation(require.get_ref(), symbols)
-        .map_err(|e| src.expr_error(require, e))?
-        .without_normals(&|i| faces.iter().any(|f| f.input == i));
+    let (expr, text, anchor) = term_expr(require, true, symbols, codes, src)?;
+    let expr = expr.without_normals(&|i| faces.iter().any(|f| f.input == i));
     if expr.is_data_only() {
         return Err(src.in_string(
-            require,
+            &anchor,
             0,
             format!(
                 "condition reads no output ({}), so training cannot satisfy it",
@@ -570,7 +639,7 @@ fn face_condition(
     let term = Term {
         name: String::new(),
         expr,
-        text: require.get_ref().clone(),
+        text,
     };
     Ok((term, Region::Faces(faces)))
 }

@@ -2,16 +2,26 @@
 
 use super::builtins::{builtin, builtin_names};
 use super::error::{ProblemError, Source};
-use super::{build, raw, EquationFile};
+use super::{build, raw, CodeTerms, EquationFile};
 use std::path::Path;
 
 impl EquationFile {
     /// Parses and validates an equation file's text; `source` names it in
     /// errors (a path, or `builtin:NAME`) and anchors relative CSV paths.
     pub fn from_toml(text: &str, source: &str) -> Result<EquationFile, ProblemError> {
+        Self::from_toml_with(text, source, &CodeTerms::new())
+    }
+
+    /// As [`Self::from_toml`], for a file whose terms may name Rust code
+    /// registered in `codes`.
+    pub fn from_toml_with(
+        text: &str,
+        source: &str,
+        codes: &CodeTerms,
+    ) -> Result<EquationFile, ProblemError> {
         let src = Source { text, name: source };
         let raw: raw::RawProblem = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
-        build::build(raw, &src)
+        build::build(raw, &src, codes)
     }
 
     /// Reads and parses an equation file.

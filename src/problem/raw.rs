@@ -18,7 +18,7 @@ pub(crate) struct RawProblem {
     #[serde(default)]
     pub constants: Entries<Spanned<NumOrText>>,
     pub domain: Spanned<Entries<Spanned<Vec<Spanned<NumOrText>>>>>,
-    pub residuals: Spanned<Entries<Spanned<String>>>,
+    pub residuals: Spanned<Entries<Spanned<RawTerm>>>,
     #[serde(default)]
     pub conditions: Vec<Spanned<RawCondition>>,
     /// The two outputs that form a velocity field, for pictures.
@@ -40,7 +40,7 @@ pub(crate) struct RawCondition {
     pub name: Option<Spanned<String>>,
     /// Faces, e.g. `x = 0, x = 1`; with `require`.
     pub on: Option<Spanned<String>>,
-    pub require: Option<Spanned<String>>,
+    pub require: Option<Spanned<RawTerm>>,
     /// Restricts `on` to the points where this predicate holds, e.g. `x > 0.5`.
     #[serde(rename = "where")]
     pub predicate: Option<Spanned<String>>,
@@ -64,6 +64,17 @@ pub(crate) struct RawObservations {
     pub csv: Spanned<String>,
     pub outputs: Option<Vec<Spanned<String>>>,
     pub noise: Option<Spanned<f64>>,
+}
+
+/// A residual or a condition's `require`: an expression (an equation for a
+/// condition), or Rust code the program registered under a name, with the
+/// expressions it reads: `{ code = "heat", reads = ["u_t", "u_xx"] }`.
+pub(crate) enum RawTerm {
+    Text(String),
+    Code {
+        code: Spanned<String>,
+        reads: Spanned<Vec<Spanned<String>>>,
+    },
 }
 
 /// A number written as a TOML number or as a constant expression string.
@@ -170,5 +181,38 @@ impl<'de> Deserialize<'de> for RefValue {
             }
         }
         d.deserialize_any(RefVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawTerm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TermVisitor;
+        impl<'de> Visitor<'de> for TermVisitor {
+            type Value = RawTerm;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "an expression string, or a table { code = \"NAME\", reads = [...] } for Rust code",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTerm, E> {
+                Ok(RawTerm::Text(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawTerm, A::Error> {
+                let (mut code, mut reads) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "code" => code = Some(map.next_value()?),
+                        "reads" => reads = Some(map.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, &["code", "reads"])),
+                    }
+                }
+                match (code, reads) {
+                    (Some(code), Some(reads)) => Ok(RawTerm::Code { code, reads }),
+                    (None, _) => Err(de::Error::missing_field("code")),
+                    (_, None) => Err(de::Error::missing_field("reads")),
+                }
+            }
+        }
+        d.deserialize_any(TermVisitor)
     }
 }

@@ -1,17 +1,15 @@
 //! The run folder: configuration, history, solution, metrics, model, pictures.
 
-use super::{planes, Evaluation, HistoryLog, Summary};
+use super::{planes, EvaluationPoints, HistoryLog, Trained};
 use crate::config::RunConfig;
-use crate::net::{save, Network};
+use crate::net::SavedNet;
 use crate::problem::Problem;
 use crate::reference::detect_grid;
 use crate::report::{curves, heatmaps, line_1d, slices, Panel};
 use crate::report::{
     write_bytes_atomic, write_json, write_solution_csv, write_table_csv, OutputColumns, ReportError,
 };
-use crate::scalar::Real;
 use crate::train::{Outcome, Phase, PinnRecord, Snapshot};
-use dfdx::prelude::{Cpu, Device};
 use std::path::{Path, PathBuf};
 
 pub struct RunFolder {
@@ -63,9 +61,7 @@ impl RunFolder {
         })?;
         let config_text = toml::to_string(config).unwrap_or_default();
         write_bytes_atomic(dir.join("config.toml"), config_text.as_bytes())?;
-        if let Some(text) = problem_text(problem) {
-            write_bytes_atomic(dir.join("problem.toml"), text.as_bytes())?;
-        }
+        write_bytes_atomic(dir.join("problem.toml"), problem.text.as_bytes())?;
         // The observations go where problem.toml looks for them.
         if let Some((o, rel)) = problem
             .observations
@@ -95,20 +91,10 @@ impl RunFolder {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_results<E: Real>(
-        &self,
-        problem: &Problem,
-        net: &Network<E>,
-        eval: &Evaluation,
-        pred: &[Vec<f64>],
-        outcome: &Outcome<Snapshot>,
-        names: &[String],
-        summary: &Summary,
-    ) -> Result<(), ReportError>
-    where
-        Cpu: Device<E>,
-    {
+    /// Every result of a training run: history, solution, model, metrics, pictures.
+    pub fn write_results(&self, problem: &Problem, trained: &Trained) -> Result<(), ReportError> {
+        let (eval, pred, outcome) = (&trained.eval, &trained.prediction, &trained.outcome);
+        let names = &trained.names;
         let with_errors = eval.reference.is_some();
         let rows: Vec<Vec<f64>> = outcome.history.iter().map(history_row).collect();
         write_table_csv(
@@ -133,15 +119,16 @@ impl RunFolder {
             &eval.points,
             &columns,
         )?;
-        let model = serde_json::to_value(save(net)).unwrap_or_default();
+        let saved = trained.net.save();
+        let model = serde_json::to_value(&saved).unwrap_or_default();
         write_json(self.dir.join("model.json"), &model)?;
         write_json(
             self.dir.join("metrics.json"),
-            &metrics(problem, net, outcome, summary),
+            &metrics(problem, &saved, trained),
         )?;
         super::unknowns::picture(self.dir.join("unknowns.png"), problem, &outcome.history)?;
         self.pictures(problem, eval, pred, outcome, names)?;
-        let predict_at = |points: &[Vec<f64>]| crate::jet::predict(net, points);
+        let predict_at = |points: &[Vec<f64>]| trained.net.predict(points);
         self.field_pictures(problem, eval, pred, &predict_at)
     }
 
@@ -150,7 +137,7 @@ impl RunFolder {
     fn field_pictures(
         &self,
         problem: &Problem,
-        eval: &Evaluation,
+        eval: &EvaluationPoints,
         pred: &[Vec<f64>],
         predict: planes::Predict,
     ) -> Result<(), ReportError> {
@@ -220,7 +207,7 @@ impl RunFolder {
     fn pictures(
         &self,
         problem: &Problem,
-        eval: &Evaluation,
+        eval: &EvaluationPoints,
         pred: &[Vec<f64>],
         outcome: &Outcome<Snapshot>,
         names: &[String],
@@ -337,15 +324,8 @@ impl RunFolder {
     }
 }
 
-fn metrics<E: Real>(
-    problem: &Problem,
-    net: &Network<E>,
-    outcome: &Outcome<Snapshot>,
-    summary: &Summary,
-) -> serde_json::Value
-where
-    Cpu: Device<E>,
-{
+fn metrics(problem: &Problem, net: &SavedNet, trained: &Trained) -> serde_json::Value {
+    let (outcome, summary) = (&trained.outcome, &trained.summary);
     let last = outcome.history.last();
     let mut m = serde_json::json!({
         "problem": problem.name,
@@ -362,7 +342,7 @@ where
         "network": net.config.kind,
         "omega": net.config.omega,
         "precision": net.config.precision,
-        "n_params": net.n_params(),
+        "n_params": trained.net.n_params(),
         "final_loss": last.map(|r| r.total),
     });
     if let Some(detail) = &outcome.stop.detail {
@@ -384,12 +364,4 @@ where
         m["omega_rule"] = serde_json::to_value(choice).unwrap_or_default();
     }
     m
-}
-
-/// The equation file's text, for a copy in the run folder.
-fn problem_text(problem: &Problem) -> Option<String> {
-    match problem.source.strip_prefix("builtin:") {
-        Some(name) => crate::problem::builtin(name).map(|(_, text)| text.to_string()),
-        None => std::fs::read_to_string(&problem.source).ok(),
-    }
 }

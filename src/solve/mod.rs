@@ -8,25 +8,26 @@
 mod files;
 mod observe;
 mod planes;
+mod run;
 mod unknowns;
 
 pub use observe::{observe, ObservationTable, ObserveOptions};
+pub use run::{
+    prepare, resolve_omega, train_and_evaluate, train_prepared, Prepared, TrainOptions, Trained,
+    TrainedNet, MAX_DENSE_PARAMS,
+};
 
 pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;
-use crate::config::{Omega, Precision, QuasiNewtonMethod, RunConfig};
-use crate::evaluate::{align_constants, errors, time_slices, Errors};
-use crate::jet::predict;
-use crate::net::Network;
+use crate::config::{QuasiNewtonMethod, RunConfig};
+use crate::evaluate::Errors;
 use crate::problem::{Problem, Reference};
 use crate::reference::{
     grid_points, load_table, table_from_text, BurgersColeHopf, ReferenceError, ReferenceSolution,
 };
 use crate::report::ReportError;
-use crate::scalar::Real;
-use crate::train::{Observer, Phase, PinnRecord, ProgressObserver, Snapshot, Stop, Trainer};
-use dfdx::prelude::{Cpu, Device};
+use crate::train::{Observer, PinnRecord, Snapshot, Stop};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -63,7 +64,8 @@ pub struct Summary {
     pub omega_choice: Option<OmegaChoice>,
     /// Unknown coefficients found (inverse problems), in file order.
     pub unknowns: Vec<Identified>,
-    pub out_dir: PathBuf,
+    /// The run folder, when the run wrote one.
+    pub out_dir: Option<PathBuf>,
 }
 
 impl Summary {
@@ -98,15 +100,18 @@ impl Summary {
         } else {
             format!("{}; ", unknowns::line(&self.unknowns))
         };
+        let folder = self
+            .out_dir
+            .as_ref()
+            .map_or(String::new(), |d| format!(" -> {}", d.display()));
         format!(
-            "{}: {found}{err}, {:.1} s, {steps} steps ({} Adam + {} {}; {}{kept}) -> {}",
+            "{}: {found}{err}, {:.1} s, {steps} steps ({} Adam + {} {}; {}{kept}){folder}",
             self.problem,
             self.wall_seconds,
             self.adam_steps,
             self.quasi_newton_iters,
             self.quasi_newton.label(),
             self.stop,
-            self.out_dir.display()
         )
     }
 }
@@ -126,7 +131,8 @@ pub enum SolveError {
 }
 
 /// Points to evaluate on and the reference values there (per output).
-pub struct Evaluation {
+#[derive(Clone, Debug)]
+pub struct EvaluationPoints {
     pub points: Vec<Vec<f64>>,
     pub reference: Option<Vec<Vec<f64>>>,
 }
@@ -158,7 +164,7 @@ pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>
 
 /// The evaluation points (the grid, or a reference table's own points) and
 /// the reference values on them.
-pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
+pub fn evaluation(problem: &Problem) -> Result<EvaluationPoints, SolveError> {
     let reference = reference_solution(problem)?;
     let points = match reference.as_ref().and_then(|r| r.native_points()) {
         Some(p) => p.to_vec(),
@@ -185,130 +191,34 @@ pub fn evaluation(problem: &Problem) -> Result<Evaluation, SolveError> {
         }
         None => None,
     };
-    Ok(Evaluation {
+    Ok(EvaluationPoints {
         points,
         reference: values,
     })
 }
 
-/// Trains a network on `problem` with `config` and writes the run folder.
-/// An `auto` ω is chosen first by the bandwidth rule (printed when
-/// `options.progress` is set); the run folder's config.toml holds the number.
+/// Trains a network on `problem` with `config` and writes the run folder:
+/// the configuration (with an `auto` ω resolved) and the equation file
+/// first, the history as training goes, then every result.
 pub fn solve(
     problem: &Problem,
     config: &RunConfig,
     options: &SolveOptions,
 ) -> Result<Summary, SolveError> {
-    let mut config = config.clone();
-    unknowns::resolve_initial(problem, &mut config)?;
-    let choice = resolve_omega(problem, &mut config);
-    if let (true, Some(c)) = (options.progress, &choice) {
-        eprintln!("{}", c.describe());
-    }
-    match config.network.precision {
-        Precision::F32 => solve_with::<f32>(problem, &config, options, choice),
-        Precision::F64 => solve_with::<f64>(problem, &config, options, choice),
-    }
-}
-
-/// Parameters beyond which a dense inverse Hessian (8n² bytes) is refused:
-/// 1.2 GB at the limit, and an n² update per iteration that would cost
-/// more than the network's own step.
-pub const MAX_DENSE_PARAMS: usize = 12_000;
-
-fn check_dense_size(kind: QuasiNewtonMethod, n_params: usize) -> Result<(), SolveError> {
-    if kind.is_dense() && n_params > MAX_DENSE_PARAMS {
-        let gb = 8.0 * (n_params as f64).powi(2) / 1e9;
-        return Err(SolveError::Invalid(format!(
-            "quasi_newton = \"{}\" keeps a dense {n_params}×{n_params} matrix ({gb:.1} GB); \
-             it allows at most {MAX_DENSE_PARAMS} parameters: use quasi_newton = \"lbfgs\" \
-             or a smaller network (--width, --depth)",
-            kind.label().to_lowercase()
-        )));
-    }
-    Ok(())
-}
-
-/// Replaces an `auto` ω by the rule's choice for this problem and point density.
-pub fn resolve_omega(problem: &Problem, config: &mut RunConfig) -> Option<OmegaChoice> {
-    if !config.network.omega.is_auto() {
-        return None;
-    }
-    let choice =
-        OmegaChoice::for_problem(problem, &config.network, config.sampling.interior_points);
-    config.network.omega = Omega::Value(choice.omega);
-    Some(choice)
-}
-
-fn solve_with<E: Real>(
-    problem: &Problem,
-    config: &RunConfig,
-    options: &SolveOptions,
-    omega_choice: Option<OmegaChoice>,
-) -> Result<Summary, SolveError>
-where
-    Cpu: Device<E>,
-{
-    let start = std::time::Instant::now();
-    let eval = evaluation(problem)?;
-    let mut net = Network::<E>::new(
-        &config.network,
-        &problem.pde.domain,
-        problem.pde.outputs.len(),
-    )
-    .with_coefficients(&unknowns::initial_raw(problem, config));
-    check_dense_size(config.quasi_newton.method, net.n_params())?;
-    let out = files::RunFolder::create(&options.out_dir, problem, config)?;
-    let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
-    if let Some(reference) = eval.reference.clone() {
-        let points = eval.points.clone();
-        let flags = problem.evaluation.up_to_constant.clone();
-        let slices = time_slices(&problem.pde.inputs, &points);
-        trainer = trainer.monitor(move |net: &Network<E>| {
-            let pred = align_constants(&predict(net, &points), &reference, &flags, &slices);
-            errors(&pred, &reference)
-        });
-    }
-    let names = trainer.names();
-    trainer = trainer.observer(out.history_log(problem, &names));
-    if options.progress {
-        trainer = trainer.observer(ProgressObserver::new(
-            config.adam.steps + config.quasi_newton.iters,
-        ));
-    }
-    let outcome = trainer.run(&mut net);
-    let mut pred = predict(&net, &eval.points);
-    if let Some(r) = &eval.reference {
-        // Outputs known up to a constant are written and drawn shifted to
-        // the reference's mean, as they are compared.
-        let slices = time_slices(&problem.pde.inputs, &eval.points);
-        pred = align_constants(&pred, r, &problem.evaluation.up_to_constant, &slices);
-    }
-    let final_errors = eval.reference.as_ref().map(|r| errors(&pred, r));
-    let values: Vec<f64> = problem
-        .pde
-        .unknowns
-        .iter()
-        .zip(net.coefficient_values())
-        .map(|(u, raw)| u.bounds.value(raw))
-        .collect();
-    let summary = Summary {
-        problem: problem.name.clone(),
-        outputs: problem.pde.outputs.clone(),
-        errors: final_errors,
-        wall_seconds: start.elapsed().as_secs_f64(),
-        adam_steps: outcome.steps(Phase::Adam),
-        quasi_newton_iters: outcome.steps(Phase::QuasiNewton),
-        quasi_newton: config.quasi_newton.method,
-        stop: outcome.stop.clone(),
-        kept_step: outcome.kept_step,
-        omega: config.network.omega_value(),
-        omega_choice,
-        unknowns: identified(problem, &values),
-        out_dir: options.out_dir.clone(),
+    let prepared = prepare(problem, config)?;
+    // A reference that cannot be read fails before a folder is made.
+    evaluation(problem)?;
+    let folder = files::RunFolder::create(&options.out_dir, problem, &prepared.config)?;
+    let names = problem.term_names();
+    let train = TrainOptions {
+        progress: options.progress,
+        stop: options.stop.clone(),
+        observers: vec![Box::new(folder.history_log(problem, &names))],
     };
-    out.write_results(problem, &net, &eval, &pred, &outcome, &names, &summary)?;
-    Ok(summary)
+    let mut trained = train_prepared(problem, &prepared, train)?;
+    trained.summary.out_dir = Some(options.out_dir.clone());
+    folder.write_results(problem, &trained)?;
+    Ok(trained.summary)
 }
 
 /// Rewrites `history.csv` at every record, so a run that dies keeps its log.

@@ -3,7 +3,7 @@
 //! file's grid when the reference is a table of scattered points), and the
 //! comparison at a scattered reference's own points (e.g. centre lines).
 
-use super::Evaluation;
+use super::EvaluationPoints;
 use crate::problem::Problem;
 use crate::reference::{detect_grid, grid_points, linspace};
 use crate::report::{chart_grid, Chart, ReportError, Series, SeriesStyle};
@@ -27,7 +27,7 @@ pub struct Plane {
 /// The plane to draw, or None for one input or more than three.
 pub fn plane(
     problem: &Problem,
-    eval: &Evaluation,
+    eval: &EvaluationPoints,
     pred: &[Vec<f64>],
     predict: Predict,
 ) -> Option<Plane> {
@@ -92,7 +92,7 @@ pub fn plane(
 pub fn scattered_comparison(
     path: &Path,
     problem: &Problem,
-    eval: &Evaluation,
+    eval: &EvaluationPoints,
     pred: &[Vec<f64>],
     predict: Predict,
 ) -> Result<(), ReportError> {

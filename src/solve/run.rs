@@ -1,0 +1,240 @@
+//! Training and evaluation of one problem, writing nothing: what `pinn
+//! solve` runs between creating its run folder and filling it, and what a
+//! Rust program calls to solve a problem in memory.
+
+use super::unknowns::{identified, initial_raw, resolve_initial};
+use super::{evaluation, EvaluationPoints, SolveError, Summary};
+use crate::bandwidth::OmegaChoice;
+use crate::config::{Omega, Precision, QuasiNewtonMethod, RunConfig};
+use crate::evaluate::{align_constants, errors, time_slices};
+use crate::jet::predict;
+use crate::net::{save, Network, SavedNet};
+use crate::problem::Problem;
+use crate::scalar::Real;
+use crate::train::{Observer, Outcome, Phase, ProgressObserver, Snapshot, Trainer};
+use dfdx::prelude::{Cpu, Device};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Parameters beyond which a dense inverse Hessian (8n² bytes) is refused:
+/// 1.2 GB at the limit, and an n² update per iteration that would cost
+/// more than the network's own step.
+pub const MAX_DENSE_PARAMS: usize = 12_000;
+
+/// How to train (the problem and its configuration come separately).
+#[derive(Default)]
+pub struct TrainOptions {
+    /// Show a progress bar on the terminal (and the ω rule's choice).
+    pub progress: bool,
+    /// Set (e.g. by Ctrl-C) to end training early; the result is still complete.
+    pub stop: Arc<AtomicBool>,
+    /// Receive every record as training goes (e.g. a history file).
+    pub observers: Vec<Box<dyn Observer<Snapshot>>>,
+}
+
+/// A configuration made ready to run: the unknowns' starting values and ω
+/// resolved, the sizes checked.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub config: RunConfig,
+    /// How the bandwidth rule chose ω, when the configuration said `auto`.
+    pub omega_choice: Option<OmegaChoice>,
+}
+
+/// Resolves what a configuration leaves open and refuses what cannot run.
+/// An `auto` ω is chosen by the bandwidth rule; the result holds the number.
+pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveError> {
+    let mut config = config.clone();
+    resolve_initial(problem, &mut config)?;
+    let omega_choice = resolve_omega(problem, &mut config);
+    let n_params = parameter_count(problem, &config);
+    check_dense_size(config.quasi_newton.method, n_params)?;
+    Ok(Prepared {
+        config,
+        omega_choice,
+    })
+}
+
+/// Replaces an `auto` ω by the rule's choice for this problem and point density.
+pub fn resolve_omega(problem: &Problem, config: &mut RunConfig) -> Option<OmegaChoice> {
+    if !config.network.omega.is_auto() {
+        return None;
+    }
+    let choice =
+        OmegaChoice::for_problem(problem, &config.network, config.sampling.interior_points);
+    config.network.omega = Omega::Value(choice.omega);
+    Some(choice)
+}
+
+/// Weights, biases and unknowns of the network `config` builds for `problem`.
+fn parameter_count(problem: &Problem, config: &RunConfig) -> usize {
+    let net = &config.network;
+    let mut widths = vec![problem.pde.inputs.len()];
+    widths.extend(std::iter::repeat_n(net.width, net.depth));
+    widths.push(problem.pde.outputs.len());
+    let layers: usize = widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
+    layers + problem.pde.unknowns.len()
+}
+
+fn check_dense_size(kind: QuasiNewtonMethod, n_params: usize) -> Result<(), SolveError> {
+    if kind.is_dense() && n_params > MAX_DENSE_PARAMS {
+        let gb = 8.0 * (n_params as f64).powi(2) / 1e9;
+        return Err(SolveError::Invalid(format!(
+            "quasi_newton = \"{}\" keeps a dense {n_params}×{n_params} matrix ({gb:.1} GB); \
+             it allows at most {MAX_DENSE_PARAMS} parameters: use quasi_newton = \"lbfgs\" \
+             or a smaller network (--width, --depth)",
+            kind.label().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
+/// A trained network, in the precision it was trained in.
+#[derive(Clone, Debug)]
+pub enum TrainedNet {
+    F32(Network<f32>),
+    F64(Network<f64>),
+}
+
+impl TrainedNet {
+    /// The outputs at `points`, per output.
+    pub fn predict(&self, points: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        match self {
+            Self::F32(n) => predict(n, points),
+            Self::F64(n) => predict(n, points),
+        }
+    }
+
+    /// The on-disk form (model.json).
+    pub fn save(&self) -> SavedNet {
+        match self {
+            Self::F32(n) => save(n),
+            Self::F64(n) => save(n),
+        }
+    }
+
+    pub fn n_params(&self) -> usize {
+        match self {
+            Self::F32(n) => n.n_params(),
+            Self::F64(n) => n.n_params(),
+        }
+    }
+}
+
+/// Everything a training run produced: the network, its history, its
+/// prediction on the evaluation points and the summary.
+#[derive(Clone, Debug)]
+pub struct Trained {
+    pub net: TrainedNet,
+    pub outcome: Outcome<Snapshot>,
+    /// Loss term names, in the order of the records' losses.
+    pub names: Vec<String>,
+    pub eval: EvaluationPoints,
+    /// The prediction at `eval.points`, per output (outputs known up to a
+    /// constant shifted as they are compared).
+    pub prediction: Vec<Vec<f64>>,
+    pub summary: Summary,
+}
+
+/// Trains a network on `problem` with `config` and evaluates it against the
+/// reference; writes nothing (observers in `options` may).
+pub fn train_and_evaluate(
+    problem: &Problem,
+    config: &RunConfig,
+    options: TrainOptions,
+) -> Result<Trained, SolveError> {
+    let prepared = prepare(problem, config)?;
+    train_prepared(problem, &prepared, options)
+}
+
+/// As [`train_and_evaluate`], for a configuration already [`prepare`]d.
+pub fn train_prepared(
+    problem: &Problem,
+    prepared: &Prepared,
+    options: TrainOptions,
+) -> Result<Trained, SolveError> {
+    if let (true, Some(c)) = (options.progress, &prepared.omega_choice) {
+        eprintln!("{}", c.describe());
+    }
+    match prepared.config.network.precision {
+        Precision::F32 => train_with::<f32>(problem, prepared, options, TrainedNet::F32),
+        Precision::F64 => train_with::<f64>(problem, prepared, options, TrainedNet::F64),
+    }
+}
+
+fn train_with<E: Real>(
+    problem: &Problem,
+    prepared: &Prepared,
+    options: TrainOptions,
+    wrap: fn(Network<E>) -> TrainedNet,
+) -> Result<Trained, SolveError>
+where
+    Cpu: Device<E>,
+{
+    let start = Instant::now();
+    let config = &prepared.config;
+    let eval = evaluation(problem)?;
+    let mut net = Network::<E>::new(
+        &config.network,
+        &problem.pde.domain,
+        problem.pde.outputs.len(),
+    )
+    .with_coefficients(&initial_raw(problem, config));
+    let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
+    if let Some(reference) = eval.reference.clone() {
+        let points = eval.points.clone();
+        let flags = problem.evaluation.up_to_constant.clone();
+        let slices = time_slices(&problem.pde.inputs, &points);
+        trainer = trainer.monitor(move |net: &Network<E>| {
+            let pred = align_constants(&predict(net, &points), &reference, &flags, &slices);
+            errors(&pred, &reference)
+        });
+    }
+    let names = trainer.names();
+    for o in options.observers {
+        trainer = trainer.observer(o);
+    }
+    if options.progress {
+        let steps = config.adam.steps + config.quasi_newton.iters;
+        trainer = trainer.observer(ProgressObserver::new(steps));
+    }
+    let outcome = trainer.run(&mut net);
+    let mut prediction = predict(&net, &eval.points);
+    if let Some(r) = &eval.reference {
+        // Outputs known up to a constant are written and drawn shifted to
+        // the reference's mean, as they are compared.
+        let slices = time_slices(&problem.pde.inputs, &eval.points);
+        prediction = align_constants(&prediction, r, &problem.evaluation.up_to_constant, &slices);
+    }
+    let values: Vec<f64> = problem
+        .pde
+        .unknowns
+        .iter()
+        .zip(net.coefficient_values())
+        .map(|(u, raw)| u.bounds.value(raw))
+        .collect();
+    let summary = Summary {
+        problem: problem.name.clone(),
+        outputs: problem.pde.outputs.clone(),
+        errors: eval.reference.as_ref().map(|r| errors(&prediction, r)),
+        wall_seconds: start.elapsed().as_secs_f64(),
+        adam_steps: outcome.steps(Phase::Adam),
+        quasi_newton_iters: outcome.steps(Phase::QuasiNewton),
+        quasi_newton: config.quasi_newton.method,
+        stop: outcome.stop.clone(),
+        kept_step: outcome.kept_step,
+        omega: config.network.omega_value(),
+        omega_choice: prepared.omega_choice.clone(),
+        unknowns: identified(problem, &values),
+        out_dir: None,
+    };
+    Ok(Trained {
+        net: wrap(net),
+        outcome,
+        names,
+        eval,
+        prediction,
+        summary,
+    })
+}
