@@ -448,7 +448,7 @@ fn term_expr(
             let Some(residual) = codes.get(code.get_ref()) else {
                 let known = codes.names();
                 let known = if known.is_empty() {
-                    "this program registers none: such terms come from a Rust program that builds the problem (ProblemBuilder)".to_string()
+                    "this program registers none; a Rust program registers its code with ProblemBuilder or CodeTerms".to_string()
                 } else {
                     format!("registered: {}", known.join(", "))
                 };

@@ -1,6 +1,7 @@
 //! The integration test binary: one module per concern.
 
 mod bandwidth;
+mod builder;
 mod cli;
 mod common;
 mod conditions;
