@@ -146,7 +146,7 @@ enum Slot {
 pub struct JetField<'a, E: Real, T> {
     tr: &'a mut Tracer<E, T>,
     outputs: &'a mut Outputs<E>,
-    /// Values of the unknown coefficients (see [`Tracer::coefficients`]).
+    /// Values of the unknown coefficients (see [`Tracer::unknown_values`]).
     unknowns: &'a [Tensor<(), E, Cpu>],
     /// Keys of values read from the batch.
     keys: HashMap<Slot, usize>,

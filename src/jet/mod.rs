@@ -227,8 +227,12 @@ where
     }
 
     /// Every unknown coefficient's value (see [`Self::bounded`]), in order.
-    pub fn coefficients(&mut self, net: &Network<E>, bounds: &[Bounds]) -> Vec<Tensor<(), E, Cpu>> {
-        net.coefficients
+    pub fn unknown_values(
+        &mut self,
+        net: &Network<E>,
+        bounds: &[Bounds],
+    ) -> Vec<Tensor<(), E, Cpu>> {
+        net.unknowns
             .iter()
             .zip(bounds)
             .map(|(raw, &b)| self.bounded(raw, b))
@@ -252,14 +256,14 @@ where
     pub fn backward(mut self, loss: &Tensor<(), E, Cpu>, net: &Network<E>) -> Vec<Vec<E>> {
         let loss = self.on(loss);
         let mut grads = loss.backward();
-        let mut out = Vec::with_capacity(2 * net.layers.len() + net.coefficients.len());
+        let mut out = Vec::with_capacity(2 * net.layers.len() + net.unknowns.len());
         for layer in &net.layers {
             grads.try_alloc_for(&layer.w).expect("cpu allocation");
             grads.try_alloc_for(&layer.b).expect("cpu allocation");
             out.push(grads.get(&layer.w).as_vec());
             out.push(grads.get(&layer.b).as_vec());
         }
-        for c in &net.coefficients {
+        for c in &net.unknowns {
             grads.try_alloc_for(c).expect("cpu allocation");
             out.push(grads.get(c).as_vec());
         }

@@ -54,7 +54,7 @@ pub struct Network<E: Real> {
     /// Unknown coefficients of an inverse problem, as raw (unconstrained)
     /// scalars trained with the weights; the problem's bounds map them to
     /// values (see `unknowns::Bounds`). Empty for forward problems.
-    pub coefficients: Vec<Tensor<(), E, Cpu>>,
+    pub unknowns: Vec<Tensor<(), E, Cpu>>,
     pub dev: Cpu,
 }
 
@@ -82,26 +82,23 @@ where
             activation,
             layers,
             normalization,
-            coefficients: Vec::new(),
+            unknowns: Vec::new(),
             dev,
         }
     }
 
     /// The same network with trainable scalars appended (raw values).
-    pub fn with_coefficients(mut self, raw: &[f64]) -> Self {
-        self.coefficients = raw
+    pub fn with_unknowns(mut self, raw: &[f64]) -> Self {
+        self.unknowns = raw
             .iter()
             .map(|&v| self.dev.tensor_from_vec(vec![real::<E>(v)], ()))
             .collect();
         self
     }
 
-    /// The raw coefficients as numbers.
-    pub fn coefficient_values(&self) -> Vec<f64> {
-        self.coefficients
-            .iter()
-            .map(|c| c.as_vec()[0].into())
-            .collect()
+    /// The unknowns' raw parameters as numbers.
+    pub fn unknown_raws(&self) -> Vec<f64> {
+        self.unknowns.iter().map(|c| c.as_vec()[0].into()).collect()
     }
 
     pub fn n_inputs(&self) -> usize {
@@ -114,7 +111,7 @@ where
 
     /// Total number of trainable scalars (weights, biases and coefficients).
     pub fn n_params(&self) -> usize {
-        self.n_layer_params() + self.coefficients.len()
+        self.n_layer_params() + self.unknowns.len()
     }
 
     /// Number of weights and biases.
@@ -133,7 +130,7 @@ where
             out.extend(l.w.as_vec().into_iter().map(Into::into));
             out.extend(l.b.as_vec().into_iter().map(Into::into));
         }
-        out.extend(self.coefficient_values());
+        out.extend(self.unknown_raws());
         out
     }
 
@@ -150,7 +147,7 @@ where
             l.w = self.dev.tensor_from_vec(w, (r, c));
             l.b = self.dev.tensor_from_vec(b, (c,));
         }
-        for (c, &v) in self.coefficients.iter_mut().zip(&flat[at..]) {
+        for (c, &v) in self.unknowns.iter_mut().zip(&flat[at..]) {
             *c = self.dev.tensor_from_vec(vec![real::<E>(v)], ());
         }
     }

@@ -15,9 +15,11 @@ pub struct SavedNet {
     pub widths: Vec<usize>,
     /// Weights and biases, laid out as [`Network::flat_params`].
     pub params: Vec<f64>,
-    /// Raw unknown coefficients of an inverse problem (none for forward problems).
+    /// Raw parameters of the unknown coefficients of an inverse problem
+    /// (none for forward problems); `coefficients` in earlier files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub coefficients: Vec<f64>,
+    #[serde(alias = "coefficients")]
+    pub unknowns: Vec<f64>,
 }
 
 /// Captures a network for writing.
@@ -32,7 +34,7 @@ where
         normalization: net.normalization.clone(),
         widths,
         params: net.flat_params()[..net.n_layer_params()].to_vec(),
-        coefficients: net.coefficient_values(),
+        unknowns: net.unknown_raws(),
     }
 }
 
@@ -53,8 +55,8 @@ where
     if domain.len() != w[0] {
         return Err("normalization does not match the input count".into());
     }
-    let mut net = Network::<E>::new(&saved.config, &domain, w[w.len() - 1])
-        .with_coefficients(&saved.coefficients);
+    let mut net =
+        Network::<E>::new(&saved.config, &domain, w[w.len() - 1]).with_unknowns(&saved.unknowns);
     if saved.params.len() != net.n_layer_params() {
         return Err(format!(
             "{} parameters saved, {} expected",
@@ -63,7 +65,7 @@ where
         ));
     }
     let mut all = saved.params.clone();
-    all.extend(&saved.coefficients);
+    all.extend(&saved.unknowns);
     net.set_flat_params(&all);
     net.normalization = saved.normalization.clone();
     Ok(net)

@@ -180,7 +180,7 @@ where
         &problem.pde.domain,
         problem.pde.outputs.len(),
     )
-    .with_coefficients(&initial_raw(problem, config));
+    .with_unknowns(&initial_raw(problem, config));
     let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
@@ -211,7 +211,7 @@ where
         .pde
         .unknowns
         .iter()
-        .zip(net.coefficient_values())
+        .zip(net.unknown_raws())
         .map(|(u, raw)| u.bounds.value(raw))
         .collect();
     let summary = Summary {

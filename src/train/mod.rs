@@ -140,7 +140,7 @@ where
         let monitor = move |net: &Network<E>| Snapshot {
             unknowns: bounds
                 .iter()
-                .zip(net.coefficient_values())
+                .zip(net.unknown_raws())
                 .map(|(b, raw)| b.value(raw))
                 .collect(),
             errors: errors.as_ref().map(|f| f(net)),

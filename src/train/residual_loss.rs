@@ -62,10 +62,10 @@ where
     /// As [`ResidualLoss::new`], with the point sets drawn from `seed`.
     ///
     /// `net` must carry the problem's unknown coefficients
-    /// ([`Network::with_coefficients`] with [`Problem::raw_inits`]).
+    /// ([`Network::with_unknowns`] with [`Problem::raw_inits`]).
     pub fn with_seed(problem: &Problem, config: &RunConfig, net: &Network<E>, seed: u64) -> Self {
         assert_eq!(
-            net.coefficients.len(),
+            net.unknowns.len(),
             problem.pde.unknowns.len(),
             "the network carries one raw parameter per unknown coefficient"
         );
@@ -231,14 +231,14 @@ where
         let mut at = 0;
         for chunk in points.chunks(4096) {
             let mut tr = Tracer::<E, NoneTape>::new(&net.dev);
-            let coefficients = tr.coefficients(net, &self.bounds);
+            let unknowns = tr.unknown_values(net, &self.bounds);
             let batch = Batch::new(net, chunk);
             let mut outputs = Outputs::new(&mut tr, net, &batch, &g.index);
             for &k in &g.terms {
                 let r = self.problem.pde.terms[k]
                     .0
                     .expr
-                    .eval(&mut JetField::new(&mut tr, &mut outputs).with_unknowns(&coefficients));
+                    .eval(&mut JetField::new(&mut tr, &mut outputs).with_unknowns(&unknowns));
                 for (s, v) in score[at..].iter_mut().zip(r.value.as_vec()) {
                     let v: f64 = v.into();
                     *s += self.weights[k] * v * v;
@@ -256,7 +256,7 @@ where
         net: &Network<E>,
     ) -> Vec<Tensor<(), E, Cpu>> {
         let mut losses: Vec<Option<Tensor<(), E, Cpu>>> = vec![None; self.names.len()];
-        let coefficients = tr.coefficients(net, &self.bounds);
+        let unknowns = tr.unknown_values(net, &self.bounds);
         for g in &self.groups {
             let batch = g.batch.as_ref().expect("points are drawn in new()");
             let mut outputs = Outputs::new(tr, net, batch, &g.index);
@@ -271,7 +271,7 @@ where
                 let r = self.problem.pde.terms[k]
                     .0
                     .expr
-                    .eval(&mut JetField::new(tr, &mut outputs).with_unknowns(&coefficients));
+                    .eval(&mut JetField::new(tr, &mut outputs).with_unknowns(&unknowns));
                 losses[k] = Some(tr.mean_square(&r.value));
             }
         }
@@ -311,7 +311,7 @@ where
     pub fn unknown_values(&self, net: &Network<E>) -> Vec<f64> {
         self.bounds
             .iter()
-            .zip(net.coefficient_values())
+            .zip(net.unknown_raws())
             .map(|(b, raw)| b.value(raw))
             .collect()
     }

@@ -194,8 +194,8 @@ fn the_unknowns_gradient_matches_finite_differences() {
         let EquationFile { problem: p, config } = p.unwrap_or_else(|e| panic!("{e}"));
         let mut config = config.clone();
         config.sampling.interior_points = 64;
-        let net = Network::<f64>::new(&config.network, &p.pde.domain, 1)
-            .with_coefficients(&p.raw_inits());
+        let net =
+            Network::<f64>::new(&config.network, &p.pde.domain, 1).with_unknowns(&p.raw_inits());
         let objective = ResidualLoss::new(&p, &config, &net);
         let (losses, grad) = objective.losses_and_gradient(&net);
         assert!(losses.iter().all(|l| *l > 0.0), "{losses:?}");
