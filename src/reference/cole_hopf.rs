@@ -11,7 +11,7 @@ use super::gauss_hermite::gauss_hermite;
 use std::f64::consts::PI;
 
 /// Default number of Gauss–Hermite nodes: 100 matches the published reference
-/// grid (`shared/data/burgers_reference.csv`) to about 4e-11.
+/// grid (`tests/data/burgers_reference.csv`) to about 4e-11.
 pub const DEFAULT_NODES: usize = 100;
 
 /// Cole–Hopf evaluator for Burgers' equation on x ∈ [−1, 1] with

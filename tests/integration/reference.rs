@@ -145,12 +145,12 @@ fn gauss_hermite_exact_up_to_degree_2n_minus_1() {
 // ---- Cole–Hopf Burgers ---------------------------------------------------
 
 fn burgers_reference_csv() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/burgers_reference.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/burgers_reference.csv")
 }
 
 #[test]
 fn cole_hopf_matches_published_burgers_grid() {
-    // Source: shared/data/burgers_reference.csv (256 x × 100 t, ν = 0.01/π),
+    // Source: tests/data/burgers_reference.csv (256 x × 100 t, ν = 0.01/π; SOURCES.md),
     // 100-node Gauss–Hermite agrees to 4.2e-11 (README, "Tests":
     // reference); tolerance 1e-8.
     let path = burgers_reference_csv();
