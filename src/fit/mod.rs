@@ -33,6 +33,7 @@ pub use train::{fit, FitConfig, FitOptions, FitRecord, FitTrain, Fitted, FULL_BA
 
 use crate::config::NetKind;
 use crate::report::ReportError;
+use crate::train::Stop;
 use std::path::{Path, PathBuf};
 
 /// The file a signal came from and how it was read (for the run's config).
@@ -55,7 +56,7 @@ pub struct FitSummary {
     /// Training time.
     pub seconds: f64,
     pub steps: usize,
-    pub stopped_by: String,
+    pub stop: Stop,
     pub out_dir: PathBuf,
 }
 
@@ -70,7 +71,7 @@ impl FitSummary {
             psnr_heldout: fitted.psnr_heldout,
             seconds: fitted.seconds,
             steps: fitted.steps,
-            stopped_by: fitted.stopped_by.clone(),
+            stop: fitted.stop.clone(),
             out_dir: dir.to_path_buf(),
         }
     }
@@ -89,7 +90,7 @@ impl FitSummary {
             self.psnr_heldout,
             self.seconds,
             self.steps,
-            self.stopped_by,
+            self.stop,
             self.out_dir.display()
         )
     }

@@ -114,7 +114,7 @@ fn metrics(signal: &Signal, split: &Split, fitted: &Fitted, s: &FitSummary) -> s
         "n_params": fitted.n_params,
         "steps": fitted.steps,
         "train_seconds": fitted.seconds,
-        "stopped_by": fitted.stopped_by,
+        "stopped_by": fitted.stop.reason,
         "final_loss": fitted.history.last().map(|r| r.loss),
         "psnr_train": fitted.psnr_train,
         "psnr_heldout": fitted.psnr_heldout,

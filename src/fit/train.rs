@@ -8,7 +8,7 @@ use crate::jet::{mse, mse_and_gradient, predict, Batch, Targets};
 use crate::net::{save, Network, SavedNet};
 use crate::scalar::Real;
 use crate::train::{
-    AdamPhase, Decay, Driver, DriverSettings, Measure, Objective, Phase, ProgressObserver,
+    AdamPhase, Decay, Driver, DriverSettings, Measure, Objective, Phase, ProgressObserver, Stop,
 };
 use dfdx::prelude::{Cpu, Device};
 use rand::rngs::StdRng;
@@ -115,7 +115,7 @@ pub struct Fitted {
     pub steps: usize,
     pub seconds: f64,
     /// Why training ended (all steps done, time budget, interrupted).
-    pub stopped_by: String,
+    pub stop: Stop,
     /// The network on every sample of the signal, per channel.
     pub prediction: Vec<Vec<f64>>,
     pub psnr_train: f64,
@@ -173,7 +173,7 @@ where
         n_params: net.n_params(),
         steps: outcome.steps(Phase::Adam),
         seconds: outcome.seconds,
-        stopped_by: outcome.stop.to_string(),
+        stop: outcome.stop.clone(),
         prediction,
         psnr_train: score.train,
         psnr_heldout: score.heldout,
