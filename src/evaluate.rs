@@ -1,41 +1,85 @@
 //! Errors of a prediction against reference values on the evaluation grid.
 
-/// Relative L2 error per output and the largest absolute error over all outputs.
+/// Errors per output and the largest absolute error over all outputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Errors {
+    /// ‖pred − ref‖₂ / ‖ref‖₂ (the measure of Raissi et al. and DeepXDE);
+    /// NaN where it is undefined: no reference value, a zero reference (see
+    /// `rms`), or a prediction that is not finite.
     pub rel_l2: Vec<f64>,
+    /// Root-mean-square of pred − ref: the error reported for an output
+    /// whose reference is zero, where the relative error divides by zero.
+    pub rms: Vec<f64>,
+    /// Per output: the reference is zero wherever it is given.
+    pub zero_reference: Vec<bool>,
+    /// Per output: the points with a reference value, where it is compared.
+    pub compared: Vec<usize>,
+    /// max |pred − ref|; NaN or infinite when a prediction is not finite.
     pub max_abs: f64,
 }
 
-/// ‖pred − ref‖₂ / ‖ref‖₂ per output (the measure of Raissi et al. and
-/// DeepXDE), and max |pred − ref|. A zero reference gives the absolute L2 norm.
-/// Points where the reference is not finite (a table that gives some outputs
-/// only at some points, as a blank cell) are left out; an output with no
-/// reference value at all gets NaN.
+impl Errors {
+    /// What to say of output `j`: its relative L2 error, its RMS error
+    /// (zero reference), that its prediction is not finite, or nothing (no
+    /// reference value).
+    pub fn describe(&self, j: usize) -> Option<String> {
+        if self.compared[j] == 0 {
+            None
+        } else if self.rms[j].is_nan() {
+            Some("not finite".to_string())
+        } else if self.zero_reference[j] {
+            Some(format!("RMS {:.3e} (zero reference)", self.rms[j]))
+        } else {
+            Some(format!("{:.3e}", self.rel_l2[j]))
+        }
+    }
+}
+
+/// The errors of `pred` against `reference`, per output. Points where the
+/// reference is not finite (a table that gives some outputs only at some
+/// points, as a blank cell) are left out; an output with no reference value
+/// at all gets NaN. A prediction that is NaN or infinite where there is a
+/// reference makes every error of its output NaN and `max_abs` NaN: an
+/// error is never computed by skipping the points where it is undefined.
 pub fn errors(pred: &[Vec<f64>], reference: &[Vec<f64>]) -> Errors {
     let mut max_abs = 0.0f64;
-    let rel_l2 = pred
-        .iter()
-        .zip(reference)
-        .map(|(p, r)| {
-            let (mut num, mut den) = (0.0, 0.0);
-            let pairs = p.iter().zip(r).filter(|(_, b)| b.is_finite());
-            if pairs.clone().next().is_none() {
-                return f64::NAN;
-            }
-            for (a, b) in pairs {
-                num += (a - b) * (a - b);
-                den += b * b;
-                max_abs = max_abs.max((a - b).abs());
-            }
-            if den > 0.0 {
-                (num / den).sqrt()
+    let (mut rel_l2, mut rms) = (Vec::new(), Vec::new());
+    let (mut zero_reference, mut compared) = (Vec::new(), Vec::new());
+    for (p, r) in pred.iter().zip(reference) {
+        let (mut num, mut den, mut n) = (0.0, 0.0, 0usize);
+        for (a, b) in p.iter().zip(r).filter(|(_, b)| b.is_finite()) {
+            num += (a - b) * (a - b);
+            den += b * b;
+            n += 1;
+            // f64::max would skip a NaN; it must show instead.
+            let d = (a - b).abs();
+            max_abs = if d.is_nan() || max_abs.is_nan() {
+                f64::NAN
             } else {
-                num.sqrt()
-            }
-        })
-        .collect();
-    Errors { rel_l2, max_abs }
+                max_abs.max(d)
+            };
+        }
+        let undefined = n == 0 || !num.is_finite();
+        rel_l2.push(if undefined || den == 0.0 {
+            f64::NAN
+        } else {
+            (num / den).sqrt()
+        });
+        rms.push(if undefined {
+            f64::NAN
+        } else {
+            (num / n as f64).sqrt()
+        });
+        zero_reference.push(n > 0 && den == 0.0);
+        compared.push(n);
+    }
+    Errors {
+        rel_l2,
+        rms,
+        zero_reference,
+        compared,
+        max_abs,
+    }
 }
 
 /// Shifts each flagged output of `pred` by a constant per group of points
@@ -114,6 +158,33 @@ mod tests {
         assert!((e.rel_l2[0] - 0.1 / 3.0).abs() < 1e-14);
         assert!((e.max_abs - 0.1).abs() < 1e-12);
         assert!(errors(&[vec![1.0]], &[vec![f64::NAN]]).rel_l2[0].is_nan());
+    }
+
+    #[test]
+    fn a_nan_prediction_makes_the_errors_nan_not_smaller() {
+        let e = errors(&[vec![f64::NAN, 1.0]], &[vec![1.0, 1.0]]);
+        assert!(
+            e.rel_l2[0].is_nan() && e.rms[0].is_nan() && e.max_abs.is_nan(),
+            "{e:?}"
+        );
+        let inf = errors(&[vec![f64::INFINITY, 1.0]], &[vec![1.0, 1.0]]);
+        assert!(
+            inf.rel_l2[0].is_nan() && inf.max_abs.is_infinite(),
+            "{inf:?}"
+        );
+    }
+
+    #[test]
+    fn a_zero_reference_gets_the_rms_error_not_a_relative_one() {
+        // pred = (0.3, −0.4) against 0: RMS = √((0.09 + 0.16) / 2).
+        let e = errors(
+            &[vec![0.3, -0.4], vec![1.1, 2.0]],
+            &[vec![0.0, 0.0], vec![1.0, 2.0]],
+        );
+        assert_eq!(e.zero_reference, [true, false]);
+        assert!(e.rel_l2[0].is_nan());
+        assert!((e.rms[0] - 0.125f64.sqrt()).abs() < 1e-15);
+        assert!((e.rel_l2[1] - 0.1 / 5f64.sqrt()).abs() < 1e-15);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use pinn::fit::{
 };
 use pinn::problem::{builtins, EquationFile};
 use pinn::solve::{observe, solve, ObserveOptions, SolveError, SolveOptions};
+use pinn::train::{Stop, StopReason};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -512,7 +513,18 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         println!("{}", choice.describe());
     }
     println!("{}", summary.line());
-    Ok(())
+    failed_numerically(&summary.stop)
+}
+
+/// A run that stopped on a NaN or an infinity wrote what it had (its last
+/// finite parameters) but did not do its work: the exit says so.
+fn failed_numerically(stop: &Stop) -> Result<(), Failure> {
+    match stop.reason {
+        StopReason::NonFiniteLoss => Err(Failure::Run(anyhow::anyhow!(
+            "training stopped: {stop}; the results are those of the last finite parameters"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A flag the first Ctrl-C sets (training finishes its step and writes
@@ -608,6 +620,7 @@ fn run_fit(args: FitArgs) -> Result<(), Failure> {
     } else {
         let summary = fit_signal(&signal, &source, &config, &options, &out_dir).map_err(run)?;
         println!("{}", summary.line());
+        failed_numerically(&summary.stop)?;
     }
     Ok(())
 }

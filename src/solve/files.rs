@@ -349,19 +349,40 @@ fn metrics(problem: &Problem, net: &SavedNet, trained: &Trained) -> serde_json::
         m["stop_detail"] = serde_json::json!(detail);
     }
     if let Some(e) = &summary.errors {
-        let rel: serde_json::Map<String, serde_json::Value> = problem
-            .pde
-            .outputs
-            .iter()
-            .zip(&e.rel_l2)
-            .map(|(o, v)| (o.clone(), serde_json::json!(v)))
-            .collect();
-        m["rel_l2"] = serde_json::Value::Object(rel);
-        m["max_abs_err"] = serde_json::json!(e.max_abs);
+        // An output whose reference is zero has no relative error: its RMS
+        // error goes under its own name. NaN (undefined) is written as null.
+        let by_output = |relative: bool| -> serde_json::Value {
+            let map: serde_json::Map<String, serde_json::Value> = problem
+                .pde
+                .outputs
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| e.zero_reference[j] != relative)
+                .map(|(j, o)| {
+                    let v = if relative { e.rel_l2[j] } else { e.rms[j] };
+                    (o.clone(), finite_or_null(v))
+                })
+                .collect();
+            serde_json::Value::Object(map)
+        };
+        m["rel_l2"] = by_output(true);
+        if e.zero_reference.iter().any(|&z| z) {
+            m["rms_err_zero_reference"] = by_output(false);
+        }
+        m["max_abs_err"] = finite_or_null(e.max_abs);
     }
     super::unknowns::metrics(problem, &summary.unknowns, &mut m);
     if let Some(choice) = &summary.omega_choice {
         m["omega_rule"] = serde_json::to_value(choice).unwrap_or_default();
     }
     m
+}
+
+/// A number for JSON: null when it is NaN or infinite (JSON has neither).
+fn finite_or_null(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
 }

@@ -74,13 +74,12 @@ impl Summary {
         let steps = self.adam_steps + self.quasi_newton_iters;
         let err = match &self.errors {
             Some(e) => {
-                // Outputs without reference values (NaN) are left out.
+                // Outputs without reference values are left out.
                 let rel: Vec<String> = self
                     .outputs
                     .iter()
-                    .zip(&e.rel_l2)
-                    .filter(|(_, v)| !v.is_nan())
-                    .map(|(n, v)| format!("{n} {v:.3e}"))
+                    .enumerate()
+                    .filter_map(|(j, n)| e.describe(j).map(|d| format!("{n} {d}")))
                     .collect();
                 format!(
                     "relative L2 {}, max |error| {:.3e}",

@@ -15,6 +15,7 @@ use dfdx::prelude::*;
 use std::time::Instant;
 
 /// Adam state for a parameter vector.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Adam {
     beta1: f64,
     beta2: f64,
@@ -54,6 +55,11 @@ impl Adam {
         }
     }
 }
+
+/// Times the Adam phase halves its learning rate after steps that ended on a
+/// NaN or an infinity, before it stops with "non-finite loss": 2⁻³⁰ ≈ 1e-9 of
+/// the rate, below which a step changes nothing.
+pub const MAX_BACKOFFS: usize = 30;
 
 /// How the learning rate decays from `lr` to `lr · lr_final_fraction`
 /// (exponentially).
@@ -106,6 +112,10 @@ where
         let mut params = net.flat_params();
         let mut end = PhaseEnd::Completed;
         let mut done = 0;
+        // Where the last step started (finite loss and gradient there), to
+        // go back to when it lands on a NaN or an infinity.
+        let mut last_finite: Option<(Vec<f64>, Adam)> = None;
+        let (mut backoffs, mut lr_scale) = (0, 1.0);
         for step in 1..=self.steps {
             if log.interrupted() {
                 end = PhaseEnd::Stopped(Stop::new(StopReason::Interrupted));
@@ -122,13 +132,36 @@ where
                 objective.resample(net);
             }
             let (losses, grad) = objective.losses_and_gradient(net);
+            let total = objective.total(&losses);
+            if !(total.is_finite() && grad.iter().all(|g| g.is_finite())) {
+                // The last step went where the loss is not finite: go back
+                // to where it started, with half the learning rate.
+                match last_finite.take() {
+                    Some((p, a)) if backoffs < MAX_BACKOFFS => {
+                        (params, adam) = (p, a);
+                        net.set_flat_params(&params);
+                        backoffs += 1;
+                        lr_scale *= 0.5;
+                        continue;
+                    }
+                    _ => {
+                        let detail = match backoffs {
+                            0 => "the loss is not finite at the starting point".to_string(),
+                            n => format!("after {n} halvings of the learning rate"),
+                        };
+                        end =
+                            PhaseEnd::Stopped(Stop::with_detail(StopReason::NonFiniteLoss, detail));
+                        break;
+                    }
+                }
+            }
+            last_finite = Some((params.clone(), adam.clone()));
             let budget = log.budget();
-            let lr = self.learning_rate(step, budget.elapsed(), budget.seconds());
+            let lr = lr_scale * self.learning_rate(step, budget.elapsed(), budget.seconds());
             adam.step(&mut params, &grad, lr);
             net.set_flat_params(&params);
             done = step;
             if step == 1 || log.record_due(offset + step) {
-                let total = objective.total(&losses);
                 log.record(Phase::Adam, offset + step, net, losses, total);
             }
         }

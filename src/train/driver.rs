@@ -502,3 +502,151 @@ mod tests {
         assert_eq!(held_out.total(&held_out.losses(&net)), first.validation);
     }
 }
+
+#[cfg(test)]
+mod non_finite_tests {
+    use super::*;
+    use crate::config::{NetConfig, QuasiNewtonMethod};
+    use crate::train::{AdamPhase, Decay, QuasiNewtonPhase};
+
+    /// c·Σ (p − 0.3)², but NaN once any parameter leaves [−r, r]: a loss
+    /// that overflows past a cliff, as an f32 residual does for large weights.
+    struct Cliff {
+        r: f64,
+        c: f64,
+        names: Vec<String>,
+    }
+
+    impl Objective<f64> for Cliff {
+        fn names(&self) -> &[String] {
+            &self.names
+        }
+        fn losses(&self, net: &Network<f64>) -> Vec<f64> {
+            let p = net.flat_params();
+            if p.iter().any(|v| v.abs() > self.r) {
+                return vec![f64::NAN];
+            }
+            vec![self.c * p.iter().map(|v| (v - 0.3).powi(2)).sum::<f64>()]
+        }
+        fn losses_and_gradient(&self, net: &Network<f64>) -> (Vec<f64>, Vec<f64>) {
+            let p = net.flat_params();
+            let grad = p.iter().map(|v| 2.0 * self.c * (v - 0.3)).collect();
+            (self.losses(net), grad)
+        }
+        fn total(&self, losses: &[f64]) -> f64 {
+            losses[0]
+        }
+        fn resample(&mut self, _net: &Network<f64>) {}
+    }
+
+    fn cliff(r: f64) -> Cliff {
+        Cliff {
+            r,
+            c: 1.0,
+            names: vec!["cliff".into()],
+        }
+    }
+
+    fn net_at(v: f64) -> Network<f64> {
+        let config = NetConfig {
+            width: 3,
+            depth: 1,
+            ..NetConfig::default()
+        };
+        let mut net = Network::new(&config, &[[0.0, 1.0]], 1);
+        net.set_flat_params(&vec![v; net.n_params()]);
+        net
+    }
+
+    fn settings() -> DriverSettings {
+        DriverSettings {
+            record_every: 1,
+            keep_best: false,
+            max_seconds: None,
+        }
+    }
+
+    fn adam(lr: f64) -> AdamPhase {
+        AdamPhase {
+            steps: 200,
+            lr,
+            lr_final_fraction: 1.0,
+            decay: Decay::OverSteps,
+            resample_every: 0,
+            budget_share: None,
+        }
+    }
+
+    #[test]
+    fn adam_steps_back_from_a_nan_with_a_smaller_rate_and_finishes() {
+        // lr = 3 jumps every parameter from 0.1 to about −2.9, past the cliff at 1.
+        let mut net = net_at(0.1);
+        let driver = Driver::new(cliff(1.0), settings(), |_: &Network<f64>| ());
+        let outcome = driver.run(&mut net, &mut [&mut adam(3.0)]);
+        assert_eq!(
+            outcome.stop.reason,
+            StopReason::IterationLimit,
+            "{}",
+            outcome.stop
+        );
+        assert!(outcome.history.iter().all(|r| r.total.is_finite()));
+        assert!(
+            net.flat_params().iter().all(|p| p.abs() <= 1.0),
+            "inside the cliff"
+        );
+        let last = outcome.history.last().expect("records").total;
+        assert!(
+            last < 0.1 * outcome.history[0].total,
+            "still descending: {last}"
+        );
+    }
+
+    #[test]
+    fn a_loss_that_is_nan_at_the_start_stops_with_its_reason() {
+        let mut net = net_at(5.0);
+        let before = net.flat_params();
+        let driver = Driver::new(cliff(1.0), settings(), |_: &Network<f64>| ());
+        let mut qn = QuasiNewtonPhase {
+            method: QuasiNewtonMethod::SsBfgs,
+            max_iters: 10,
+            memory: 5,
+            refresh_every: 0,
+            refresh: Box::new(|_: &mut Cliff, _: &Network<f64>, _: usize| {}),
+        };
+        let outcome = driver.run(&mut net, &mut [&mut adam(0.01), &mut qn]);
+        assert_eq!(outcome.stop.reason, StopReason::NonFiniteLoss);
+        assert_eq!(outcome.phases.len(), 1, "no quasi-Newton phase after it");
+        assert_eq!(net.flat_params(), before);
+    }
+
+    #[test]
+    fn quasi_newton_shortens_a_trial_step_that_lands_past_the_cliff() {
+        // A fresh model's first direction is −g = −20·(0.45 − 0.3) = −3 per
+        // parameter: the unit trial step lands at −2.55, past the cliff at
+        // 0.5; a tenth of it (0.15) is inside.
+        let mut net = net_at(0.45);
+        let steep = Cliff {
+            c: 10.0,
+            ..cliff(0.5)
+        };
+        let driver = Driver::new(steep, settings(), |_: &Network<f64>| ());
+        let mut qn = QuasiNewtonPhase {
+            method: QuasiNewtonMethod::SsBfgs,
+            max_iters: 50,
+            memory: 5,
+            refresh_every: 0,
+            refresh: Box::new(|_: &mut Cliff, _: &Network<f64>, _: usize| {}),
+        };
+        let outcome = driver.run(&mut net, &mut [&mut qn]);
+        assert_ne!(
+            outcome.stop.reason,
+            StopReason::NonFiniteLoss,
+            "{}",
+            outcome.stop
+        );
+        assert!(
+            net.flat_params().iter().all(|p| (p - 0.3).abs() < 1e-6),
+            "at the minimum"
+        );
+    }
+}

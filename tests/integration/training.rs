@@ -196,3 +196,71 @@ source = "u_x - 100 * exp(-400 * (x - 0.5)^2)"
         near(points)
     );
 }
+
+/// Residuals that are NaN or overflow everywhere: the run stops with
+/// "non-finite loss", writes its folder, and the binary exits 1; never
+/// "converged".
+#[test]
+fn a_non_finite_residual_stops_the_run_with_its_reason_and_exit_code_1() {
+    let heat = pinn::problem::builtin("heat").expect("builtin").1;
+    for residual in ["log(-1 - x^2) + u_t", "exp(exp(exp(10 * u))) + u_t - u_xx"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("nan.toml");
+        let text = heat.replace(
+            "diffusion = \"u_t - alpha * u_xx\"",
+            &format!("diffusion = \"{residual}\""),
+        );
+        assert_ne!(text, heat, "the residual was replaced");
+        std::fs::write(&file, text).expect("write");
+        let out = dir.path().join("run");
+        let (code, stdout, stderr) = crate::common::pinn(&[
+            "solve",
+            file.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--max-seconds",
+            "20",
+            "-q",
+        ]);
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        assert!(stderr.contains("non-finite loss"), "{stderr}");
+        let metrics: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("metrics.json")).expect("metrics"),
+        )
+        .expect("json");
+        assert_eq!(metrics["stopped_by"], "non_finite_loss", "{metrics}");
+        assert!(!stdout.contains("converged"), "{stdout}");
+    }
+}
+
+/// A reference that is zero has no relative error: the run reports its RMS
+/// error under its own name.
+#[test]
+fn a_zero_reference_is_reported_as_an_rms_error() {
+    let heat = pinn::problem::builtin("heat").expect("builtin").1;
+    let text = heat
+        .replace("require = \"u = sin(pi * x)\"", "require = \"u = 0\"")
+        .replace("u = \"exp(-alpha * pi^2 * t) * sin(pi * x)\"", "u = \"0\"");
+    let file = EquationFile::from_toml(&text, "zero.toml").expect("valid");
+    let mut config = file.config.clone();
+    config.adam.steps = 20;
+    config.quasi_newton.iters = 10;
+    config.sampling.interior_points = 128;
+    config.train.max_seconds = None;
+    let (summary, dir) = crate::common::solve_in_temp(&file.problem, &config);
+    assert!(summary.line().contains("u RMS"), "{}", summary.line());
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("metrics.json")).expect("metrics"),
+    )
+    .expect("json");
+    assert!(
+        metrics["rel_l2"].as_object().expect("a table").is_empty(),
+        "{metrics}"
+    );
+    let rms = metrics["rms_err_zero_reference"]["u"]
+        .as_f64()
+        .expect("a number");
+    let e = summary.errors.expect("errors");
+    assert_eq!(rms, e.rms[0]);
+    assert!(rms > 0.0 && rms.is_finite());
+}

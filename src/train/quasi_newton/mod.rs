@@ -14,6 +14,12 @@
 //! restart makes no progress (with a fixed point set), the iteration limit
 //! or the time budget is reached, or the user interrupts.
 //!
+//! A NaN or an infinity in a trial point's loss or gradient is never
+//! accepted: the line search is retried along a shorter direction (see
+//! `solver::MAX_SHRINKS`), then the phase restarts from its best point with
+//! a fresh curvature model, as after any failed line search. A phase that
+//! cannot get past it stops with "non-finite loss", at its best finite point.
+//!
 //! The point set may change during the phase (fresh points, residual-based
 //! refinement) every `refresh_every` iterations. The solver then keeps its
 //! curvature model (L-BFGS its pairs, BFGS its matrix): the curvature of the
@@ -278,7 +284,14 @@ where
                     StopReason::Converged,
                     format!("gradient norm below {TOLERANCE_GRAD:e}"),
                 )),
-                RunEnd::Failed(why) => Some(Stop::with_detail(StopReason::LineSearchFailed, why)),
+                RunEnd::Failed(why) => {
+                    let reason = if solver::is_non_finite(&why) {
+                        StopReason::NonFiniteLoss
+                    } else {
+                        StopReason::LineSearchFailed
+                    };
+                    Some(Stop::with_detail(reason, why))
+                }
             };
             if let Some(failed) = failure {
                 if log.interrupted() {

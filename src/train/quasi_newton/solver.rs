@@ -44,6 +44,42 @@ impl<C: Curvature> QuasiNewton<C> {
     }
 }
 
+/// Retries of a line search that met a NaN or an infinity, each along a
+/// direction [`SHRINK`] times the last: 8 retries reach 1e-8 of the first
+/// step, below which a step no longer changes f32 parameters of order 1.
+pub const MAX_SHRINKS: usize = 8;
+/// How much shorter each retried direction is.
+const SHRINK: f64 = 0.1;
+
+/// The words that mark a failure by a NaN or an infinity: argmin's
+/// Moré–Thuente says this when a trial loss or its slope is not finite.
+pub const NON_FINITE: &str = "NaN or Inf encountered";
+
+/// Whether a line search failure was a NaN or an infinity.
+pub fn is_non_finite(failure: &str) -> bool {
+    failure.contains(NON_FINITE)
+}
+
+/// The problem lent to one line search: argmin's executor takes its problem
+/// by value, and a failed search must not lose it.
+struct Lent<'a, O>(&'a O);
+
+impl<O: CostFunction> CostFunction for Lent<'_, O> {
+    type Param = O::Param;
+    type Output = O::Output;
+    fn cost(&self, p: &Self::Param) -> Result<Self::Output, Error> {
+        self.0.cost(p)
+    }
+}
+
+impl<O: Gradient> Gradient for Lent<'_, O> {
+    type Param = O::Param;
+    type Gradient = O::Gradient;
+    fn gradient(&self, p: &Self::Param) -> Result<Self::Gradient, Error> {
+        self.0.gradient(p)
+    }
+}
+
 /// The value, or an error naming what the solver's state lacked.
 fn take<T>(value: Option<T>, what: &str) -> Result<T, Error> {
     value.ok_or_else(|| Error::msg(format!("quasi-Newton: no {what}")))
@@ -72,6 +108,11 @@ where
         Ok((state.param(param).cost(cost).gradient(grad), None))
     }
 
+    /// One step: the direction −H·g, a line search along it, the model
+    /// updated with the accepted step. A line search that meets a NaN or an
+    /// infinity (a trial point where the loss overflows, typically the first,
+    /// long one) is retried along a shorter direction, [`MAX_SHRINKS`] times
+    /// at most; a point with a non-finite loss or gradient is never accepted.
     fn next_iter(
         &mut self,
         problem: &mut Problem<O>,
@@ -80,28 +121,45 @@ where
         let param = take(state.take_param(), "a parameter")?;
         let grad = take(state.take_gradient(), "a gradient")?;
         let cost = state.get_cost();
-        self.search
-            .search_direction(self.curvature.direction(&grad));
-        let inner = take(problem.take_problem(), "a problem")?;
-        let searched = Executor::new(inner, self.search.clone())
-            .configure(|s| s.param(param.clone()).gradient(grad.clone()).cost(cost))
-            .ctrlc(false)
-            .run();
-        let mut result = match searched {
-            Ok(result) => result,
-            Err(e) => {
-                let why = format!("Line search terminated with: '{e}'");
-                return Ok((
-                    state.terminate_with(TerminationReason::SolverExit(why)),
-                    None,
-                ));
+        let inner = take(problem.problem.as_ref(), "a problem")?;
+        let mut direction = self.curvature.direction(&grad);
+        let mut shrinks = 0;
+        let (next, next_cost) = loop {
+            self.search.search_direction(direction.clone());
+            let searched = Executor::new(Lent(inner), self.search.clone())
+                .configure(|s| s.param(param.clone()).gradient(grad.clone()).cost(cost))
+                .ctrlc(false)
+                .run();
+            let failure = match searched {
+                Ok(mut result) => {
+                    let next = take(result.state.take_param(), "a line search result")?;
+                    let next_cost = result.state.get_cost();
+                    if next_cost.is_finite() {
+                        break (next, next_cost);
+                    }
+                    format!("{NON_FINITE} (the line search ended at a loss of {next_cost})")
+                }
+                Err(e) => format!("{e}"),
+            };
+            if shrinks < MAX_SHRINKS && is_non_finite(&failure) {
+                shrinks += 1;
+                direction.iter_mut().for_each(|d| *d *= SHRINK);
+                continue;
             }
+            let why = format!("Line search terminated with: '{failure}'");
+            return Ok((
+                state.terminate_with(TerminationReason::SolverExit(why)),
+                None,
+            ));
         };
-        problem.problem = result.problem.take_problem();
-        problem.consume_func_counts(result.problem);
-        let next = take(result.state.take_param(), "a line search result")?;
-        let next_cost = result.state.get_cost();
-        let next_grad = problem.gradient(&next)?;
+        let next_grad = inner.gradient(&next)?;
+        if next_grad.iter().any(|g| !g.is_finite()) {
+            let why = format!("Line search terminated with: '{NON_FINITE} (in the gradient)'");
+            return Ok((
+                state.terminate_with(TerminationReason::SolverExit(why)),
+                None,
+            ));
+        }
         self.curvature.remember(&param, &next, &grad, &next_grad);
         Ok((state.param(next).cost(next_cost).gradient(next_grad), None))
     }
