@@ -54,7 +54,7 @@
 //! use pinn::solve::{solve, SolveOptions};
 //!
 //! let file = EquationFile::load("heat").expect("a builtin, or a path to a file");
-//! let options = SolveOptions { out_dir: "results/runs/heat".into(), progress: true, stop: Default::default() };
+//! let options = SolveOptions { out_dir: "results/runs/heat".into(), progress: true, stop: Default::default(), force: false };
 //! let summary = solve(&file.problem, &file.config, &options).expect("solve");
 //! println!("{}", summary.line());
 //! ```

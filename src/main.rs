@@ -199,6 +199,10 @@ struct SolveArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Replace an earlier run in the run folder (it is emptied first; a
+    /// folder that is not a run folder is never emptied).
+    #[arg(long)]
+    force: bool,
     /// Flags of earlier versions, refused with their replacement's name.
     #[command(flatten)]
     renamed: RenamedFlags,
@@ -503,6 +507,7 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         out_dir,
         progress: !args.quiet,
         stop: stop_on_ctrl_c(),
+        force: args.force,
     };
     let summary = solve(&problem, &config, &options).map_err(|e| match e {
         SolveError::Invalid(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
@@ -527,8 +532,8 @@ fn failed_numerically(stop: &Stop) -> Result<(), Failure> {
     }
 }
 
-/// A flag the first Ctrl-C sets (training finishes its step and writes
-/// everything); a second Ctrl-C quits at once.
+/// A flag the first Ctrl-C or SIGTERM sets (training finishes its step and
+/// writes everything); a second one quits at once.
 fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
@@ -536,7 +541,7 @@ fn stop_on_ctrl_c() -> Arc<AtomicBool> {
         if flag.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: stopping after this step and writing results (Ctrl-C again to quit now)");
+        eprintln!("\ninterrupted: stopping after this step and writing results (interrupt again to quit now)");
     });
     stop
 }

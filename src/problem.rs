@@ -149,7 +149,53 @@ pub struct Problem {
     pub pde: Pde,
     /// Observed values that the `data` loss term fits.
     pub observations: Option<Observations>,
+    /// The data files `text` names, and where.
+    pub named_files: Vec<NamedFile>,
     pub evaluation: Evaluation,
+}
+
+/// A data file an equation file names: the byte span of the string that
+/// names it in the file's text, and what it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedFile {
+    pub span: std::ops::Range<usize>,
+    pub role: FileRole,
+}
+
+/// What a named data file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileRole {
+    Observations,
+    Reference,
+}
+
+impl FileRole {
+    /// Where a run folder keeps its copy, relative to the folder.
+    pub fn copy_path(self) -> &'static str {
+        match self {
+            FileRole::Observations => "data/observations.csv",
+            FileRole::Reference => "data/reference.csv",
+        }
+    }
+}
+
+impl Problem {
+    /// The equation file's text with every named data file replaced by the
+    /// run folder's copy of it (see [`FileRole::copy_path`]), so that the
+    /// copy repeats the run wherever the original files were.
+    pub fn text_with_copies(&self) -> String {
+        let mut text = self.text.clone();
+        let mut files = self.named_files.clone();
+        // From the end, so earlier spans stay valid.
+        files.sort_by_key(|f| std::cmp::Reverse(f.span.start));
+        for f in files {
+            let name = toml::Value::String(f.role.copy_path().to_string()).to_string();
+            if text.get(f.span.clone()).is_some() {
+                text.replace_range(f.span, &name);
+            }
+        }
+        text
+    }
 }
 
 /// An equation file: the problem it states and the run settings it asks

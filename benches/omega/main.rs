@@ -221,6 +221,7 @@ fn pde_runs(name: &str, settings: &Settings) -> Vec<Run> {
                 out_dir: out.path().to_path_buf(),
                 progress: false,
                 stop: Arc::new(AtomicBool::new(false)),
+                force: false,
             };
             let summary = solve(&problem, &config, &options).expect("solve");
             let error = summary.errors.as_ref().map_or(f64::NAN, |e| e.rel_l2[0]);

@@ -6,7 +6,8 @@
 use super::error::{ProblemError, Source};
 use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RawTerm, RefValue};
 use super::{
-    CodeTerms, EquationFile, Evaluation, GridAxis, Pde, Problem, Reference, Term, DATA_TERM,
+    CodeTerms, EquationFile, Evaluation, FileRole, GridAxis, NamedFile, Pde, Problem, Reference,
+    Term, DATA_TERM,
 };
 use crate::config::{RunConfig, TrainConfig};
 use crate::expr::{
@@ -59,6 +60,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
         )?),
         None => None,
     };
+    let named_files = named_files(&raw);
     let mut names: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
     if observations.is_some() {
         names.push(DATA_TERM.into());
@@ -78,6 +80,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
             unknowns,
         },
         observations,
+        named_files,
         evaluation: Evaluation {
             reference,
             grid,
@@ -86,6 +89,28 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
         },
     };
     Ok(EquationFile { problem, config })
+}
+
+/// Where the file names data files (observations, a reference table), so a
+/// run folder's copy of the file can name its own copies instead.
+fn named_files(raw: &RawProblem) -> Vec<NamedFile> {
+    let mut files = Vec::new();
+    if let Some(o) = &raw.observations {
+        files.push(NamedFile {
+            span: o.get_ref().csv.span(),
+            role: FileRole::Observations,
+        });
+    }
+    if let Some(r) = &raw.reference {
+        let csv = r.get_ref().0.iter().find(|(k, _)| k.get_ref() == "csv");
+        if let Some((_, value)) = csv {
+            files.push(NamedFile {
+                span: value.span(),
+                role: FileRole::Reference,
+            });
+        }
+    }
+    files
 }
 
 /// The output named by `name`, or an error at it listing the outputs.

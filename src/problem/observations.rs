@@ -11,7 +11,6 @@ use super::{Term, DATA_TERM};
 use crate::expr::Symbols;
 use crate::geometry::Region;
 use crate::table::{Column, ErrorKind, Options, Table, TableError};
-use std::path::Path;
 use toml::Spanned;
 
 /// Measured values of some outputs at scattered points.
@@ -19,9 +18,6 @@ use toml::Spanned;
 pub struct Observations {
     /// The CSV as named in the equation file (resolved path, or the builtin's name).
     pub file: String,
-    /// The path as written in the equation file, when relative: a run
-    /// folder keeps a copy there, next to its problem.toml.
-    pub relative: Option<String>,
     /// One row per observation, coordinates in input order.
     pub points: Vec<Vec<f64>>,
     /// The observed outputs, by index, in the order of `values`.
@@ -109,16 +105,10 @@ pub(super) fn load(
         wanted: wanted.as_deref(),
         domain,
     };
-    let mut table = parse(&text, &file, &columns, noise)?;
-    let written = Path::new(o.csv.get_ref());
-    if written.is_relative() && !written.starts_with("..") {
-        table.relative = Some(o.csv.get_ref().clone());
-    }
-    Ok(table)
+    parse(&text, &file, &columns, noise)
 }
 
 /// Parses the CSV `text` of file `file`; `noise` is the file's stated level.
-/// The result's `relative` is left empty for the caller to fill.
 pub(crate) fn parse(
     text: &str,
     file: &str,
@@ -214,7 +204,6 @@ pub(crate) fn parse(
         .collect();
     Ok(Observations {
         file: file.to_string(),
-        relative: None,
         points,
         outputs: observed,
         values,

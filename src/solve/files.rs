@@ -1,9 +1,9 @@
 //! The run folder: configuration, history, solution, metrics, model, pictures.
 
-use super::{planes, EvaluationPoints, HistoryLog, Trained};
+use super::{planes, EvaluationPoints, HistoryLog, SolveError, Trained};
 use crate::config::RunConfig;
 use crate::net::SavedNet;
-use crate::problem::Problem;
+use crate::problem::{FileRole, Problem, Reference};
 use crate::reference::detect_grid;
 use crate::report::{curves, heatmaps, line_1d, slices, Panel};
 use crate::report::{
@@ -50,33 +50,60 @@ fn history_header(problem: &Problem, names: &[String], with_errors: bool) -> Vec
     h
 }
 
+/// Marks a folder as made by `pinn solve` (written first), so that
+/// `--force` empties only run folders, never a folder of the user's files.
+pub const RUN_MARKER: &str = ".pinn-run";
+
+/// Written last: a run folder without it is one whose run was killed.
+pub const COMPLETION_MARKER: &str = "metrics.json";
+
 impl RunFolder {
     /// Creates the folder and writes what defines the run: the equation file
-    /// and the resolved configuration (`pinn solve DIR/problem.toml --config
-    /// DIR/config.toml` repeats it).
-    pub fn create(dir: &Path, problem: &Problem, config: &RunConfig) -> Result<Self, ReportError> {
-        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+    /// (naming the folder's own copies of its data files) and the resolved
+    /// configuration, so `pinn solve DIR/problem.toml --config
+    /// DIR/config.toml` repeats it wherever the original files are.
+    ///
+    /// An existing folder must be empty, or a run folder and `force` set (it
+    /// is emptied first); anything else is refused, so a run never replaces
+    /// files it did not write.
+    pub fn create(
+        dir: &Path,
+        problem: &Problem,
+        config: &RunConfig,
+        force: bool,
+    ) -> Result<Self, SolveError> {
+        prepare_dir(dir, force)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ReportError::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        write_bytes_atomic(dir.join(RUN_MARKER), b"a run folder of pinn solve\n")?;
         let config_text = toml::to_string(config).unwrap_or_default();
         write_bytes_atomic(dir.join("config.toml"), config_text.as_bytes())?;
-        write_bytes_atomic(dir.join("problem.toml"), problem.text.as_bytes())?;
-        // The observations go where problem.toml looks for them.
-        if let Some((o, rel)) = problem
-            .observations
-            .as_ref()
-            .and_then(|o| o.relative.as_ref().map(|r| (o, r)))
-        {
-            let path = dir.join(rel);
+        write_bytes_atomic(
+            dir.join("problem.toml"),
+            problem.text_with_copies().as_bytes(),
+        )?;
+        for file in &problem.named_files {
+            let path = dir.join(file.role.copy_path());
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            let (header, rows) = o.table(&problem.pde.inputs, &problem.pde.outputs);
-            write_table_csv(path, &header, &rows)?;
+            match file.role {
+                FileRole::Observations => {
+                    if let Some(o) = &problem.observations {
+                        let (header, rows) = o.table(&problem.pde.inputs, &problem.pde.outputs);
+                        write_table_csv(&path, &header, &rows)?;
+                    }
+                }
+                FileRole::Reference => {
+                    if let Some(Reference::Csv { path: source }) = &problem.evaluation.reference {
+                        let bytes = std::fs::read(source).map_err(io(source))?;
+                        write_bytes_atomic(&path, &bytes)?;
+                    }
+                }
+            }
         }
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -122,14 +149,15 @@ impl RunFolder {
         let saved = trained.net.save();
         let model = serde_json::to_value(&saved).unwrap_or_default();
         write_json(self.dir.join("model.json"), &model)?;
-        write_json(
-            self.dir.join("metrics.json"),
-            &metrics(problem, &saved, trained),
-        )?;
         super::unknowns::picture(self.dir.join("unknowns.png"), problem, &outcome.history)?;
         self.pictures(problem, eval, pred, outcome, names)?;
         let predict_at = |points: &[Vec<f64>]| trained.net.predict(points);
-        self.field_pictures(problem, eval, pred, &predict_at)
+        self.field_pictures(problem, eval, pred, &predict_at)?;
+        // Last: its presence tells a finished run from a killed one.
+        write_json(
+            self.dir.join(COMPLETION_MARKER),
+            &metrics(problem, &saved, trained),
+        )
     }
 
     /// Heatmaps and slices per output on a plane of the solution, speed and
@@ -385,4 +413,55 @@ fn finite_or_null(v: f64) -> serde_json::Value {
     } else {
         serde_json::Value::Null
     }
+}
+
+/// Makes sure `dir` may be written: missing, empty, or (with `force`) a run
+/// folder, which is then emptied.
+fn prepare_dir(dir: &Path, force: bool) -> Result<(), SolveError> {
+    let entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(list) => list.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if dir.exists() && !dir.is_dir() => {
+            return Err(SolveError::Invalid(format!(
+                "--out {}: not a folder ({e})",
+                dir.display()
+            )))
+        }
+        Err(source) => {
+            return Err(ReportError::Io {
+                path: dir.to_path_buf(),
+                source,
+            }
+            .into())
+        }
+    };
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let is_run = dir.join(RUN_MARKER).is_file();
+    if !is_run {
+        return Err(SolveError::Invalid(format!(
+            "--out {}: the folder holds files that are not a run of pinn solve; \
+             choose a new or empty folder",
+            dir.display()
+        )));
+    }
+    if !force {
+        return Err(SolveError::Invalid(format!(
+            "--out {}: holds an earlier run; use --force to replace it (the folder is emptied first)",
+            dir.display()
+        )));
+    }
+    for path in entries {
+        // A link is removed, never followed: what it points to is not ours.
+        let removed = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        removed.map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }

@@ -41,6 +41,8 @@ pub struct SolveOptions {
     pub progress: bool,
     /// Set (e.g. by Ctrl-C) to end training early; results are still written.
     pub stop: Arc<AtomicBool>,
+    /// Replace an earlier run in `out_dir` (the folder is emptied first).
+    pub force: bool,
 }
 
 /// What a run achieved.
@@ -207,7 +209,8 @@ pub fn solve(
     let prepared = prepare(problem, config)?;
     // A reference that cannot be read fails before a folder is made.
     evaluation(problem)?;
-    let folder = files::RunFolder::create(&options.out_dir, problem, &prepared.config)?;
+    let folder =
+        files::RunFolder::create(&options.out_dir, problem, &prepared.config, options.force)?;
     let names = problem.term_names();
     let train = TrainOptions {
         progress: options.progress,

@@ -110,6 +110,7 @@ pub fn solve_in_temp(
         out_dir: dir.path().to_path_buf(),
         progress: false,
         stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        force: false,
     };
     let summary = pinn::solve::solve(problem, config, &options).expect("solve runs");
     (summary, dir)

@@ -338,6 +338,7 @@ fn heat_with_unknown_diffusivity_recovers_it() {
         out_dir: out.clone(),
         progress: false,
         stop: Arc::new(AtomicBool::new(false)),
+        force: false,
     };
     let summary = solve(&p, &config, &options).expect("solves");
     let k = &summary.unknowns[0];

@@ -15,4 +15,5 @@ mod omega_rule;
 mod parser;
 mod reference;
 mod report;
+mod run_folder;
 mod training;
