@@ -260,6 +260,10 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Stop (and still evaluate and write everything) after this many seconds.
     pub max_seconds: Option<f64>,
+    /// Write a checkpoint (`pinn resume` continues from it) every this many
+    /// seconds of training, and when the run is interrupted; 0: after every
+    /// step; none: never.
+    pub checkpoint_every: Option<f64>,
     /// Loss weight per residual or condition name (default 1).
     pub weights: BTreeMap<String, f64>,
 }
@@ -270,6 +274,9 @@ impl Default for TrainConfig {
             keep_best: true,
             eval_every: 100,
             max_seconds: None,
+            // A dense 2241-parameter model is 40 MB: a write a minute costs
+            // a fraction of a second.
+            checkpoint_every: Some(60.0),
             weights: BTreeMap::new(),
         }
     }

@@ -1,7 +1,7 @@
 //! Errors of a prediction against reference values on the evaluation grid.
 
 /// Errors per output and the largest absolute error over all outputs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Errors {
     /// ‖pred − ref‖₂ / ‖ref‖₂ (the measure of Raissi et al. and DeepXDE);
     /// NaN where it is undefined: no reference value, a zero reference (see

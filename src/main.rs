@@ -37,6 +37,16 @@ struct Cli {
 enum Command {
     /// Train a network on an equation (a built-in name or a TOML file), evaluate it and write a run folder.
     Solve(Box<SolveArgs>),
+    /// Continue a run from its folder's checkpoint (written every
+    /// `checkpoint_every` seconds and when a run is interrupted) to the end it
+    /// would have had.
+    Resume {
+        /// The run folder.
+        dir: PathBuf,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// List the built-in equations.
     List,
     /// Measure the NTK bandwidth of freshly initialized networks against ω and fit bandwidth = κ·ω.
@@ -371,6 +381,7 @@ fn main() -> ExitCode {
         Command::Check { equation } => check(&equation),
         Command::Observe(args) => run_observe(args),
         Command::Solve(args) => run_solve(*args),
+        Command::Resume { dir, quiet } => run_resume(&dir, quiet),
         Command::Ntk(args) => run_ntk(args),
         Command::Fit(args) => run_fit(*args),
     };
@@ -517,6 +528,15 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         // Without the progress display the choice was not shown before training.
         println!("{}", choice.describe());
     }
+    println!("{}", summary.line());
+    failed_numerically(&summary.stop)
+}
+
+fn run_resume(dir: &std::path::Path, quiet: bool) -> Result<(), Failure> {
+    let summary = pinn::solve::resume(dir, !quiet, stop_on_ctrl_c()).map_err(|e| match e {
+        SolveError::Invalid(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
+        e => Failure::Run(e.into()),
+    })?;
     println!("{}", summary.line());
     failed_numerically(&summary.stop)
 }

@@ -170,6 +170,17 @@ impl Sampler {
         out
     }
 
+    /// The scrambling seed of the next draw: with the domain, all that
+    /// decides the draws to come (kept by checkpoints).
+    pub fn state(&self) -> u32 {
+        self.seed
+    }
+
+    /// Continues from a [`Self::state`].
+    pub fn set_state(&mut self, seed: u32) {
+        self.seed = seed;
+    }
+
     fn bound(&self, f: &Face) -> f64 {
         self.domain[f.input][usize::from(f.upper)]
     }

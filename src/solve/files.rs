@@ -110,6 +110,13 @@ impl RunFolder {
         })
     }
 
+    /// The folder of a run made earlier (to finish a resumed run in it).
+    pub fn open(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
     pub fn history_log(&self, problem: &Problem, names: &[String]) -> HistoryLog {
         HistoryLog {
             path: self.dir.join("history.csv"),

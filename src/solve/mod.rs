@@ -8,10 +8,12 @@
 mod files;
 mod observe;
 mod planes;
+mod resume;
 mod run;
 mod unknowns;
 
 pub use observe::{observe, ObservationTable, ObserveOptions};
+pub use resume::{resume, CheckpointFile, Checkpointing, CHECKPOINT, CHECKPOINT_FORMAT};
 pub use run::{
     prepare, resolve_omega, train_and_evaluate, train_prepared, Prepared, TrainOptions, Trained,
     TrainedNet, MAX_DENSE_PARAMS,
@@ -212,14 +214,23 @@ pub fn solve(
     let folder =
         files::RunFolder::create(&options.out_dir, problem, &prepared.config, options.force)?;
     let names = problem.term_names();
+    let config_text = toml::to_string(&prepared.config).unwrap_or_default();
     let train = TrainOptions {
         progress: options.progress,
         stop: options.stop.clone(),
         observers: vec![Box::new(folder.history_log(problem, &names))],
+        checkpoints: resume::checkpointing(
+            &options.out_dir,
+            &prepared.config,
+            problem.text_with_copies(),
+            config_text,
+        ),
+        resume: None,
     };
     let mut trained = train_prepared(problem, &prepared, train)?;
     trained.summary.out_dir = Some(options.out_dir.clone());
     folder.write_results(problem, &trained)?;
+    resume::finish_checkpoints(&options.out_dir, &trained.summary)?;
     Ok(trained.summary)
 }
 
@@ -228,6 +239,14 @@ pub struct HistoryLog {
     path: PathBuf,
     header: Vec<String>,
     rows: Vec<Vec<f64>>,
+}
+
+impl HistoryLog {
+    /// The log of a resumed run: it goes on from the records it had.
+    pub fn resumed(mut self, history: &[PinnRecord]) -> Self {
+        self.rows = history.iter().map(files::history_row).collect();
+        self
+    }
 }
 
 impl Observer<Snapshot> for HistoryLog {

@@ -11,7 +11,8 @@ use crate::jet::predict;
 use crate::net::{save, Network, SavedNet};
 use crate::problem::Problem;
 use crate::scalar::Real;
-use crate::train::{Observer, Outcome, Phase, ProgressObserver, Snapshot, Trainer};
+use super::resume::{CheckpointFile, Checkpointing};
+use crate::train::{Checkpoint, Observer, Outcome, Phase, ProgressObserver, ResidualLoss, Snapshot, Trainer};
 use dfdx::prelude::{Cpu, Device};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -31,6 +32,10 @@ pub struct TrainOptions {
     pub stop: Arc<AtomicBool>,
     /// Receive every record as training goes (e.g. a history file).
     pub observers: Vec<Box<dyn Observer<Snapshot>>>,
+    /// Write checkpoints of the run.
+    pub checkpoints: Option<Checkpointing>,
+    /// Continue the run of this checkpoint.
+    pub resume: Option<CheckpointFile>,
 }
 
 /// A configuration made ready to run: the unknowns' starting values and ω
@@ -195,11 +200,26 @@ where
     for o in options.observers {
         trainer = trainer.observer(o);
     }
+    if let Some(c) = options.checkpoints {
+        let save = move |loss: &ResidualLoss<E>, driver: &Checkpoint<Snapshot>| {
+            let file = CheckpointFile {
+                problem: c.problem.clone(),
+                config: c.config.clone(),
+                driver: driver.clone(),
+                points: loss.points_state(),
+            };
+            file.write(&c.path)
+        };
+        trainer = trainer.checkpoints(c.every, Box::new(save));
+    }
+    if let Some(file) = options.resume {
+        trainer = trainer.resume(file.driver, file.points);
+    }
     if options.progress {
         let steps = config.adam.steps + config.quasi_newton.iters;
         trainer = trainer.observer(ProgressObserver::new(steps));
     }
-    let outcome = trainer.run(&mut net);
+    let outcome = trainer.run(&mut net).map_err(SolveError::Invalid)?;
     let mut prediction = predict(&net, &eval.points);
     if let Some(r) = &eval.reference {
         // Outputs known up to a constant are written and drawn shifted to

@@ -8,6 +8,7 @@
 use super::driver::{Driver, PhaseEnd, PhaseReport, TrainingPhase};
 use super::observe::Phase;
 use super::stop::{Stop, StopReason};
+use super::checkpoint::{AdamState, PhaseState};
 use super::Objective;
 use crate::net::Network;
 use crate::scalar::Real;
@@ -15,7 +16,7 @@ use dfdx::prelude::*;
 use std::time::Instant;
 
 /// Adam state for a parameter vector.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Adam {
     beta1: f64,
     beta2: f64,
@@ -104,19 +105,40 @@ impl<E: Real, O: Objective<E>, M: Clone> TrainingPhase<E, O, M> for AdamPhase
 where
     Cpu: Device<E>,
 {
-    fn run(&mut self, driver: &mut Driver<E, O, M>, net: &mut Network<E>) -> PhaseReport {
+    fn run(
+        &mut self,
+        driver: &mut Driver<E, O, M>,
+        net: &mut Network<E>,
+        resume: Option<PhaseState>,
+    ) -> PhaseReport {
         let (objective, log) = driver.parts();
         let share_ends = self.budget_share.and_then(|f| log.budget().share(f));
         let offset = log.steps_done();
-        let mut adam = Adam::new(net.n_params());
-        let mut params = net.flat_params();
+        let mut s = match resume {
+            Some(PhaseState::Adam(s)) => s,
+            _ => AdamState {
+                step: 1,
+                done: 0,
+                params: net.flat_params(),
+                adam: Adam::new(net.n_params()),
+                // Where the last step started (finite loss and gradient
+                // there), to go back to when it lands on a NaN or an infinity.
+                last_finite: None,
+                backoffs: 0,
+                lr_scale: 1.0,
+            },
+        };
+        let mut params = std::mem::take(&mut s.params);
         let mut end = PhaseEnd::Completed;
-        let mut done = 0;
-        // Where the last step started (finite loss and gradient there), to
-        // go back to when it lands on a NaN or an infinity.
-        let mut last_finite: Option<(Vec<f64>, Adam)> = None;
-        let (mut backoffs, mut lr_scale) = (0, 1.0);
-        for step in 1..=self.steps {
+        while s.step <= self.steps {
+            let step = s.step;
+            if log.checkpoint_due() {
+                let state = AdamState {
+                    params: params.clone(),
+                    ..s.clone()
+                };
+                log.checkpoint(objective, net.flat_params(), PhaseState::Adam(state));
+            }
             if log.interrupted() {
                 end = PhaseEnd::Stopped(Stop::new(StopReason::Interrupted));
                 break;
@@ -128,6 +150,7 @@ where
             if share_ends.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
+            s.step += 1;
             if self.resample_every > 0 && step > 1 && (step - 1) % self.resample_every == 0 {
                 objective.resample(net);
             }
@@ -136,35 +159,35 @@ where
             if !(total.is_finite() && grad.iter().all(|g| g.is_finite())) {
                 // The last step went where the loss is not finite: go back
                 // to where it started, with half the learning rate.
-                match last_finite.take() {
-                    Some((p, a)) if backoffs < MAX_BACKOFFS => {
-                        (params, adam) = (p, a);
+                match s.last_finite.take() {
+                    Some((p, a)) if s.backoffs < MAX_BACKOFFS => {
+                        (params, s.adam) = (p, a);
                         net.set_flat_params(&params);
-                        backoffs += 1;
-                        lr_scale *= 0.5;
+                        s.backoffs += 1;
+                        s.lr_scale *= 0.5;
                         continue;
                     }
                     _ => {
-                        let detail = match backoffs {
+                        let detail = match s.backoffs {
                             0 => "the loss is not finite at the starting point".to_string(),
                             n => format!("after {n} halvings of the learning rate"),
                         };
-                        end =
-                            PhaseEnd::Stopped(Stop::with_detail(StopReason::NonFiniteLoss, detail));
+                        end = PhaseEnd::Stopped(Stop::with_detail(StopReason::NonFiniteLoss, detail));
                         break;
                     }
                 }
             }
-            last_finite = Some((params.clone(), adam.clone()));
+            s.last_finite = Some((params.clone(), s.adam.clone()));
             let budget = log.budget();
-            let lr = lr_scale * self.learning_rate(step, budget.elapsed(), budget.seconds());
-            adam.step(&mut params, &grad, lr);
+            let lr = s.lr_scale * self.learning_rate(step, budget.elapsed(), budget.seconds());
+            s.adam.step(&mut params, &grad, lr);
             net.set_flat_params(&params);
-            done = step;
+            s.done = step;
             if step == 1 || log.record_due(offset + step) {
                 log.record(Phase::Adam, offset + step, net, losses, total);
             }
         }
+        let done = s.done;
         PhaseReport {
             phase: Phase::Adam,
             steps: done,

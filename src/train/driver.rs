@@ -2,6 +2,7 @@
 //! objective, the held-out set, the time budget, the stop flag, the
 //! observers and the best point — and runs the phases in sequence.
 
+use super::checkpoint::{Checkpoint, PhaseState};
 use super::observe::{Observer, Phase, Record};
 use super::stop::{Stop, StopReason};
 use super::Objective;
@@ -25,8 +26,15 @@ pub struct Budget {
 
 impl Budget {
     fn new(seconds: Option<f64>) -> Self {
+        Self::after(seconds, 0.0)
+    }
+
+    /// A budget of which `elapsed` seconds are already spent (a resumed run).
+    fn after(seconds: Option<f64>, elapsed: f64) -> Self {
+        let now = Instant::now();
+        let spent = Duration::from_secs_f64(elapsed.max(0.0));
         Self {
-            start: Instant::now(),
+            start: now.checked_sub(spent).unwrap_or(now),
             seconds,
         }
     }
@@ -59,7 +67,7 @@ impl Budget {
 }
 
 /// How one phase ended.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PhaseEnd {
     /// It did its part (its steps, or its share of the budget): the next
     /// phase may start.
@@ -69,7 +77,7 @@ pub enum PhaseEnd {
 }
 
 /// What one phase did.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhaseReport {
     pub phase: Phase,
     /// Steps or iterations taken.
@@ -81,8 +89,25 @@ pub struct PhaseReport {
 
 /// An optimizer phase (Adam, a quasi-Newton method) run through the driver.
 pub trait TrainingPhase<E: Real, O, M> {
-    /// Trains `net` in place, recording through `driver`.
-    fn run(&mut self, driver: &mut Driver<E, O, M>, net: &mut Network<E>) -> PhaseReport;
+    /// Trains `net` in place, recording through `driver`; from `resume`, the
+    /// phase's state in a checkpoint, when the run is resumed.
+    fn run(
+        &mut self,
+        driver: &mut Driver<E, O, M>,
+        net: &mut Network<E>,
+        resume: Option<PhaseState>,
+    ) -> PhaseReport;
+}
+
+/// Writes a checkpoint: the objective's own state beside the driver's.
+pub type Saver<O, M> = Box<dyn FnMut(&O, &Checkpoint<M>) -> Result<(), String>>;
+
+/// When and how checkpoints are written.
+struct Checkpoints<O, M> {
+    /// Seconds between two checkpoints (0: after every step).
+    every: f64,
+    last: Instant,
+    save: Saver<O, M>,
 }
 
 /// What a run did.
@@ -157,6 +182,12 @@ pub struct RunLog<E: Real, O, M> {
     /// Step and parameters of the last record, so the final record is not
     /// written twice for the same point.
     last_recorded: Option<(usize, Vec<f64>)>,
+    checkpoints: Option<Checkpoints<O, M>>,
+    /// The running phase's index, and the reports of those before it.
+    phase: usize,
+    finished: Vec<PhaseReport>,
+    /// The running phase's state in the checkpoint being resumed.
+    resume: Option<PhaseState>,
 }
 
 impl<E: Real, O: Objective<E>, M: Clone> Driver<E, O, M>
@@ -180,8 +211,40 @@ where
             best: None,
             history: Vec::new(),
             last_recorded: None,
+            checkpoints: None,
+            phase: 0,
+            finished: Vec::new(),
+            resume: None,
         };
         Self { objective, log }
+    }
+
+    /// Writes a checkpoint through `save` every `every` seconds of training
+    /// (0: after every step) and when the stop flag ends the run.
+    pub fn checkpoints(mut self, every: f64, save: Saver<O, M>) -> Self {
+        self.log.checkpoints = Some(Checkpoints {
+            every,
+            last: Instant::now(),
+            save,
+        });
+        self
+    }
+
+    /// Continues the run a checkpoint left (the objective's points are the
+    /// caller's to restore): its history, best point, finished phases and
+    /// budget, and the running phase's state.
+    pub fn resume(mut self, checkpoint: Checkpoint<M>, net: &mut Network<E>) -> Self {
+        let log = &mut self.log;
+        net.set_flat_params(&checkpoint.params);
+        log.budget = Budget::after(log.settings.max_seconds, checkpoint.elapsed);
+        log.steps_done = checkpoint.steps_done;
+        log.best = checkpoint.best.map(|(loss, step, params)| Best { loss, step, params });
+        log.history = checkpoint.history;
+        log.last_recorded = checkpoint.last_recorded;
+        log.phase = checkpoint.phase;
+        log.finished = checkpoint.finished;
+        log.resume = Some(checkpoint.state);
+        self
     }
 
     /// Scores every record on this held-out objective (and keeps the best
@@ -219,19 +282,28 @@ where
         net: &mut Network<E>,
         phases: &mut [&mut dyn TrainingPhase<E, O, M>],
     ) -> Outcome<M> {
-        self.log.budget = Budget::new(self.log.settings.max_seconds);
-        let mut reports: Vec<PhaseReport> = Vec::new();
+        let resume = self.log.resume.take();
+        if resume.is_none() {
+            self.log.budget = Budget::new(self.log.settings.max_seconds);
+        }
+        if let Some(c) = &mut self.log.checkpoints {
+            c.last = Instant::now();
+        }
+        let first = self.log.phase;
         let mut stop = Stop::new(StopReason::IterationLimit);
-        for phase in phases.iter_mut() {
-            let report = phase.run(&mut self, net);
+        let mut resume = resume;
+        for (i, phase) in phases.iter_mut().enumerate().skip(first) {
+            self.log.phase = i;
+            let report = phase.run(&mut self, net, resume.take());
             self.log.steps_done += report.steps;
             let end = report.end.clone();
-            reports.push(report);
+            self.log.finished.push(report);
             if let PhaseEnd::Stopped(s) = end {
                 stop = s;
                 break;
             }
         }
+        let reports = std::mem::take(&mut self.log.finished);
         let last_phase = reports
             .iter()
             .rev()
@@ -296,6 +368,41 @@ where
     /// Steps taken by the phases before the running one.
     pub fn steps_done(&self) -> usize {
         self.steps_done
+    }
+
+    /// Whether a checkpoint is due: its interval has passed, or the run is
+    /// being stopped (it is then the state to resume from).
+    pub fn checkpoint_due(&self) -> bool {
+        self.checkpoints
+            .as_ref()
+            .is_some_and(|c| self.interrupted() || c.last.elapsed().as_secs_f64() >= c.every)
+    }
+
+    /// Writes a checkpoint of the run with the running phase in `state` and
+    /// the network at `params`. A failed write is reported and training
+    /// goes on: a checkpoint is insurance, not a result.
+    pub fn checkpoint(&mut self, objective: &O, params: Vec<f64>, state: PhaseState) {
+        let Some(c) = &mut self.checkpoints else {
+            return;
+        };
+        let checkpoint = Checkpoint {
+            elapsed: self.budget.elapsed(),
+            params,
+            steps_done: self.steps_done,
+            best: self
+                .best
+                .as_ref()
+                .map(|b| (b.loss, b.step, b.params.clone())),
+            history: self.history.clone(),
+            last_recorded: self.last_recorded.clone(),
+            finished: self.finished.clone(),
+            phase: self.phase,
+            state,
+        };
+        if let Err(e) = (c.save)(objective, &checkpoint) {
+            eprintln!("warning: cannot write a checkpoint: {e}");
+        }
+        c.last = Instant::now();
     }
 
     /// Whether step `step` of the run (counted over all phases) is recorded.

@@ -10,6 +10,7 @@
 //! ```
 
 mod adam;
+mod checkpoint;
 mod data;
 mod driver;
 mod objective;
@@ -19,13 +20,15 @@ mod residual_loss;
 mod stop;
 
 pub use adam::{Adam, AdamPhase, Decay};
+pub use checkpoint::{AdamState, Checkpoint, PhaseState, QuasiNewtonState, SegmentState};
 pub use driver::{
-    Budget, Driver, DriverSettings, Monitor, Outcome, PhaseEnd, PhaseReport, RunLog, TrainingPhase,
+    Budget, Driver, DriverSettings, Monitor, Outcome, PhaseEnd, PhaseReport, RunLog, Saver,
+    TrainingPhase,
 };
 pub use objective::Objective;
 pub use observe::{progress_bar, Measure, Observer, Phase, ProgressObserver, Record};
 pub use quasi_newton::{Bfgs, Lbfgs, QuasiNewtonPhase, Refresh};
-pub use residual_loss::ResidualLoss;
+pub use residual_loss::{PointsState, ResidualLoss};
 pub use stop::{Stop, StopReason};
 
 use crate::config::RunConfig;
@@ -42,7 +45,7 @@ use std::sync::Arc;
 pub const ADAM_BUDGET_SHARE: f64 = 0.3;
 
 /// What a PINN run records of the solution besides its loss.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     /// Values of the unknown coefficients (inverse problems), in file order.
     pub unknowns: Vec<f64>,
@@ -87,6 +90,8 @@ pub struct Trainer<E: Real> {
     errors: Option<ErrorMonitor<E>>,
     observers: Vec<Box<dyn Observer<Snapshot>>>,
     stop: Arc<AtomicBool>,
+    checkpoints: Option<(f64, Saver<ResidualLoss<E>, Snapshot>)>,
+    resume: Option<(Checkpoint<Snapshot>, PointsState)>,
 }
 
 impl<E: Real> Trainer<E>
@@ -108,7 +113,22 @@ where
             errors: None,
             observers: Vec::new(),
             stop: Arc::new(AtomicBool::new(false)),
+            checkpoints: None,
+            resume: None,
         }
+    }
+
+    /// Writes checkpoints through `save` every `every` seconds (0: every
+    /// step) and when the run is interrupted.
+    pub fn checkpoints(mut self, every: f64, save: Saver<ResidualLoss<E>, Snapshot>) -> Self {
+        self.checkpoints = Some((every, save));
+        self
+    }
+
+    /// Continues from a checkpoint: the driver's state and the loss's points.
+    pub fn resume(mut self, checkpoint: Checkpoint<Snapshot>, points: PointsState) -> Self {
+        self.resume = Some((checkpoint, points));
+        self
     }
 
     /// Measures the error at every record.
@@ -133,8 +153,9 @@ where
         self.objective.names().to_vec()
     }
 
-    /// Trains `net` in place.
-    pub fn run(self, net: &mut Network<E>) -> Outcome<Snapshot> {
+    /// Trains `net` in place; an error when a checkpoint to resume does not
+    /// fit the problem.
+    pub fn run(self, net: &mut Network<E>) -> Result<Outcome<Snapshot>, String> {
         let config = self.config;
         let (bounds, errors) = (self.bounds, self.errors);
         let monitor = move |net: &Network<E>| Snapshot {
@@ -150,11 +171,32 @@ where
             keep_best: config.train.keep_best,
             max_seconds: config.train.max_seconds,
         };
-        let mut driver = Driver::new(self.objective, settings, monitor)
+        let mut objective = self.objective;
+        let resume = match self.resume {
+            Some((checkpoint, points)) => {
+                if checkpoint.params.len() != net.n_params() {
+                    return Err(format!(
+                        "the checkpoint has {} parameters, the network {}",
+                        checkpoint.params.len(),
+                        net.n_params()
+                    ));
+                }
+                objective.restore_points(net, points)?;
+                Some(checkpoint)
+            }
+            None => None,
+        };
+        let mut driver = Driver::new(objective, settings, monitor)
             .held_out(self.held_out)
             .stop_flag(self.stop);
         for o in self.observers {
             driver = driver.observer(o);
+        }
+        if let Some((every, save)) = self.checkpoints {
+            driver = driver.checkpoints(every, save);
+        }
+        if let Some(checkpoint) = resume {
+            driver = driver.resume(checkpoint, net);
         }
         let (adam, qn) = (&config.adam, &config.quasi_newton);
         let quasi_newton = qn.iters > 0;
@@ -169,7 +211,7 @@ where
             budget_share: quasi_newton.then_some(ADAM_BUDGET_SHARE),
         };
         if !quasi_newton {
-            return driver.run(net, &mut [&mut adam]);
+            return Ok(driver.run(net, &mut [&mut adam]));
         }
         let (resample_every, refine_every) = (qn.resample_every, qn.refine_every);
         let keep = qn.refine_points;
@@ -188,6 +230,6 @@ where
             refresh_every: gcd(resample_every, refine_every),
             refresh: Box::new(refresh),
         };
-        driver.run(net, &mut [&mut adam, &mut qn])
+        Ok(driver.run(net, &mut [&mut adam, &mut qn]))
     }
 }

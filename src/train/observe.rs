@@ -3,7 +3,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Optimizer phase.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Phase {
     Adam,
     /// L-BFGS, BFGS or self-scaled BFGS.
@@ -27,7 +27,7 @@ pub trait Measure {
 }
 
 /// One observation of the run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record<M> {
     pub phase: Phase,
     /// Steps so far (Adam steps, then quasi-Newton iterations continue the count).

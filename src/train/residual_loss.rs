@@ -10,10 +10,19 @@ use crate::problem::Problem;
 use crate::scalar::Real;
 use crate::unknowns::Bounds;
 use dfdx::prelude::*;
-use rand::rngs::StdRng;
+use rand_chacha::ChaCha12Rng;
 use rand::SeedableRng;
 
 use super::data::DataTerm;
+
+/// The state of a [`ResidualLoss`]'s points, for checkpoints.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PointsState {
+    /// Per group: its current points and its refined points.
+    pub groups: Vec<(Vec<Vec<f64>>, Vec<Vec<f64>>)>,
+    pub sampler: u32,
+    pub rng: ChaCha12Rng,
+}
 
 /// Terms that share a point set (all interior residuals; each condition).
 struct Group<E: Real> {
@@ -47,7 +56,8 @@ pub struct ResidualLoss<E: Real> {
     /// Candidates scored per residual-based placement.
     candidates: usize,
     /// Draws RAD's points from the candidates.
-    rng: StdRng,
+    /// ChaCha12, the generator behind `StdRng`, named so a checkpoint can hold it.
+    rng: ChaCha12Rng,
 }
 
 impl<E: Real> ResidualLoss<E>
@@ -121,7 +131,7 @@ where
                 config.sampling.residual_offset,
             ),
             candidates: config.sampling.candidates,
-            rng: StdRng::seed_from_u64(seed ^ 0x5A4D_504C),
+            rng: ChaCha12Rng::seed_from_u64(seed ^ 0x5A4D_504C),
         };
         objective.resample(net);
         objective
@@ -137,6 +147,12 @@ where
             _ => self.sampler.draw(&region, n),
         };
         points.extend(self.groups[gi].refined.iter().cloned());
+        self.set_points(net, gi, points);
+    }
+
+    /// Makes `points` group `gi`'s points, with their batches.
+    fn set_points(&mut self, net: &Network<E>, gi: usize, points: Vec<Vec<f64>>) {
+        let region = self.groups[gi].region.clone();
         let mut batch = Batch::new(net, &points);
         let mut twin = None;
         match &region {
@@ -153,6 +169,44 @@ where
         g.batch = Some(batch);
         g.twin = twin;
         g.points = points;
+    }
+
+    /// What a checkpoint keeps of the loss: every group's points (RAD's
+    /// depend on the network when they were drawn, so they are kept, not
+    /// redrawn), the refined points, and the state of both generators.
+    pub fn points_state(&self) -> PointsState {
+        PointsState {
+            groups: self
+                .groups
+                .iter()
+                .map(|g| (g.points.clone(), g.refined.clone()))
+                .collect(),
+            sampler: self.sampler.state(),
+            rng: self.rng.clone(),
+        }
+    }
+
+    /// Puts the loss back in the state of [`Self::points_state`]; an error
+    /// when the state is of a loss with other groups.
+    pub fn restore_points(&mut self, net: &Network<E>, state: PointsState) -> Result<(), String> {
+        if state.groups.len() != self.groups.len() {
+            return Err(format!(
+                "the checkpoint has {} point sets, the problem {}",
+                state.groups.len(),
+                self.groups.len()
+            ));
+        }
+        let dim = net.n_inputs();
+        for (gi, (points, refined)) in state.groups.into_iter().enumerate() {
+            if points.iter().chain(&refined).any(|p| p.len() != dim) {
+                return Err(format!("the checkpoint's points do not have {dim} coordinates"));
+            }
+            self.groups[gi].refined = refined;
+            self.set_points(net, gi, points);
+        }
+        self.sampler.set_state(state.sampler);
+        self.rng = state.rng;
+        Ok(())
     }
 
     /// The current interior collocation points (None without an interior term).

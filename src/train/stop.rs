@@ -1,10 +1,10 @@
 //! Why a training run ended, as a value (metrics.json records it by name).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The reason a run (or a phase of it) stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// Every step or iteration asked for was taken.
@@ -37,7 +37,7 @@ impl StopReason {
 }
 
 /// A stop reason with what the solver said, when it said something.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stop {
     pub reason: StopReason,
     /// E.g. the line search's message.

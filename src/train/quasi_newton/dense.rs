@@ -33,6 +33,7 @@ impl Bfgs {
 /// once: the rank-2 update of a step is held back (`pending`) and applied
 /// row by row in the same pass that multiplies H by the next gradient, and
 /// the next search direction follows from that product algebraically.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DenseInverse {
     n: usize,
     /// H with `pending` still to apply.
@@ -50,6 +51,7 @@ pub struct DenseInverse {
 }
 
 /// H ← scale·H − ρ(s uᵀ + u sᵀ) + c ssᵀ.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Update {
     scale: f64,
     s: Vec<f64>,

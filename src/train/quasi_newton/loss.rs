@@ -1,7 +1,8 @@
 //! The objective as argmin sees it: cost and gradient of a flat f64
 //! parameter vector, evaluated once per point (argmin asks for the two
-//! separately) and stopped by the stop flag, the deadline and a bound on a
-//! line search's evaluations.
+//! separately) and stopped by the deadline and a bound on a line search's
+//! evaluations. The stop flag is looked at between iterations, where the
+//! phase can be checkpointed and resumed.
 
 use crate::net::Network;
 use crate::scalar::Real;
@@ -9,8 +10,6 @@ use crate::train::Objective;
 use argmin::core::{CostFunction, Error, Gradient};
 use dfdx::prelude::*;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Evaluations one line search may take. argmin runs Moré–Thuente without
@@ -63,7 +62,6 @@ impl<E: Real> Evaluations<E> {
 pub(super) struct LossProblem<'a, O, E: Real> {
     pub objective: &'a O,
     pub evals: &'a RefCell<Evaluations<E>>,
-    pub stop: Arc<AtomicBool>,
     /// argmin's solvers check no deadline; a line search must end at it.
     pub deadline: Option<Instant>,
 }
@@ -74,9 +72,6 @@ where
 {
     /// (total, gradient) at `p`, cached.
     fn eval(&self, p: &[f64]) -> Result<(f64, Vec<f64>), Error> {
-        if self.stop.load(Ordering::Relaxed) {
-            return Err(Error::msg("interrupted"));
-        }
         let mut s = self.evals.borrow_mut();
         if let Some(e) = &s.last {
             if e.param.as_slice() == p {

@@ -26,6 +26,7 @@ impl Lbfgs {
 }
 
 /// One curvature pair: step s = x_{k+1} − x_k, gradient change y, ρ = 1/(y·s).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Pair {
     s: Vec<f32>,
     y: Vec<f32>,
@@ -33,6 +34,7 @@ struct Pair {
 }
 
 /// The last `memory` curvature pairs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PairMemory {
     memory: usize,
     pairs: VecDeque<Pair>,

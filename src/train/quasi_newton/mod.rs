@@ -35,6 +35,7 @@ mod solver;
 pub use dense::Bfgs;
 pub use memory::Lbfgs;
 
+use super::checkpoint::{PhaseState, QuasiNewtonState as CheckpointedPhase, SegmentState};
 use super::driver::{Driver, PhaseEnd, PhaseReport, RunLog, TrainingPhase};
 use super::observe::Phase;
 use super::stop::{Stop, StopReason};
@@ -75,7 +76,8 @@ pub struct QuasiNewtonPhase<'a, O, E: Real> {
 }
 
 /// The curvature model the settings ask for.
-enum Model {
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Model {
     Pairs(PairMemory),
     Dense(DenseInverse),
 }
@@ -117,6 +119,8 @@ enum RunEnd {
         param: Option<Vec<f64>>,
     },
     TimeBudget,
+    /// The stop flag was set; a checkpoint of the last iteration is written.
+    Interrupted,
     /// The gradient norm fell below the tolerance.
     Converged,
     /// A line search or an evaluation failed; the message says how.
@@ -138,25 +142,42 @@ where
     }
 }
 
-/// Where a run of the solver starts and what it may do.
+/// Where a run of the solver starts: a point to evaluate, or (resumed) a
+/// point already evaluated in the middle of a segment.
+enum Start {
+    Fresh(Vec<f64>),
+    Resumed {
+        param: Vec<f64>,
+        cost: f64,
+        gradient: Vec<f64>,
+    },
+}
+
+/// What a run of the solver may do, and the phase's counts around it.
 struct RunSpec {
-    start: Vec<f64>,
-    /// Iterations it may take.
+    /// Iterations it may take, and those it took before (resumed).
     iters: usize,
+    taken: usize,
     /// Iterations the phase took before it, and the run's step offset.
     done: usize,
     offset: usize,
+    /// For checkpoints: the phase's restarts, the best loss at the start,
+    /// and the network's parameters (set only between segments).
+    restarts: usize,
+    best_before: Option<f64>,
+    net_params: Vec<f64>,
 }
 
-/// One run of `solver` (an argmin executor's loop, with our recording and
-/// deadline): at most `spec.iters` iterations; `taken` counts them as they
-/// go, a failed line search's included.
+/// One run of `solver` (an argmin executor's loop, with our recording,
+/// deadline and checkpoints): at most `spec.iters` iterations; `taken`
+/// counts them as they go, a failed line search's included.
 fn run_solver<E: Real, O: Objective<E>, M: Clone>(
     objective: &O,
     log: &mut RunLog<E, O, M>,
     evals: &RefCell<Evaluations<E>>,
     mut solver: Box<QuasiNewton<Model>>,
-    spec: RunSpec,
+    start: Start,
+    spec: &RunSpec,
     taken: &mut usize,
 ) -> RunEnd
 where
@@ -166,15 +187,34 @@ where
     let mut problem = argmin::core::Problem::new(LossProblem {
         objective,
         evals,
-        stop: log.stop_flag(),
         deadline,
     });
-    let state = QuasiNewtonState::new()
-        .param(spec.start)
-        .max_iters(spec.iters as u64);
-    let mut state = match solver.init(&mut problem, state) {
-        Ok((state, _)) => state,
-        Err(e) => return RunEnd::Failed(e.to_string()),
+    *taken = spec.taken;
+    let mut state = match start {
+        Start::Fresh(param) => {
+            let state = QuasiNewtonState::new()
+                .param(param)
+                .max_iters(spec.iters as u64);
+            match solver.init(&mut problem, state) {
+                Ok((state, _)) => state,
+                Err(e) => return RunEnd::Failed(e.to_string()),
+            }
+        }
+        Start::Resumed {
+            param,
+            cost,
+            gradient,
+        } => {
+            let mut state = QuasiNewtonState::new()
+                .param(param)
+                .cost(cost)
+                .gradient(gradient)
+                .max_iters(spec.iters as u64);
+            for _ in 0..spec.taken {
+                state.increment_iter();
+            }
+            state
+        }
     };
     loop {
         if let TerminationStatus::Terminated(_) =
@@ -195,18 +235,10 @@ where
         let mut ev = evals.borrow_mut();
         ev.this_iter = 0;
         // After a failed line search the state holds no point to record.
-        if let (true, Some(param), Some(e)) =
-            (log.record_due(iter), state.get_param(), ev.last.clone())
-        {
+        if let (true, Some(param), Some(e)) = (log.record_due(iter), state.get_param(), ev.last.clone()) {
             // The line search's last evaluation is the accepted point.
             ev.net.set_flat_params(param);
-            log.record(
-                Phase::QuasiNewton,
-                spec.offset + iter,
-                &ev.net,
-                e.losses,
-                e.total,
-            );
+            log.record(Phase::QuasiNewton, spec.offset + iter, &ev.net, e.losses, e.total);
         }
         drop(ev);
         state.increment_iter();
@@ -216,7 +248,46 @@ where
         if let Some(TerminationReason::SolverExit(why)) = state.get_termination_reason() {
             return RunEnd::Failed(why.clone());
         }
+        if log.checkpoint_due() {
+            let (snapshot, params) = checkpoint_state(&solver, &state, evals, spec, *taken);
+            log.checkpoint(objective, params, PhaseState::QuasiNewton(snapshot));
+        }
+        if log.interrupted() {
+            return RunEnd::Interrupted;
+        }
     }
+}
+
+/// The phase's state after a completed iteration, and the network's
+/// parameters (the phase sets them only between segments).
+fn checkpoint_state<E: Real>(
+    solver: &QuasiNewton<Model>,
+    state: &QuasiNewtonState,
+    evals: &RefCell<Evaluations<E>>,
+    spec: &RunSpec,
+    taken: usize,
+) -> (CheckpointedPhase, Vec<f64>)
+where
+    Cpu: Device<E>,
+{
+    let ev = evals.borrow();
+    let param = state.get_param().cloned().unwrap_or_default();
+    let snapshot = CheckpointedPhase {
+        done: spec.done,
+        restarts: spec.restarts,
+        best: ev.best.clone(),
+        evaluations: ev.count,
+        segment: SegmentState {
+            model: solver.curvature().clone(),
+            param: param.clone(),
+            cost: state.get_cost(),
+            gradient: state.get_gradient().cloned().unwrap_or_default(),
+            taken,
+            iters: spec.iters,
+            best_before: spec.best_before,
+        },
+    };
+    (snapshot, spec.net_params.clone())
 }
 
 impl<O: Objective<E>, E: Real, M: Clone> TrainingPhase<E, O, M> for QuasiNewtonPhase<'_, O, E>
@@ -225,43 +296,68 @@ where
 {
     /// Minimizes from the current parameters of `net`, leaving the best
     /// point found (on the last point set) in `net`.
-    fn run(&mut self, driver: &mut Driver<E, O, M>, net: &mut Network<E>) -> PhaseReport {
+    fn run(
+        &mut self,
+        driver: &mut Driver<E, O, M>,
+        net: &mut Network<E>,
+        resume: Option<PhaseState>,
+    ) -> PhaseReport {
         let (objective, log) = driver.parts();
-        // A fresh point set, fixed within each segment: the line search
-        // needs a deterministic objective.
-        objective.resample(net);
+        let resumed = match resume {
+            Some(PhaseState::QuasiNewton(s)) => Some(s),
+            // A fresh point set, fixed within each segment: the line search
+            // needs a deterministic objective.
+            _ => {
+                objective.resample(net);
+                None
+            }
+        };
         let offset = log.steps_done();
         let evals = RefCell::new(Evaluations::new(net.clone()));
-        let fresh = || {
-            Box::new(QuasiNewton::new(
-                Model::new(self.method, self.memory),
-                TOLERANCE_GRAD,
-            ))
-        };
+        let fresh = || Box::new(QuasiNewton::new(Model::new(self.method, self.memory), TOLERANCE_GRAD));
         let mut stop = Stop::new(StopReason::IterationLimit);
-        let mut restarts = 0;
-        let mut done = 0;
+        let (mut restarts, mut done) = (0, 0);
         // The solver (with its model) carried into the next segment, if any.
         let mut carried: Option<Box<QuasiNewton<Model>>> = None;
+        let mut resumed_segment = None;
+        if let Some(s) = resumed {
+            (restarts, done) = (s.restarts, s.done);
+            let mut ev = evals.borrow_mut();
+            (ev.best, ev.count) = (s.best, s.evaluations);
+            resumed_segment = Some(s.segment);
+        }
         loop {
-            let (start, best_before) = {
-                let s = evals.borrow();
-                let start = s
-                    .best
-                    .as_ref()
-                    .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
-                (start, s.best.as_ref().map(|(b, _)| *b))
+            let (start, spec_taken, iters, best_before, solver) = match resumed_segment.take() {
+                Some(seg) => {
+                    let start = Start::Resumed {
+                        param: seg.param,
+                        cost: seg.cost,
+                        gradient: seg.gradient,
+                    };
+                    let solver = Box::new(QuasiNewton::new(seg.model, TOLERANCE_GRAD));
+                    (start, seg.taken, seg.iters, seg.best_before, solver)
+                }
+                None => {
+                    let s = evals.borrow();
+                    let start = s.best.as_ref().map_or_else(|| net.flat_params(), |(_, p)| p.clone());
+                    let best_before = s.best.as_ref().map(|(b, _)| *b);
+                    drop(s);
+                    let solver = carried.take().unwrap_or_else(fresh);
+                    evals.borrow_mut().this_iter = 0;
+                    (Start::Fresh(start), 0, self.segment(done), best_before, solver)
+                }
             };
             let spec = RunSpec {
-                start,
-                iters: self.segment(done),
+                iters,
+                taken: spec_taken,
                 done,
                 offset,
+                restarts,
+                best_before,
+                net_params: net.flat_params(),
             };
-            let solver = carried.take().unwrap_or_else(fresh);
-            evals.borrow_mut().this_iter = 0;
             let mut taken = 0;
-            let end = run_solver(objective, log, &evals, solver, spec, &mut taken);
+            let end = run_solver(objective, log, &evals, solver, start, &spec, &mut taken);
             done += taken;
             let best_after = evals.borrow().best.as_ref().map(|(b, _)| *b);
             let failure = match end {
@@ -280,6 +376,10 @@ where
                     stop = Stop::new(StopReason::TimeBudget);
                     break;
                 }
+                RunEnd::Interrupted => {
+                    stop = Stop::new(StopReason::Interrupted);
+                    break;
+                }
                 RunEnd::Converged => Some(Stop::with_detail(
                     StopReason::Converged,
                     format!("gradient norm below {TOLERANCE_GRAD:e}"),
@@ -294,10 +394,6 @@ where
                 }
             };
             if let Some(failed) = failure {
-                if log.interrupted() {
-                    stop = Stop::new(StopReason::Interrupted);
-                    break;
-                }
                 if done >= self.max_iters {
                     break;
                 }

@@ -31,6 +31,12 @@ pub struct QuasiNewton<C> {
 }
 
 impl<C: Curvature> QuasiNewton<C> {
+    /// The model, for a checkpoint (the line search keeps nothing between
+    /// iterations, and the tolerance is a constant).
+    pub fn into_curvature(self) -> C {
+        self.curvature
+    }
+
     pub fn new(curvature: C, tol_grad: f64) -> Self {
         Self {
             curvature,
