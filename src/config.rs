@@ -262,8 +262,8 @@ pub struct TrainConfig {
     pub max_seconds: Option<f64>,
     /// Write a checkpoint (`pinn resume` continues from it) every this many
     /// seconds of training, and when the run is interrupted; 0: after every
-    /// step; none: never.
-    pub checkpoint_every: Option<f64>,
+    /// step; `"never"`: no checkpoints.
+    pub checkpoint_every: CheckpointEvery,
     /// Loss weight per residual or condition name (default 1).
     pub weights: BTreeMap<String, f64>,
 }
@@ -276,8 +276,33 @@ impl Default for TrainConfig {
             max_seconds: None,
             // A dense 2241-parameter model is 40 MB: a write a minute costs
             // a fraction of a second.
-            checkpoint_every: Some(60.0),
+            checkpoint_every: CheckpointEvery::Seconds(60.0),
             weights: BTreeMap::new(),
+        }
+    }
+}
+
+/// How often a run writes its checkpoint: seconds, or the word `never`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a number of seconds or \"never\"")]
+pub enum CheckpointEvery {
+    Seconds(f64),
+    Never(NeverWord),
+}
+
+/// The word `never`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NeverWord {
+    Never,
+}
+
+impl CheckpointEvery {
+    /// Seconds between checkpoints, none for `never`.
+    pub fn seconds(self) -> Option<f64> {
+        match self {
+            CheckpointEvery::Seconds(s) => Some(s),
+            CheckpointEvery::Never(_) => None,
         }
     }
 }
@@ -363,6 +388,26 @@ mod tests {
             parse("omegas = 1").is_err(),
             "unknown fields are still rejected"
         );
+    }
+
+    #[test]
+    fn checkpoint_every_is_seconds_or_never_and_round_trips() {
+        for (text, want) in [
+            ("checkpoint_every = 0", Some(0.0)),
+            ("checkpoint_every = 12.5", Some(12.5)),
+            ("checkpoint_every = \"never\"", None),
+            ("", Some(60.0)),
+        ] {
+            let train: TrainConfig = toml::from_str(text).expect(text);
+            assert_eq!(train.checkpoint_every.seconds(), want, "{text}");
+            let written = toml::to_string(&train).expect("serializes");
+            let back: TrainConfig = toml::from_str(&written).expect("reads back");
+            assert_eq!(back, train, "{written}");
+        }
+        let err = toml::from_str::<TrainConfig>("checkpoint_every = \"hourly\"")
+            .expect_err("not a setting")
+            .to_string();
+        assert!(err.contains("a number of seconds or \"never\""), "{err}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `train::checkpoint`), with the equation file and configuration it
 //! belongs to; resuming continues that run to the end it would have had.
 
-use super::files::RunFolder;
+use super::files::{RunFolder, COMPLETION_MARKER};
 use super::run::{prepare, train_prepared, TrainOptions};
 use super::{SolveError, Summary};
 use crate::config::RunConfig;
@@ -86,12 +86,26 @@ pub struct Checkpointing {
 /// Continues the run whose checkpoint is in `dir` to the end it would have
 /// had (its budget, iteration counts and seed), then writes its results.
 pub fn resume(dir: &Path, progress: bool, stop: Arc<AtomicBool>) -> Result<Summary, SolveError> {
-    let checkpoint = CheckpointFile::read(&dir.join(CHECKPOINT))?;
+    let path = dir.join(CHECKPOINT);
+    if !path.is_file() {
+        let finished = dir.join(COMPLETION_MARKER).is_file();
+        return Err(SolveError::Invalid(format!(
+            "{}: no checkpoint to resume ({})",
+            dir.display(),
+            if finished {
+                "the run is finished: its checkpoint was removed when it ended"
+            } else if dir.is_dir() {
+                "not a run folder, or a run that wrote no checkpoint yet"
+            } else {
+                "no such folder"
+            }
+        )));
+    }
+    let checkpoint = CheckpointFile::read(&path)?;
     let read = |name: &str| {
         let path = dir.join(name);
-        std::fs::read_to_string(&path).map_err(|source| {
-            SolveError::from(ReportError::Io { path, source })
-        })
+        std::fs::read_to_string(&path)
+            .map_err(|source| SolveError::from(ReportError::Io { path, source }))
     };
     let (problem_text, config_text) = (read("problem.toml")?, read("config.toml")?);
     if problem_text != checkpoint.problem || config_text != checkpoint.config {
@@ -109,7 +123,9 @@ pub fn resume(dir: &Path, progress: bool, stop: Arc<AtomicBool>) -> Result<Summa
     let prepared = prepare(&file.problem, &config)?;
     let folder = RunFolder::open(dir);
     let names = file.problem.term_names();
-    let history = folder.history_log(&file.problem, &names).resumed(&checkpoint.driver.history);
+    let history = folder
+        .history_log(&file.problem, &names)
+        .resumed(&checkpoint.driver.history);
     let options = TrainOptions {
         progress,
         stop,
@@ -132,12 +148,16 @@ pub fn checkpointing(
     problem: String,
     config_text: String,
 ) -> Option<Checkpointing> {
-    config.train.checkpoint_every.map(|every| Checkpointing {
-        path: dir.join(CHECKPOINT),
-        every,
-        problem,
-        config: config_text,
-    })
+    config
+        .train
+        .checkpoint_every
+        .seconds()
+        .map(|every| Checkpointing {
+            path: dir.join(CHECKPOINT),
+            every,
+            problem,
+            config: config_text,
+        })
 }
 
 /// After a run: an interrupted one keeps its checkpoint (to resume); any

@@ -2,6 +2,7 @@
 //! solve` runs between creating its run folder and filling it, and what a
 //! Rust program calls to solve a problem in memory.
 
+use super::resume::{CheckpointFile, Checkpointing};
 use super::unknowns::{identified, initial_raw, resolve_initial};
 use super::{evaluation, EvaluationPoints, SolveError, Summary};
 use crate::bandwidth::OmegaChoice;
@@ -11,8 +12,9 @@ use crate::jet::predict;
 use crate::net::{save, Network, SavedNet};
 use crate::problem::Problem;
 use crate::scalar::Real;
-use super::resume::{CheckpointFile, Checkpointing};
-use crate::train::{Checkpoint, Observer, Outcome, Phase, ProgressObserver, ResidualLoss, Snapshot, Trainer};
+use crate::train::{
+    Checkpoint, Observer, Outcome, Phase, ProgressObserver, ResidualLoss, Snapshot, Trainer,
+};
 use dfdx::prelude::{Cpu, Device};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

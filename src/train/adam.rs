@@ -5,10 +5,10 @@
 //! code cannot name), and the update is a few lines, so it lives here, in
 //! f64 whatever the network's precision.
 
+use super::checkpoint::{AdamState, PhaseState};
 use super::driver::{Driver, PhaseEnd, PhaseReport, TrainingPhase};
 use super::observe::Phase;
 use super::stop::{Stop, StopReason};
-use super::checkpoint::{AdamState, PhaseState};
 use super::Objective;
 use crate::net::Network;
 use crate::scalar::Real;
@@ -172,7 +172,8 @@ where
                             0 => "the loss is not finite at the starting point".to_string(),
                             n => format!("after {n} halvings of the learning rate"),
                         };
-                        end = PhaseEnd::Stopped(Stop::with_detail(StopReason::NonFiniteLoss, detail));
+                        end =
+                            PhaseEnd::Stopped(Stop::with_detail(StopReason::NonFiniteLoss, detail));
                         break;
                     }
                 }

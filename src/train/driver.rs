@@ -238,7 +238,9 @@ where
         net.set_flat_params(&checkpoint.params);
         log.budget = Budget::after(log.settings.max_seconds, checkpoint.elapsed);
         log.steps_done = checkpoint.steps_done;
-        log.best = checkpoint.best.map(|(loss, step, params)| Best { loss, step, params });
+        log.best = checkpoint
+            .best
+            .map(|(loss, step, params)| Best { loss, step, params });
         log.history = checkpoint.history;
         log.last_recorded = checkpoint.last_recorded;
         log.phase = checkpoint.phase;

@@ -10,18 +10,26 @@ use crate::problem::Problem;
 use crate::scalar::Real;
 use crate::unknowns::Bounds;
 use dfdx::prelude::*;
-use rand_chacha::ChaCha12Rng;
 use rand::SeedableRng;
+use rand_chacha::ChaCha12Rng;
 
 use super::data::DataTerm;
 
 /// The state of a [`ResidualLoss`]'s points, for checkpoints.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PointsState {
-    /// Per group: its current points and its refined points.
-    pub groups: Vec<(Vec<Vec<f64>>, Vec<Vec<f64>>)>,
+    pub groups: Vec<GroupPoints>,
     pub sampler: u32,
     pub rng: ChaCha12Rng,
+}
+
+/// One point group's points in a checkpoint.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroupPoints {
+    /// The current points, fresh and refined.
+    pub points: Vec<Vec<f64>>,
+    /// The refined points alone (kept across resampling).
+    pub refined: Vec<Vec<f64>>,
 }
 
 /// Terms that share a point set (all interior residuals; each condition).
@@ -179,7 +187,10 @@ where
             groups: self
                 .groups
                 .iter()
-                .map(|g| (g.points.clone(), g.refined.clone()))
+                .map(|g| GroupPoints {
+                    points: g.points.clone(),
+                    refined: g.refined.clone(),
+                })
                 .collect(),
             sampler: self.sampler.state(),
             rng: self.rng.clone(),
@@ -197,9 +208,11 @@ where
             ));
         }
         let dim = net.n_inputs();
-        for (gi, (points, refined)) in state.groups.into_iter().enumerate() {
+        for (gi, GroupPoints { points, refined }) in state.groups.into_iter().enumerate() {
             if points.iter().chain(&refined).any(|p| p.len() != dim) {
-                return Err(format!("the checkpoint's points do not have {dim} coordinates"));
+                return Err(format!(
+                    "the checkpoint's points do not have {dim} coordinates"
+                ));
             }
             self.groups[gi].refined = refined;
             self.set_points(net, gi, points);

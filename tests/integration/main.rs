@@ -15,5 +15,6 @@ mod omega_rule;
 mod parser;
 mod reference;
 mod report;
+mod resume;
 mod run_folder;
 mod training;

@@ -235,10 +235,18 @@ where
         let mut ev = evals.borrow_mut();
         ev.this_iter = 0;
         // After a failed line search the state holds no point to record.
-        if let (true, Some(param), Some(e)) = (log.record_due(iter), state.get_param(), ev.last.clone()) {
+        if let (true, Some(param), Some(e)) =
+            (log.record_due(iter), state.get_param(), ev.last.clone())
+        {
             // The line search's last evaluation is the accepted point.
             ev.net.set_flat_params(param);
-            log.record(Phase::QuasiNewton, spec.offset + iter, &ev.net, e.losses, e.total);
+            log.record(
+                Phase::QuasiNewton,
+                spec.offset + iter,
+                &ev.net,
+                e.losses,
+                e.total,
+            );
         }
         drop(ev);
         state.increment_iter();
@@ -314,7 +322,12 @@ where
         };
         let offset = log.steps_done();
         let evals = RefCell::new(Evaluations::new(net.clone()));
-        let fresh = || Box::new(QuasiNewton::new(Model::new(self.method, self.memory), TOLERANCE_GRAD));
+        let fresh = || {
+            Box::new(QuasiNewton::new(
+                Model::new(self.method, self.memory),
+                TOLERANCE_GRAD,
+            ))
+        };
         let mut stop = Stop::new(StopReason::IterationLimit);
         let (mut restarts, mut done) = (0, 0);
         // The solver (with its model) carried into the next segment, if any.
@@ -339,12 +352,21 @@ where
                 }
                 None => {
                     let s = evals.borrow();
-                    let start = s.best.as_ref().map_or_else(|| net.flat_params(), |(_, p)| p.clone());
+                    let start = s
+                        .best
+                        .as_ref()
+                        .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
                     let best_before = s.best.as_ref().map(|(b, _)| *b);
                     drop(s);
                     let solver = carried.take().unwrap_or_else(fresh);
                     evals.borrow_mut().this_iter = 0;
-                    (Start::Fresh(start), 0, self.segment(done), best_before, solver)
+                    (
+                        Start::Fresh(start),
+                        0,
+                        self.segment(done),
+                        best_before,
+                        solver,
+                    )
                 }
             };
             let spec = RunSpec {
