@@ -115,3 +115,55 @@ pub fn solve_in_temp(
     let summary = pinn::solve::solve(problem, config, &options).expect("solve runs");
     (summary, dir)
 }
+
+/// Per term of a problem with a closed-form reference: the largest
+/// |residual| of the reference at 200 Sobol points of the term's region
+/// (derivatives by central differences with step `h`, independent of the
+/// network's jets), and the size to judge it against: the largest of the
+/// residual of u ≡ 0 (the term's data) and of every derivative of the
+/// reference the term reads. A periodic condition
+/// gives the largest jump of the reference's values and derivatives.
+pub fn reference_residuals(problem: &pinn::problem::Problem, h: f64) -> Vec<(String, f64, f64)> {
+    use pinn::expr::Field;
+    use pinn::geometry::{Region, Sampler};
+    let Some(pinn::problem::Reference::Exprs(exprs)) = &problem.evaluation.reference else {
+        panic!("{} has no closed-form reference", problem.name);
+    };
+    let zeros = vec![Expr::Num(0.0); exprs.len()];
+    let mut sampler = Sampler::new(&problem.pde.domain, 7);
+    let mut worst = Vec::new();
+    for (term, region) in &problem.pde.terms {
+        let points = sampler.draw(region, 200);
+        let normals = sampler.normals(region, &points);
+        let (mut max, mut size) = (0.0f64, 0.0f64);
+        for (x, n) in points.iter().zip(&normals) {
+            let fd = |exprs, at: &[f64]| FiniteDifferences {
+                exprs,
+                point: at.to_vec(),
+                normal: n.clone(),
+                unknowns: Vec::new(),
+                h,
+            };
+            let r = match region {
+                Region::Periodic { input } => {
+                    let twin = sampler.periodic_twins(*input, std::slice::from_ref(x));
+                    let (mut lo, mut hi) = (fd(exprs, x), fd(exprs, &twin[0]));
+                    term.expr
+                        .output_derivatives()
+                        .iter()
+                        .map(|(o, d)| (lo.output(*o, d) - hi.output(*o, d)).abs())
+                        .fold(0.0, f64::max)
+                }
+                _ => term.expr.eval(&mut fd(exprs, x)),
+            };
+            max = max.max(r.abs());
+            size = size.max(term.expr.eval(&mut fd(&zeros, x)).abs());
+            let mut at = fd(exprs, x);
+            for (o, d) in term.expr.output_derivatives() {
+                size = size.max(at.output(o, &d).abs());
+            }
+        }
+        worst.push((term.name.clone(), max, size));
+    }
+    worst
+}

@@ -13,6 +13,7 @@ mod layout;
 mod navier_stokes;
 mod omega_rule;
 mod parser;
+mod problem_set;
 mod reference;
 mod report;
 mod resume;

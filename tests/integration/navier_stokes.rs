@@ -4,59 +4,18 @@
 //! table is consistent with the cavity's walls, and a short multi-output run
 //! writes per-output errors and the velocity pictures.
 
-use crate::common::{refused, solve_in_temp, FiniteDifferences};
+use crate::common::{reference_residuals, refused, solve_in_temp, FiniteDifferences};
 use pinn::config::RunConfig;
-use pinn::expr::Field;
-use pinn::geometry::{Region, Sampler};
 use pinn::problem::{EquationFile, Reference};
 use pinn::solve::evaluation;
 
-/// The largest |residual| of every residual and face condition of a
-/// builtin problem with a closed-form reference, at Sobol points of each
-/// term's region, and the largest periodic mismatch of the reference.
+/// The largest |residual| per term of a builtin with a closed-form reference.
 fn worst_residuals(name: &str) -> Vec<(String, f64)> {
     let file = EquationFile::load(name).expect("builtin");
-    let p = file.problem.clone();
-    let Some(Reference::Exprs(exprs)) = &p.evaluation.reference else {
-        panic!("{name} has no closed-form reference");
-    };
-    let mut sampler = Sampler::new(&p.pde.domain, 7);
-    let mut worst = Vec::new();
-    for (term, region) in &p.pde.terms {
-        let points = sampler.draw(region, 200);
-        let normals = sampler.normals(region, &points);
-        let mut max = 0.0f64;
-        for (x, n) in points.iter().zip(&normals) {
-            let r = match region {
-                Region::Periodic { input } => {
-                    let twin = sampler.periodic_twins(*input, std::slice::from_ref(x));
-                    let fd = |at: &[f64]| FiniteDifferences {
-                        exprs,
-                        point: at.to_vec(),
-                        normal: n.clone(),
-                        unknowns: Vec::new(),
-                        h: 1e-4,
-                    };
-                    let (mut lo, mut hi) = (fd(x), fd(&twin[0]));
-                    term.expr
-                        .output_derivatives()
-                        .iter()
-                        .map(|(o, d)| (lo.output(*o, d) - hi.output(*o, d)).abs())
-                        .fold(0.0, f64::max)
-                }
-                _ => term.expr.eval(&mut FiniteDifferences {
-                    exprs,
-                    point: x.clone(),
-                    normal: n.clone(),
-                    unknowns: Vec::new(),
-                    h: 1e-4,
-                }),
-            };
-            max = max.max(r.abs());
-        }
-        worst.push((term.name.clone(), max));
-    }
-    worst
+    reference_residuals(&file.problem, 1e-4)
+        .into_iter()
+        .map(|(name, r, _)| (name, r))
+        .collect()
 }
 
 #[test]
