@@ -91,9 +91,9 @@ impl Default for NetConfig {
     fn default() -> Self {
         Self {
             kind: NetKind::SimpleSine,
-            width: 64,
+            width: 32,
             depth: 3,
-            omega: Omega::Value(1.0),
+            omega: Omega::AUTO,
             seed: 0,
             precision: Precision::F64,
         }
@@ -134,9 +134,13 @@ pub enum Placement {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum QuasiNewtonMethod {
+    /// Chosen by the network's parameter count: self-scaled dense BFGS up
+    /// to [`QuasiNewtonMethod::AUTO_DENSE_LIMIT`], L-BFGS above
+    /// ([`QuasiNewtonMethod::for_parameters`]).
+    #[default]
+    Auto,
     /// Limited-memory BFGS with `memory` curvature pairs: memory and time
     /// linear in the number of parameters.
-    #[default]
     Lbfgs,
     /// BFGS with a dense inverse Hessian: n² memory and time per iteration,
     /// for networks up to a few thousand parameters.
@@ -146,18 +150,36 @@ pub enum QuasiNewtonMethod {
 }
 
 impl QuasiNewtonMethod {
+    /// The most parameters `auto` gives a dense inverse Hessian. Its pass
+    /// over the n×n matrix costs ~5 ms per iteration at 2241 parameters
+    /// (`cargo bench --bench lbfgs`), so ~25 ms at 5000 (200 MB): about one
+    /// loss-and-gradient evaluation of such a network on 4096 points, the
+    /// point where the matrix starts to cost more iterations than its
+    /// better steps save.
+    pub const AUTO_DENSE_LIMIT: usize = 5000;
+
+    /// The method itself; `auto` resolved for a network of `n_params`.
+    pub fn for_parameters(self, n_params: usize) -> Self {
+        match self {
+            Self::Auto if n_params <= Self::AUTO_DENSE_LIMIT => Self::SsBfgs,
+            Self::Auto => Self::Lbfgs,
+            m => m,
+        }
+    }
+
     /// The name in reports.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Auto => "auto",
             Self::Lbfgs => "L-BFGS",
             Self::Bfgs => "BFGS",
             Self::SsBfgs => "SS-BFGS",
         }
     }
 
-    /// Whether the method stores an n×n matrix.
+    /// Whether the method stores an n×n matrix (`auto`: once resolved).
     pub fn is_dense(self) -> bool {
-        !matches!(self, Self::Lbfgs)
+        matches!(self, Self::Bfgs | Self::SsBfgs)
     }
 }
 
@@ -208,10 +230,10 @@ pub struct QuasiNewtonConfig {
 impl Default for QuasiNewtonConfig {
     fn default() -> Self {
         Self {
-            method: QuasiNewtonMethod::Lbfgs,
-            iters: 3000,
+            method: QuasiNewtonMethod::Auto,
+            iters: 30000,
             memory: 100,
-            resample_every: 0,
+            resample_every: 500,
             refine_every: 0,
             refine_points: 256,
         }
@@ -241,7 +263,7 @@ impl Default for SamplingConfig {
         Self {
             interior_points: 4096,
             condition_points: 256,
-            placement: Placement::Uniform,
+            placement: Placement::Residual,
             residual_exponent: 1.0,
             residual_offset: 1.0,
             candidates: 16384,
@@ -264,8 +286,54 @@ pub struct TrainConfig {
     /// seconds of training, and when the run is interrupted; 0: after every
     /// step; `"never"`: no checkpoints.
     pub checkpoint_every: CheckpointEvery,
-    /// Loss weight per residual or condition name (default 1).
+    /// Loss weight per residual or condition name (default 1): the weights
+    /// of `balance = "fixed"`, the starting weights of the others.
     pub weights: BTreeMap<String, f64>,
+    /// How the terms' weights are set: none given means `grad-norm`, or
+    /// `fixed` when `weights` are given (a run's config.toml holds the choice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Balance>,
+    /// Adam steps between two weight updates of an automatic balance (the
+    /// quasi-Newton phase updates them where its segments start).
+    pub balance_every: usize,
+}
+
+/// How the loss terms are weighted (`[train] balance`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Balance {
+    /// The weights of `[train] weights` (default 1), never changed.
+    Fixed,
+    /// Gradient-norm balancing (Wang, Wang & Perdikaris 2023, "An expert's
+    /// guide to training PINNs"; jaxpi's `grad_norm`): every term's weighted
+    /// gradient gets the same norm, λ_i = Σ_j ‖∇L_j‖ / ‖∇L_i‖.
+    GradNorm,
+    /// Learning-rate annealing (Wang, Teng & Perdikaris 2021, Algorithm 1):
+    /// residuals keep weight 1, every other term gets
+    /// λ_i = max|∇L_r| / mean|∇(L_i)|.
+    Annealing,
+}
+
+impl TrainConfig {
+    /// The balance asked for, or the default: `grad-norm`, `fixed` when
+    /// weights are given.
+    pub fn balance_scheme(&self) -> Balance {
+        self.balance.unwrap_or(if self.weights.is_empty() {
+            Balance::GradNorm
+        } else {
+            Balance::Fixed
+        })
+    }
+}
+
+impl Balance {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::GradNorm => "grad-norm",
+            Self::Annealing => "annealing",
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -273,11 +341,16 @@ impl Default for TrainConfig {
         Self {
             keep_best: true,
             eval_every: 100,
-            max_seconds: None,
+            // Two minutes: what the problem set needs at these defaults
+            // (README, "Defaults"); an easy problem stops earlier when it
+            // converges.
+            max_seconds: Some(120.0),
             // A dense 2241-parameter model is 40 MB: a write a minute costs
             // a fraction of a second.
             checkpoint_every: CheckpointEvery::Seconds(60.0),
             weights: BTreeMap::new(),
+            balance: None,
+            balance_every: 100,
         }
     }
 }

@@ -185,7 +185,8 @@ struct SolveArgs {
     /// Interior collocation points.
     #[arg(long)]
     points: Option<usize>,
-    /// Quasi-Newton method after Adam: lbfgs, bfgs (dense), ss-bfgs (dense, self-scaled).
+    /// Quasi-Newton method after Adam: auto (by parameter count), lbfgs, bfgs
+    /// (dense), ss-bfgs (dense, self-scaled).
     #[arg(long, value_enum)]
     quasi_newton: Option<QuasiNewtonArg>,
     /// Add residual-refined points every this many quasi-Newton iterations (0: never).
@@ -302,6 +303,7 @@ enum SamplingArg {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum QuasiNewtonArg {
+    Auto,
     Lbfgs,
     Bfgs,
     SsBfgs,
@@ -310,6 +312,7 @@ enum QuasiNewtonArg {
 impl From<QuasiNewtonArg> for QuasiNewtonMethod {
     fn from(v: QuasiNewtonArg) -> Self {
         match v {
+            QuasiNewtonArg::Auto => Self::Auto,
             QuasiNewtonArg::Lbfgs => Self::Lbfgs,
             QuasiNewtonArg::Bfgs => Self::Bfgs,
             QuasiNewtonArg::SsBfgs => Self::SsBfgs,
@@ -524,9 +527,14 @@ fn run_solve(args: SolveArgs) -> Result<(), Failure> {
         SolveError::Invalid(m) => Failure::Input(InputError(anyhow::Error::msg(m))),
         e => Failure::Run(e.into()),
     })?;
-    if let (true, Some(choice)) = (args.quiet, &summary.omega_choice) {
-        // Without the progress display the choice was not shown before training.
-        println!("{}", choice.describe());
+    if args.quiet {
+        // Without the progress display the choices were not shown before training.
+        if let Some(choice) = &summary.omega_choice {
+            println!("{}", choice.describe());
+        }
+        for line in &summary.choices {
+            println!("{line}");
+        }
     }
     println!("{}", summary.line());
     failed_numerically(&summary.stop)

@@ -18,6 +18,7 @@
 //! assert!(fit.kappa > 1.0 && b[1] > 2.0 * b[0]);
 //! ```
 
+pub mod dispersion;
 pub mod files;
 pub mod gaussian;
 pub mod init_stats;

@@ -44,6 +44,7 @@
 //! fraction (0.65 dB), and six further signals that took no part in the
 //! choice check it (README, "ω from the kernel bandwidth").
 
+use super::dispersion::implied_frequencies;
 use super::kappa::{kappa_for, omega_at};
 use super::measure::DEFAULT_SHARE;
 use super::spectrum::EnergySpectrum;
@@ -70,6 +71,10 @@ pub struct Direction {
     /// Frequency below which [`DATA_SHARE`] of the known data's energy
     /// along this direction lies (None: no known data varies along it).
     pub signal: Option<f64>,
+    /// Frequency the equation's dispersion relation carries into this
+    /// direction from the others' data, where no data varies along it
+    /// (see [`super::dispersion`]).
+    pub implied: Option<f64>,
 }
 
 impl Direction {
@@ -81,7 +86,9 @@ impl Direction {
 
     /// What this direction asks of the kernel's band, if anything.
     fn demand(&self) -> Option<f64> {
-        self.signal.map(|s| s.min(self.point_limit()))
+        self.signal
+            .or(self.implied)
+            .map(|s| s.min(self.point_limit()))
     }
 }
 
@@ -125,14 +132,17 @@ impl OmegaChoice {
     pub fn for_problem(problem: &Problem, net: &NetConfig, interior_points: usize) -> Self {
         let nyquist = nyquist_of_box(interior_points, problem.pde.inputs.len());
         let signals = data_frequencies(problem);
+        let implied = implied_frequencies(problem, &signals);
         let directions = problem
             .pde
             .inputs
             .iter()
             .zip(signals)
-            .map(|(input, signal)| Direction {
+            .zip(implied)
+            .map(|((input, signal), implied)| Direction {
                 input: input.clone(),
                 nyquist,
+                implied: if signal.is_none() { implied } else { None },
                 signal,
             })
             .collect();
@@ -159,6 +169,7 @@ impl OmegaChoice {
                 input: input.clone(),
                 nyquist: 0.5 / d,
                 signal,
+                implied: None,
             })
             .collect();
         Self::from_directions(directions, net)
@@ -175,7 +186,13 @@ impl OmegaChoice {
         );
         for d in &self.directions {
             let signal = d.signal.map_or_else(
-                || "no known data varies".into(),
+                || match d.implied {
+                    Some(f) => format!(
+                        "no known data varies; the equation carries {f:.4} into it from the \
+                         other directions (dispersion of its linear part)"
+                    ),
+                    None => "no known data varies".into(),
+                },
                 |s| {
                     format!(
                         "{}% of the data's energy below {s:.4}",

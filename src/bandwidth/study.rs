@@ -31,6 +31,9 @@ const INIT_BINS: usize = 60;
 const INIT_POINT_SEED: u64 = 7;
 /// SIREN's standard first-layer frequency ω₀, used for its init statistics.
 const SIREN_OMEGA: f64 = 30.0;
+/// ω of the simple sine families in the init study: 1, the frequency at
+/// which their later layers' Kaiming statistics are stated.
+const SINE_INIT_OMEGA: f64 = 1.0;
 
 /// What `pinn ntk` measures and where it writes.
 #[derive(Clone, Debug, PartialEq)]
@@ -296,7 +299,7 @@ fn study_init(options: &NtkOptions) -> Vec<InitStudy> {
         .map(|&kind| {
             let omega = match kind {
                 NetKind::Siren => SIREN_OMEGA,
-                _ => NetConfig::default().omega_value(),
+                _ => SINE_INIT_OMEGA,
             };
             let config = NetConfig {
                 depth: INIT_DEPTH,

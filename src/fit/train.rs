@@ -163,6 +163,7 @@ where
         decay: Decay::OverStepsOrTime,
         // The next minibatch before every step (the first is drawn with the loss).
         resample_every: 1,
+        rebalance_every: 0,
         budget_share: None,
     };
     let outcome = driver.run(&mut net, &mut [&mut adam]);

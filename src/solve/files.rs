@@ -410,6 +410,9 @@ fn metrics(problem: &Problem, net: &SavedNet, trained: &Trained) -> serde_json::
     if let Some(choice) = &summary.omega_choice {
         m["omega_rule"] = serde_json::to_value(choice).unwrap_or_default();
     }
+    if !summary.choices.is_empty() {
+        m["chosen"] = serde_json::json!(summary.choices);
+    }
     m
 }
 

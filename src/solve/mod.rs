@@ -66,6 +66,8 @@ pub struct Summary {
     /// The ω trained with, and how the rule chose it when it was `auto`.
     pub omega: f64,
     pub omega_choice: Option<OmegaChoice>,
+    /// What else the defaults chose (the quasi-Newton method, …), one line each.
+    pub choices: Vec<String>,
     /// Unknown coefficients found (inverse problems), in file order.
     pub unknowns: Vec<Identified>,
     /// The run folder, when the run wrote one.

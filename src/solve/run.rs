@@ -6,7 +6,7 @@ use super::resume::{CheckpointFile, Checkpointing};
 use super::unknowns::{identified, initial_raw, resolve_initial};
 use super::{evaluation, EvaluationPoints, SolveError, Summary};
 use crate::bandwidth::OmegaChoice;
-use crate::config::{Omega, Precision, QuasiNewtonMethod, RunConfig};
+use crate::config::{Balance, Omega, Precision, QuasiNewtonMethod, RunConfig};
 use crate::evaluate::{align_constants, errors, time_slices};
 use crate::jet::predict;
 use crate::net::{save, Network, SavedNet};
@@ -47,6 +47,8 @@ pub struct Prepared {
     pub config: RunConfig,
     /// How the bandwidth rule chose ω, when the configuration said `auto`.
     pub omega_choice: Option<OmegaChoice>,
+    /// What else the defaults chose for this problem, one line each.
+    pub choices: Vec<String>,
 }
 
 /// Resolves what a configuration leaves open and refuses what cannot run.
@@ -56,10 +58,34 @@ pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveE
     resolve_initial(problem, &mut config)?;
     let omega_choice = resolve_omega(problem, &mut config);
     let n_params = parameter_count(problem, &config);
+    let asked = config.quasi_newton.method;
+    config.quasi_newton.method = asked.for_parameters(n_params);
     check_dense_size(config.quasi_newton.method, n_params)?;
+    let mut choices = Vec::new();
+    if config.train.balance.is_none() {
+        let balance = config.train.balance_scheme();
+        config.train.balance = Some(balance);
+        choices.push(format!(
+            "loss weights: {} (default{})",
+            balance.label(),
+            if balance == Balance::Fixed {
+                ": weights are given"
+            } else {
+                ""
+            }
+        ));
+    }
+    if asked == QuasiNewtonMethod::Auto && config.quasi_newton.iters > 0 {
+        choices.push(format!(
+            "quasi-Newton: {} (auto: {n_params} parameters, dense up to {})",
+            config.quasi_newton.method.label(),
+            QuasiNewtonMethod::AUTO_DENSE_LIMIT
+        ));
+    }
     Ok(Prepared {
         config,
         omega_choice,
+        choices,
     })
 }
 
@@ -161,8 +187,13 @@ pub fn train_prepared(
     prepared: &Prepared,
     options: TrainOptions,
 ) -> Result<Trained, SolveError> {
-    if let (true, Some(c)) = (options.progress, &prepared.omega_choice) {
-        eprintln!("{}", c.describe());
+    if options.progress {
+        if let Some(c) = &prepared.omega_choice {
+            eprintln!("{}", c.describe());
+        }
+        for line in &prepared.choices {
+            eprintln!("{line}");
+        }
     }
     match prepared.config.network.precision {
         Precision::F32 => train_with::<f32>(problem, prepared, options, TrainedNet::F32),
@@ -248,6 +279,7 @@ where
         kept_step: outcome.kept_step,
         omega: config.network.omega_value(),
         omega_choice: prepared.omega_choice.clone(),
+        choices: prepared.choices.clone(),
         unknowns: identified(problem, &values),
         out_dir: None,
     };

@@ -83,6 +83,9 @@ pub struct AdamPhase {
     pub decay: Decay,
     /// Fresh training points every this many steps (0: never).
     pub resample_every: usize,
+    /// The objective's weights updated every this many steps, from the
+    /// first (0: never; see `train::balance`).
+    pub rebalance_every: usize,
     /// The share of the run's time budget this phase may use (a later phase
     /// then gets the rest); `None`: all of it.
     pub budget_share: Option<f64>,
@@ -153,6 +156,9 @@ where
             s.step += 1;
             if self.resample_every > 0 && step > 1 && (step - 1) % self.resample_every == 0 {
                 objective.resample(net);
+            }
+            if self.rebalance_every > 0 && (step - 1) % self.rebalance_every == 0 {
+                log.rebalance(objective, net);
             }
             let (losses, grad) = objective.losses_and_gradient(net);
             let total = objective.total(&losses);

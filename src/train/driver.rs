@@ -407,6 +407,25 @@ where
         c.last = Instant::now();
     }
 
+    /// Lets the objective update its weights and, when it did, gives the
+    /// held-out loss the same ones and scores the best point under them (a
+    /// held-out loss under other weights would not compare with it).
+    pub fn rebalance(&mut self, objective: &mut O, net: &mut Network<E>) {
+        let Some(weights) = objective.rebalance(net) else {
+            return;
+        };
+        let Some(held_out) = self.held_out.as_mut() else {
+            return;
+        };
+        held_out.set_weights(&weights);
+        if let Some(best) = self.best.as_mut() {
+            let current = net.flat_params();
+            net.set_flat_params(&best.params);
+            best.loss = held_out.total(&held_out.losses(net));
+            net.set_flat_params(&current);
+        }
+    }
+
     /// Whether step `step` of the run (counted over all phases) is recorded.
     pub fn record_due(&self, step: usize) -> bool {
         step.is_multiple_of(self.settings.record_every.max(1))
@@ -455,7 +474,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{NetConfig, QuasiNewtonMethod};
+    use crate::config::{NetConfig, Omega, QuasiNewtonMethod};
     use crate::train::{AdamPhase, Decay, QuasiNewtonPhase};
 
     /// Σ (p − target)² over the parameters: a convex bowl whose minimum is
@@ -501,6 +520,7 @@ mod tests {
         let config = NetConfig {
             width: 3,
             depth: 1,
+            omega: Omega::Value(1.0),
             ..NetConfig::default()
         };
         Network::new(&config, &[[0.0, 1.0]], 1)
@@ -521,6 +541,7 @@ mod tests {
             lr_final_fraction: 0.1,
             decay: Decay::OverSteps,
             resample_every: 0,
+            rebalance_every: 0,
             budget_share: None,
         }
     }
@@ -596,6 +617,7 @@ mod tests {
             &NetConfig {
                 width: 3,
                 depth: 1,
+                omega: Omega::Value(1.0),
                 ..NetConfig::default()
             },
             &[[0.0, 1.0]],
@@ -615,7 +637,7 @@ mod tests {
 #[cfg(test)]
 mod non_finite_tests {
     use super::*;
-    use crate::config::{NetConfig, QuasiNewtonMethod};
+    use crate::config::{NetConfig, Omega, QuasiNewtonMethod};
     use crate::train::{AdamPhase, Decay, QuasiNewtonPhase};
 
     /// c·Σ (p − 0.3)², but NaN once any parameter leaves [−r, r]: a loss
@@ -660,6 +682,7 @@ mod non_finite_tests {
         let config = NetConfig {
             width: 3,
             depth: 1,
+            omega: Omega::Value(1.0),
             ..NetConfig::default()
         };
         let mut net = Network::new(&config, &[[0.0, 1.0]], 1);
@@ -682,6 +705,7 @@ mod non_finite_tests {
             lr_final_fraction: 1.0,
             decay: Decay::OverSteps,
             resample_every: 0,
+            rebalance_every: 0,
             budget_share: None,
         }
     }

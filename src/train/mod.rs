@@ -10,6 +10,7 @@
 //! ```
 
 mod adam;
+pub mod balance;
 mod checkpoint;
 mod data;
 mod driver;
@@ -171,7 +172,7 @@ where
             keep_best: config.train.keep_best,
             max_seconds: config.train.max_seconds,
         };
-        let mut objective = self.objective;
+        let (mut objective, mut held_out) = (self.objective, self.held_out);
         let resume = match self.resume {
             Some((checkpoint, points)) => {
                 if checkpoint.params.len() != net.n_params() {
@@ -182,12 +183,13 @@ where
                     ));
                 }
                 objective.restore_points(net, points)?;
+                held_out.set_weights(&objective.weights);
                 Some(checkpoint)
             }
             None => None,
         };
         let mut driver = Driver::new(objective, settings, monitor)
-            .held_out(self.held_out)
+            .held_out(held_out)
             .stop_flag(self.stop);
         for o in self.observers {
             driver = driver.observer(o);
@@ -206,6 +208,7 @@ where
             lr_final_fraction: adam.lr_final_fraction,
             decay: Decay::OverSteps,
             resample_every: adam.resample_every,
+            rebalance_every: config.train.balance_every,
             // The quasi-Newton phase does most of the accuracy, so a budget
             // Adam spends alone ends far from converged.
             budget_share: quasi_newton.then_some(ADAM_BUDGET_SHARE),
@@ -224,7 +227,7 @@ where
             }
         };
         let mut qn = QuasiNewtonPhase {
-            method: qn.method,
+            method: qn.method.for_parameters(net.n_params()),
             max_iters: qn.iters,
             memory: qn.memory,
             refresh_every: gcd(resample_every, refine_every),

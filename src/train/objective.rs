@@ -18,4 +18,12 @@ pub trait Objective<E: Real> {
     /// Moves on to fresh training points (new collocation points, the next
     /// minibatch); the loss before and after are not comparable.
     fn resample(&mut self, net: &Network<E>);
+    /// Updates the terms' weights, when the objective balances them
+    /// (`train::balance`), and returns the new ones; None: unchanged.
+    fn rebalance(&mut self, _net: &Network<E>) -> Option<Vec<f64>> {
+        None
+    }
+    /// Takes the weights another objective of the same terms chose (the
+    /// held-out loss follows the training loss's balance).
+    fn set_weights(&mut self, _weights: &[f64]) {}
 }

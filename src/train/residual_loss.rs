@@ -13,7 +13,9 @@ use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 
+use super::balance::balanced_weights;
 use super::data::DataTerm;
+use crate::config::Balance;
 
 /// The state of a [`ResidualLoss`]'s points, for checkpoints.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -21,6 +23,10 @@ pub struct PointsState {
     pub groups: Vec<GroupPoints>,
     pub sampler: u32,
     pub rng: ChaCha12Rng,
+    /// The terms' weights (an automatic balance changes them) and whether
+    /// it has made its first update.
+    pub weights: Vec<f64>,
+    pub balanced: bool,
 }
 
 /// One point group's points in a checkpoint.
@@ -66,6 +72,11 @@ pub struct ResidualLoss<E: Real> {
     /// Draws RAD's points from the candidates.
     /// ChaCha12, the generator behind `StdRng`, named so a checkpoint can hold it.
     rng: ChaCha12Rng,
+    /// How the weights are set, which terms are PDE residuals, and whether
+    /// the balance has made its first update (see `train::balance`).
+    balance: Balance,
+    residual: Vec<bool>,
+    balanced: bool,
 }
 
 impl<E: Real> ResidualLoss<E>
@@ -140,6 +151,17 @@ where
             ),
             candidates: config.sampling.candidates,
             rng: ChaCha12Rng::seed_from_u64(seed ^ 0x5A4D_504C),
+            balance: config.train.balance_scheme(),
+            residual: (0..problem.term_names().len())
+                .map(|k| {
+                    problem
+                        .pde
+                        .terms
+                        .get(k)
+                        .is_some_and(|(_, r)| *r == Region::Interior)
+                })
+                .collect(),
+            balanced: false,
         };
         objective.resample(net);
         objective
@@ -194,6 +216,8 @@ where
                 .collect(),
             sampler: self.sampler.state(),
             rng: self.rng.clone(),
+            weights: self.weights.clone(),
+            balanced: self.balanced,
         }
     }
 
@@ -217,8 +241,17 @@ where
             self.groups[gi].refined = refined;
             self.set_points(net, gi, points);
         }
+        if state.weights.len() != self.weights.len() {
+            return Err(format!(
+                "the checkpoint has {} loss weights, the problem {}",
+                state.weights.len(),
+                self.weights.len()
+            ));
+        }
         self.sampler.set_state(state.sampler);
         self.rng = state.rng;
+        self.weights = state.weights;
+        self.balanced = state.balanced;
         Ok(())
     }
 
@@ -314,6 +347,20 @@ where
             at += chunk.len();
         }
         score
+    }
+
+    /// The gradient of every term's loss alone (one recorded pass per term).
+    fn term_gradients(&self, net: &Network<E>) -> Vec<Vec<f64>> {
+        (0..self.names.len())
+            .map(|k| {
+                let mut tr = Tracer::<E, OwnedTape<E, Cpu>>::new(&net.dev);
+                let terms = self.term_losses(&mut tr, net);
+                let mut one = vec![0.0; terms.len()];
+                one[k] = 1.0;
+                let total = weighted_sum(&mut tr, &terms, &one);
+                flatten_grads(&tr.backward(&total, net))
+            })
+            .collect()
     }
 
     /// Mean-squared residual of every term, recorded on `tr`.
@@ -420,5 +467,20 @@ where
         for gi in 0..self.groups.len() {
             self.redraw(net, gi);
         }
+    }
+
+    fn rebalance(&mut self, net: &Network<E>) -> Option<Vec<f64>> {
+        if self.balance == Balance::Fixed {
+            return None;
+        }
+        let grads = self.term_gradients(net);
+        let first = !self.balanced;
+        self.weights = balanced_weights(self.balance, &grads, &self.residual, &self.weights, first);
+        self.balanced = true;
+        Some(self.weights.clone())
+    }
+
+    fn set_weights(&mut self, weights: &[f64]) {
+        self.weights = weights.to_vec();
     }
 }

@@ -181,6 +181,7 @@ fn kappa_table_entry_is_reproduced_with_other_seeds() {
     let entry = table_entry(2, 64, 3);
     let config = NetConfig {
         seed: 1000,
+        width: 64,
         ..NetConfig::default()
     };
     let fit = measure_kappa(&config, 2, &default_omegas(), TABLE_SEEDS, DEFAULT_SHARE);
@@ -196,7 +197,10 @@ fn kappa_table_entry_is_reproduced_with_other_seeds() {
 
 #[test]
 fn the_omega_rule_uses_the_table() {
-    let config = NetConfig::default();
+    let config = NetConfig {
+        width: 64,
+        ..NetConfig::default()
+    };
     let kappa = kappa_for(&config, 2);
     assert_eq!(kappa, table_entry(2, 64, 3).kappa);
     // A band edge of f cycles per unit needs ω = 2πf/κ.
@@ -220,6 +224,8 @@ fn kernel_rows_lie_along_axis_zero() {
 fn init_statistics_summarize_every_layer() {
     let config = NetConfig {
         depth: 8,
+        width: 64,
+        omega: Omega::Value(1.0),
         ..NetConfig::default()
     };
     let v = layer_values(&config, 2, 512, 1);

@@ -77,6 +77,7 @@ fn weights_have_the_kaiming_variance() {
         width: 512,
         depth: 2,
         seed: 5,
+        omega: Omega::Value(1.0),
         ..NetConfig::default()
     };
     let net = Network::<f64>::new(&config, &[[0.0, 1.0], [0.0, 1.0]], 1);

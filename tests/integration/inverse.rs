@@ -194,6 +194,7 @@ fn the_unknowns_gradient_matches_finite_differences() {
         let EquationFile { problem: p, config } = p.unwrap_or_else(|e| panic!("{e}"));
         let mut config = config.clone();
         config.sampling.interior_points = 64;
+        config.network.omega = pinn::config::Omega::Value(1.0);
         let net =
             Network::<f64>::new(&config.network, &p.pde.domain, 1).with_unknowns(&p.raw_inits());
         let objective = ResidualLoss::new(&p, &config, &net);

@@ -174,6 +174,9 @@ source = "u_x - 100 * exp(-400 * (x - 0.5)^2)"
     let mut config = config.clone();
     config.sampling.interior_points = 400;
     config.sampling.candidates = 4000;
+    config.network.omega = pinn::config::Omega::Value(1.0);
+    config.network.width = 64;
+    config.sampling.placement = Placement::Uniform;
     let net = Network::<f64>::new(&config.network, &problem.pde.domain, 1);
     let near = |points: &[Vec<f64>]| {
         points.iter().filter(|p| (p[0] - 0.5).abs() < 0.1).count() as f64 / points.len() as f64

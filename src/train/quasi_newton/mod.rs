@@ -85,7 +85,10 @@ pub enum Model {
 impl Model {
     fn new(method: QuasiNewtonMethod, memory: usize) -> Self {
         match method {
-            QuasiNewtonMethod::Lbfgs => Self::Pairs(PairMemory::new(memory)),
+            // Resolved by the caller, who knows the parameter count.
+            QuasiNewtonMethod::Lbfgs | QuasiNewtonMethod::Auto => {
+                Self::Pairs(PairMemory::new(memory))
+            }
             QuasiNewtonMethod::Bfgs => Self::Dense(DenseInverse::new(false)),
             QuasiNewtonMethod::SsBfgs => Self::Dense(DenseInverse::new(true)),
         }
@@ -390,6 +393,7 @@ where
                         net.set_flat_params(&p);
                     }
                     (self.refresh)(objective, net, done);
+                    log.rebalance(objective, net);
                     evals.borrow_mut().forget();
                     None
                 }
@@ -445,6 +449,7 @@ where
                     s.last = None;
                     drop(s);
                     (self.refresh)(objective, net, due);
+                    log.rebalance(objective, net);
                 }
                 restarts += 1;
             }
