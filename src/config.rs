@@ -282,6 +282,10 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Stop (and still evaluate and write everything) after this many seconds.
     pub max_seconds: Option<f64>,
+    /// End the run early once the held-out loss has not fallen by 1% for
+    /// this share of `max_seconds` (0: run to the budget): an easy problem
+    /// ends when it has converged, a hard one uses its budget.
+    pub stall_share: f64,
     /// Write a checkpoint (`pinn resume` continues from it) every this many
     /// seconds of training, and when the run is interrupted; 0: after every
     /// step; `"never"`: no checkpoints.
@@ -317,6 +321,14 @@ pub enum Balance {
 impl TrainConfig {
     /// The balance asked for, or the default: `grad-norm`, `fixed` when
     /// weights are given.
+    /// Seconds without progress that end the run, when there is a budget
+    /// and a share.
+    pub fn stall_seconds(&self) -> Option<f64> {
+        self.max_seconds
+            .filter(|_| self.stall_share > 0.0)
+            .map(|s| s * self.stall_share)
+    }
+
     pub fn balance_scheme(&self) -> Balance {
         self.balance.unwrap_or(if self.weights.is_empty() {
             Balance::GradNorm
@@ -345,6 +357,9 @@ impl Default for TrainConfig {
             // (README, "Defaults"); an easy problem stops earlier when it
             // converges.
             max_seconds: Some(120.0),
+            // 30 s of a 120 s budget: longer than any plateau the problem
+            // set showed before a further fall (README, "Defaults").
+            stall_share: 0.25,
             // A dense 2241-parameter model is 40 MB: a write a minute costs
             // a fraction of a second.
             checkpoint_every: CheckpointEvery::Seconds(60.0),

@@ -147,6 +147,7 @@ where
         record_every: train.eval_every.max(1),
         keep_best: false,
         max_seconds: train.max_seconds,
+        stall_seconds: None,
     };
     let monitor = {
         let scorer = scorer.clone();

@@ -74,6 +74,8 @@ pub struct Checkpoint<M> {
     pub steps_done: usize,
     /// The best held-out point: loss, step, parameters.
     pub best: Option<(f64, usize, Vec<f64>)>,
+    /// The last held-out loss that counted as progress (the stall stop).
+    pub progress: Option<super::driver::Progress>,
     pub history: Vec<Record<M>>,
     pub last_recorded: Option<(usize, Vec<f64>)>,
     /// The finished phases' reports, and the index of the running one.

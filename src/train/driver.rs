@@ -148,6 +148,21 @@ pub struct DriverSettings {
     pub keep_best: bool,
     /// The wall-clock budget of the whole run.
     pub max_seconds: Option<f64>,
+    /// End the run once the held-out loss has not fallen by
+    /// [`STALL_MARGIN`] for this many seconds (None: never).
+    pub stall_seconds: Option<f64>,
+}
+
+/// The share by which the held-out loss must fall to count as progress:
+/// a quasi-Newton phase that still gains 1% per stall window gains less
+/// than a factor 2 over the rest of a budget.
+pub const STALL_MARGIN: f64 = 0.01;
+
+/// The held-out loss that last counted as progress, and when.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
+    pub loss: f64,
+    pub seconds: f64,
 }
 
 /// The parameters with the lowest held-out loss so far.
@@ -178,6 +193,7 @@ pub struct RunLog<E: Real, O, M> {
     budget: Budget,
     steps_done: usize,
     best: Option<Best>,
+    progress: Option<Progress>,
     history: Vec<Record<M>>,
     /// Step and parameters of the last record, so the final record is not
     /// written twice for the same point.
@@ -209,6 +225,7 @@ where
             settings,
             steps_done: 0,
             best: None,
+            progress: None,
             history: Vec::new(),
             last_recorded: None,
             checkpoints: None,
@@ -241,6 +258,7 @@ where
         log.best = checkpoint
             .best
             .map(|(loss, step, params)| Best { loss, step, params });
+        log.progress = checkpoint.progress;
         log.history = checkpoint.history;
         log.last_recorded = checkpoint.last_recorded;
         log.phase = checkpoint.phase;
@@ -395,6 +413,7 @@ where
                 .best
                 .as_ref()
                 .map(|b| (b.loss, b.step, b.params.clone())),
+            progress: self.progress,
             history: self.history.clone(),
             last_recorded: self.last_recorded.clone(),
             finished: self.finished.clone(),
@@ -423,7 +442,31 @@ where
             net.set_flat_params(&best.params);
             best.loss = held_out.total(&held_out.losses(net));
             net.set_flat_params(&current);
+            // Progress is measured under the new weights from here on.
+            if let Some(p) = self.progress.as_mut() {
+                p.loss = best.loss;
+            }
         }
+    }
+
+    /// Whether the held-out loss has made no progress for the stall window.
+    pub fn stalled(&self) -> bool {
+        match (self.settings.stall_seconds, self.progress) {
+            (Some(window), Some(p)) => self.budget.elapsed() - p.seconds > window,
+            _ => false,
+        }
+    }
+
+    /// The stop of a stalled run, saying for how long.
+    pub fn stall_stop(&self) -> Stop {
+        Stop::with_detail(
+            StopReason::Stalled,
+            format!(
+                "held-out loss not {}% lower in the last {:.0} s",
+                STALL_MARGIN * 100.0,
+                self.settings.stall_seconds.unwrap_or(0.0)
+            ),
+        )
     }
 
     /// Whether step `step` of the run (counted over all phases) is recorded.
@@ -447,6 +490,17 @@ where
             .as_ref()
             .map_or(f64::NAN, |h| h.total(&h.losses(net)));
         let params = net.flat_params();
+        let seconds = self.budget.elapsed();
+        if validation.is_finite()
+            && self
+                .progress
+                .is_none_or(|p| validation < p.loss * (1.0 - STALL_MARGIN))
+        {
+            self.progress = Some(Progress {
+                loss: validation,
+                seconds,
+            });
+        }
         if validation.is_finite() && self.best.as_ref().is_none_or(|b| validation < b.loss) {
             self.best = Some(Best {
                 loss: validation,
@@ -457,7 +511,7 @@ where
         let record = Record {
             phase,
             step,
-            seconds: self.budget.elapsed(),
+            seconds,
             losses,
             total,
             validation,
@@ -531,6 +585,7 @@ mod tests {
             record_every: 10,
             keep_best: true,
             max_seconds,
+            stall_seconds: None,
         }
     }
 
@@ -606,6 +661,26 @@ mod tests {
         let last = outcome.history.last().expect("records");
         assert_eq!(outcome.kept_step, last.step);
         assert_eq!(last.phase, Phase::QuasiNewton);
+    }
+
+    #[test]
+    fn a_held_out_loss_that_stops_falling_ends_the_run_as_stalled() {
+        // Training pulls towards 0.5, the held-out loss prefers −3: after the
+        // first records it only rises, so no record counts as progress.
+        let mut net = tiny_net();
+        let settings = DriverSettings {
+            stall_seconds: Some(0.05),
+            ..settings(None)
+        };
+        let steps = 10_000_000;
+        let driver =
+            Driver::new(Bowl::new(0.5), settings, |_: &Network<f64>| ()).held_out(Bowl::new(-3.0));
+        let outcome = driver.run(&mut net, &mut [&mut adam(steps), &mut quasi_newton(10)]);
+        assert_eq!(outcome.stop.reason, StopReason::Stalled);
+        assert!(outcome.stop.detail.as_deref().unwrap().contains("1% lower"));
+        assert!(outcome.steps(Phase::Adam) < steps);
+        assert_eq!(outcome.phases.len(), 1, "a stalled run ends, not its phase");
+        assert!(outcome.seconds < 5.0, "{} s", outcome.seconds);
     }
 
     #[test]
@@ -695,6 +770,7 @@ mod non_finite_tests {
             record_every: 1,
             keep_best: false,
             max_seconds: None,
+            stall_seconds: None,
         }
     }
 

@@ -23,8 +23,8 @@ mod stop;
 pub use adam::{Adam, AdamPhase, Decay};
 pub use checkpoint::{AdamState, Checkpoint, PhaseState, QuasiNewtonState, SegmentState};
 pub use driver::{
-    Budget, Driver, DriverSettings, Monitor, Outcome, PhaseEnd, PhaseReport, RunLog, Saver,
-    TrainingPhase,
+    Budget, Driver, DriverSettings, Monitor, Outcome, PhaseEnd, PhaseReport, Progress, RunLog,
+    Saver, TrainingPhase, STALL_MARGIN,
 };
 pub use objective::Objective;
 pub use observe::{progress_bar, Measure, Observer, Phase, ProgressObserver, Record};
@@ -171,6 +171,7 @@ where
             record_every: config.train.eval_every.max(1),
             keep_best: config.train.keep_best,
             max_seconds: config.train.max_seconds,
+            stall_seconds: config.train.stall_seconds(),
         };
         let (mut objective, mut held_out) = (self.objective, self.held_out);
         let resume = match self.resume {

@@ -20,6 +20,9 @@ pub enum StopReason {
     Converged,
     /// The loss or its gradient was NaN or infinite.
     NonFiniteLoss,
+    /// The held-out loss stopped improving for the stall window
+    /// (`[train] stall_share` of the budget).
+    Stalled,
 }
 
 impl StopReason {
@@ -32,6 +35,7 @@ impl StopReason {
             Self::LineSearchFailed => "line search failed",
             Self::Converged => "converged",
             Self::NonFiniteLoss => "non-finite loss",
+            Self::Stalled => "held-out loss stalled",
         }
     }
 }

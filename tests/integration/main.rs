@@ -1,5 +1,6 @@
 //! The integration test binary: one module per concern.
 
+mod balance;
 mod bandwidth;
 mod builder;
 mod cli;

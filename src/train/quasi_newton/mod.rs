@@ -122,6 +122,8 @@ enum RunEnd {
         param: Option<Vec<f64>>,
     },
     TimeBudget,
+    /// The held-out loss made no progress for the stall window.
+    Stalled,
     /// The stop flag was set; a checkpoint of the last iteration is written.
     Interrupted,
     /// The gradient norm fell below the tolerance.
@@ -255,6 +257,9 @@ where
         state.increment_iter();
         if deadline.is_some_and(|d| Instant::now() > d) {
             return RunEnd::TimeBudget;
+        }
+        if log.stalled() {
+            return RunEnd::Stalled;
         }
         if let Some(TerminationReason::SolverExit(why)) = state.get_termination_reason() {
             return RunEnd::Failed(why.clone());
@@ -404,6 +409,10 @@ where
                 }
                 RunEnd::Interrupted => {
                     stop = Stop::new(StopReason::Interrupted);
+                    break;
+                }
+                RunEnd::Stalled => {
+                    stop = log.stall_stop();
                     break;
                 }
                 RunEnd::Converged => Some(Stop::with_detail(
