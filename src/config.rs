@@ -300,6 +300,12 @@ pub struct TrainConfig {
     /// Adam steps between two weight updates of an automatic balance (the
     /// quasi-Newton phase updates them where its segments start).
     pub balance_every: usize,
+    /// Causal training along an input named `t` (`train::causal`): the
+    /// residual counts at a time only once it is small at every earlier one.
+    pub causal: bool,
+    /// Chunks of the time axis, and the tolerance ε of the causal weights.
+    pub causal_chunks: usize,
+    pub causal_epsilon: f64,
 }
 
 /// How the loss terms are weighted (`[train] balance`).
@@ -366,6 +372,10 @@ impl Default for TrainConfig {
             weights: BTreeMap::new(),
             balance: None,
             balance_every: 100,
+            causal: false,
+            // The paper's wave and Allen–Cahn settings (32 chunks, ε = 1).
+            causal_chunks: 32,
+            causal_epsilon: 1.0,
         }
     }
 }

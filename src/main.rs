@@ -207,6 +207,13 @@ struct SolveArgs {
     /// Loss weight of a term, as NAME=VALUE (repeatable).
     #[arg(long = "weight", value_parser = parse_weight)]
     weights: Vec<(String, f64)>,
+    /// How the terms are weighted: grad-norm, annealing, fixed
+    /// [default: grad-norm, fixed when weights are given].
+    #[arg(long, value_parser = parse_balance)]
+    balance: Option<pinn::config::Balance>,
+    /// Causal training along t (true or false) [default: false].
+    #[arg(long)]
+    causal: Option<bool>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -355,6 +362,14 @@ impl From<PrecisionArg> for Precision {
     }
 }
 
+fn parse_balance(s: &str) -> Result<pinn::config::Balance, String> {
+    use pinn::config::Balance;
+    [Balance::GradNorm, Balance::Annealing, Balance::Fixed]
+        .into_iter()
+        .find(|b| b.label() == s)
+        .ok_or_else(|| format!("expected grad-norm, annealing or fixed, found '{s}'"))
+}
+
 fn parse_weight(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s
         .split_once('=')
@@ -482,6 +497,8 @@ fn resolve_config(file: &EquationFile, args: &SolveArgs) -> Result<RunConfig, Fa
     if args.max_seconds.is_some() {
         train.max_seconds = args.max_seconds;
     }
+    train.balance = args.balance.or(train.balance);
+    train.causal = args.causal.unwrap_or(train.causal);
     let names = file.problem.term_names();
     for (name, w) in &args.weights {
         if !names.contains(name) {

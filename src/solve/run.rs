@@ -75,6 +75,16 @@ pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveE
             }
         ));
     }
+    if config.train.causal {
+        let t = &config.train;
+        choices.push(match problem.pde.inputs.iter().any(|n| n == "t") {
+            true => format!(
+                "causal training: {} chunks along t, ε = {}",
+                t.causal_chunks, t.causal_epsilon
+            ),
+            false => "causal training: off (the problem has no input t)".into(),
+        });
+    }
     if asked == QuasiNewtonMethod::Auto && config.quasi_newton.iters > 0 {
         choices.push(format!(
             "quasi-Newton: {} (auto: {n_params} parameters, dense up to {})",

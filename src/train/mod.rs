@@ -11,6 +11,7 @@
 
 mod adam;
 pub mod balance;
+mod causal;
 mod checkpoint;
 mod data;
 mod driver;
@@ -21,6 +22,7 @@ mod residual_loss;
 mod stop;
 
 pub use adam::{Adam, AdamPhase, Decay};
+pub use causal::Causal;
 pub use checkpoint::{AdamState, Checkpoint, PhaseState, QuasiNewtonState, SegmentState};
 pub use driver::{
     Budget, Driver, DriverSettings, Monitor, Outcome, PhaseEnd, PhaseReport, Progress, RunLog,
@@ -103,10 +105,18 @@ where
         Self {
             config: config.clone(),
             objective: ResidualLoss::new(problem, config, net),
-            // Same sizes, independent points (another seed of the scrambled Sobol sequence).
+            // Same sizes, independent points (another seed of the scrambled
+            // Sobol sequence), and never causal: the held-out loss judges
+            // the solution everywhere, on one scale for the whole run.
             held_out: ResidualLoss::with_seed(
                 problem,
-                config,
+                &RunConfig {
+                    train: crate::config::TrainConfig {
+                        causal: false,
+                        ..config.train.clone()
+                    },
+                    ..config.clone()
+                },
                 net,
                 net.config.seed.wrapping_add(0x5EED),
             ),

@@ -5,15 +5,16 @@ use crate::config::{Placement, RunConfig};
 use crate::geometry::{Region, Sampler};
 use crate::jet::{flatten_grads, weighted_sum, Batch, JetField, Outputs, Tracer};
 use crate::multi_index::{closure, MultiIndex};
-use crate::net::Network;
+use crate::net::{Network, Vector};
 use crate::problem::Problem;
-use crate::scalar::Real;
+use crate::scalar::{real, Real};
 use crate::unknowns::Bounds;
 use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 
 use super::balance::balanced_weights;
+use super::causal::Causal;
 use super::data::DataTerm;
 use crate::config::Balance;
 
@@ -27,6 +28,8 @@ pub struct PointsState {
     /// it has made its first update.
     pub weights: Vec<f64>,
     pub balanced: bool,
+    /// The causal weights, when training is causal.
+    pub causal: Option<Causal>,
 }
 
 /// One point group's points in a checkpoint.
@@ -52,6 +55,9 @@ struct Group<E: Real> {
     batch: Option<Batch<E>>,
     /// For a periodic condition: the points' images on the upper face.
     twin: Option<Batch<E>>,
+    /// √ of the causal factor of each point (interior residuals of a
+    /// causal loss): the mean square of factor × residual is the causal loss.
+    causal_roots: Option<Vector<E>>,
 }
 
 /// Loss assembly for a problem: the terms, their weights and their points.
@@ -77,6 +83,8 @@ pub struct ResidualLoss<E: Real> {
     balance: Balance,
     residual: Vec<bool>,
     balanced: bool,
+    /// Causal weights along t for the interior residuals (`train::causal`).
+    causal: Option<Causal>,
 }
 
 impl<E: Real> ResidualLoss<E>
@@ -125,6 +133,7 @@ where
                     points: Vec::new(),
                     batch: None,
                     twin: None,
+                    causal_roots: None,
                 }),
             }
         }
@@ -162,6 +171,7 @@ where
                 })
                 .collect(),
             balanced: false,
+            causal: causal_weights(problem, config),
         };
         objective.resample(net);
         objective
@@ -199,6 +209,45 @@ where
         g.batch = Some(batch);
         g.twin = twin;
         g.points = points;
+        self.set_causal_roots(net, gi);
+    }
+
+    /// The causal factors of group `gi`'s points (interior only).
+    fn set_causal_roots(&mut self, net: &Network<E>, gi: usize) {
+        let g = &mut self.groups[gi];
+        g.causal_roots = match (&self.causal, &g.region) {
+            (Some(c), Region::Interior) => {
+                let roots: Vec<E> = c
+                    .point_factors(&g.points)
+                    .iter()
+                    .map(|f| real(f.sqrt()))
+                    .collect();
+                Some(net.dev.tensor_from_vec(roots, (g.points.len(),)))
+            }
+            _ => None,
+        };
+    }
+
+    /// New causal weights from the unweighted squared residuals of the
+    /// interior points (the paper's per-chunk residual losses).
+    fn update_causal(&mut self, net: &Network<E>) {
+        let Some(gi) = self
+            .groups
+            .iter()
+            .position(|g| g.region == Region::Interior)
+        else {
+            return;
+        };
+        if self.causal.is_none() {
+            return;
+        }
+        let points = self.groups[gi].points.clone();
+        let ones = vec![1.0; self.weights.len()];
+        let square = self.pointwise_residual(net, gi, &points, &ones);
+        if let Some(c) = self.causal.as_mut() {
+            c.update(&points, &square);
+        }
+        self.set_causal_roots(net, gi);
     }
 
     /// What a checkpoint keeps of the loss: every group's points (RAD's
@@ -218,6 +267,7 @@ where
             rng: self.rng.clone(),
             weights: self.weights.clone(),
             balanced: self.balanced,
+            causal: self.causal.clone(),
         }
     }
 
@@ -252,6 +302,16 @@ where
         self.rng = state.rng;
         self.weights = state.weights;
         self.balanced = state.balanced;
+        if state.causal.is_some() != self.causal.is_some() {
+            return Err(
+                "the checkpoint's training is causal where the run's is not, or the other way"
+                    .into(),
+            );
+        }
+        self.causal = state.causal;
+        for gi in 0..self.groups.len() {
+            self.set_causal_roots(net, gi);
+        }
         Ok(())
     }
 
@@ -278,7 +338,7 @@ where
     ) -> Vec<Vec<f64>> {
         let candidates = self.sampler.draw(&Region::Interior, self.candidates.max(n));
         let eps: Vec<f64> = self
-            .pointwise_residual(net, gi, &candidates)
+            .pointwise_residual(net, gi, &candidates, &self.weights)
             .iter()
             .map(|s| s.sqrt().powf(k))
             .collect();
@@ -312,7 +372,7 @@ where
             return 0.0;
         };
         let points = self.sampler.draw(&Region::Interior, self.candidates);
-        let score = self.pointwise_residual(net, gi, &points);
+        let score = self.pointwise_residual(net, gi, &points, &self.weights);
         let mut order: Vec<usize> = (0..points.len()).collect();
         order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
         order.truncate(keep);
@@ -325,7 +385,13 @@ where
     }
 
     /// Σ_k w_k r_k² at each point for the terms of group `gi`.
-    fn pointwise_residual(&self, net: &Network<E>, gi: usize, points: &[Vec<f64>]) -> Vec<f64> {
+    fn pointwise_residual(
+        &self,
+        net: &Network<E>,
+        gi: usize,
+        points: &[Vec<f64>],
+        weights: &[f64],
+    ) -> Vec<f64> {
         let g = &self.groups[gi];
         let mut score = vec![0.0; points.len()];
         let mut at = 0;
@@ -341,7 +407,7 @@ where
                     .eval(&mut JetField::new(&mut tr, &mut outputs).with_unknowns(&unknowns));
                 for (s, v) in score[at..].iter_mut().zip(r.value.as_vec()) {
                     let v: f64 = v.into();
-                    *s += self.weights[k] * v * v;
+                    *s += weights[k] * v * v;
                 }
             }
             at += chunk.len();
@@ -386,7 +452,13 @@ where
                     .0
                     .expr
                     .eval(&mut JetField::new(tr, &mut outputs).with_unknowns(&unknowns));
-                losses[k] = Some(tr.mean_square(&r.value));
+                losses[k] = Some(match &g.causal_roots {
+                    Some(roots) => {
+                        let scaled = tr.mul(&r.value, roots);
+                        tr.mean_square(&scaled)
+                    }
+                    None => tr.mean_square(&r.value),
+                });
             }
         }
         if let Some(data) = &self.data {
@@ -470,6 +542,7 @@ where
     }
 
     fn rebalance(&mut self, net: &Network<E>) -> Option<Vec<f64>> {
+        self.update_causal(net);
         if self.balance == Balance::Fixed {
             return None;
         }
@@ -483,4 +556,18 @@ where
     fn set_weights(&mut self, weights: &[f64]) {
         self.weights = weights.to_vec();
     }
+}
+
+/// The causal weights a run asks for: along the input named `t`, when the
+/// problem has one and `[train] causal` is on.
+fn causal_weights(problem: &Problem, config: &RunConfig) -> Option<Causal> {
+    let t = problem.pde.inputs.iter().position(|n| n == "t")?;
+    config.train.causal.then(|| {
+        Causal::new(
+            t,
+            problem.pde.domain[t],
+            config.train.causal_chunks,
+            config.train.causal_epsilon,
+        )
+    })
 }

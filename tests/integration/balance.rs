@@ -132,3 +132,52 @@ fn later_updates_average_with_momentum_and_fixed_weights_stay() {
     assert!(fixed.rebalance(&net).is_none());
     assert_eq!(fixed.weights, vec![1.0, walls]);
 }
+
+/// Causal training (`[train] causal`): a heat problem in t whose residual
+/// is large at every time at initialization gets weights that fall along t.
+#[test]
+fn causal_weights_fall_along_t_and_leave_the_plain_loss_alone_until_updated() {
+    use pinn::config::Placement;
+    let source = r#"
+name = "decay"
+inputs = ["t", "x"]
+outputs = ["u"]
+domain = { t = [0, 1], x = [0, 1] }
+[residuals]
+heat = "u_t - 0.1 * u_xx - 5 * sin(3 * x)"
+[[conditions]]
+on = "t = 0"
+require = "u = 0"
+"#;
+    let EquationFile { problem, config } =
+        EquationFile::from_toml(source, "decay.toml").expect("valid problem");
+    let mut config = config.clone();
+    config.network.omega = Omega::Value(1.0);
+    config.sampling.placement = Placement::Uniform;
+    config.train.balance = Some(Balance::Fixed);
+    let net = Network::<f64>::new(&config.network, &problem.pde.domain, 1);
+    let plain = ResidualLoss::new(&problem, &config, &net);
+    config.train.causal = true;
+    config.train.causal_chunks = 16;
+    let mut causal = ResidualLoss::new(&problem, &config, &net);
+    // Same points; 4096 scrambled Sobol points put 256 in each chunk of t,
+    // so with every weight 1 the chunk mean is the plain mean.
+    assert_eq!(plain.interior_points(), causal.interior_points());
+    let (a, b) = (plain.losses(&net)[0], causal.losses(&net)[0]);
+    assert!(
+        (a / b - 1.0).abs() < 1e-12,
+        "plain {a}, causal before any update {b}"
+    );
+    // Fixed weights: no term weight changes, yet the causal weights do.
+    assert!(causal.rebalance(&net).is_none());
+    let w = causal.points_state().causal.expect("causal").weights;
+    assert_eq!(w.len(), 16);
+    assert_eq!(w[0], 1.0);
+    assert!(w.windows(2).all(|p| p[1] < p[0]), "weights {w:?}");
+    // Every chunk's loss is of the order of the mean at the start: the last
+    // weight is about exp(−15).
+    assert!(w[15] < 1e-4 && w[15] > 1e-9, "last weight {}", w[15]);
+    assert!(causal.losses(&net)[0] < 0.5 * a);
+    // The condition is not a residual: it is not weighted along t.
+    assert_eq!(causal.losses(&net)[1], plain.losses(&net)[1]);
+}
