@@ -150,10 +150,6 @@ where
                 end = PhaseEnd::Stopped(Stop::new(StopReason::TimeBudget));
                 break;
             }
-            if log.stalled() {
-                end = PhaseEnd::Stopped(log.stall_stop());
-                break;
-            }
             if share_ends.is_some_and(|d| Instant::now() >= d) {
                 break;
             }

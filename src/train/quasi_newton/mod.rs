@@ -325,6 +325,8 @@ where
             // needs a deterministic objective.
             _ => {
                 objective.resample(net);
+                // The stall window counts from here (Adam is not judged by it).
+                log.reset_progress();
                 None
             }
         };
