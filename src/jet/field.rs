@@ -435,7 +435,7 @@ mod tests {
             let xs: Vec<f64> = common
                 .iter()
                 .chain(&[large, -large])
-                .map(|&x| crate::scalar::real::<E>(x).into())
+                .map(|&x| real::<E>(x).into())
                 .collect();
             let points: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
             let expr = Expr::Call(f, Box::new(Expr::Input(0)));

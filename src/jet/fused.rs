@@ -6,7 +6,8 @@
 //! pass over memory ([`activation_jet`]), instead of a dozen elementwise dfdx
 //! ops each with its own allocation and backward pass. The backward of these
 //! ops is written out below and checked against finite differences in the
-//! tests (tests/integration/jets.rs).
+//! tests (tests/integration/jets.rs; the elementwise functions in
+//! src/jet/field.rs and tests/integration/functions.rs).
 
 use super::faa_di_bruno::PartitionTerm;
 use crate::net::{Activation, Mat, Vector};
