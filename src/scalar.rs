@@ -1,13 +1,26 @@
 //! The floating-point types networks and jets run in (f32, f64), and what
 //! the jets need of them beyond arithmetic: direct access to dfdx's gradient
-//! buffers, for the fused ops' hand-written backward passes.
+//! buffers, for the fused ops' hand-written backward passes, and the error
+//! function.
 
 use dfdx::prelude::*;
 
 /// Floating-point types the network runs in (f32, f64).
-pub trait Real: Dtype + Into<f64> + num_traits::Float + GradBuffer {}
-impl Real for f32 {}
-impl Real for f64 {}
+pub trait Real: Dtype + Into<f64> + num_traits::Float + GradBuffer {
+    /// The error function, which `num_traits::Float` lacks (libm's, in the
+    /// type's own precision).
+    fn erf(self) -> Self;
+}
+impl Real for f32 {
+    fn erf(self) -> f32 {
+        libm::erff(self)
+    }
+}
+impl Real for f64 {
+    fn erf(self) -> f64 {
+        libm::erf(self)
+    }
+}
 
 /// Converts a number to the network's float type (rounding for f32).
 pub fn real<E: Real>(v: f64) -> E {

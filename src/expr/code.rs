@@ -38,6 +38,10 @@ pub trait Values {
     fn powf(&mut self, a: Value, p: f64) -> Value;
     /// An elementary function (`sin`, `exp`, …) of `a`.
     fn func(&mut self, f: Func, a: Value) -> Value;
+    /// `min(a, b)` pointwise (ties take `a`, see [`super::BinOp::Min`]).
+    fn min(&mut self, a: Value, b: Value) -> Value;
+    /// `max(a, b)` pointwise (ties take `a`).
+    fn max(&mut self, a: Value, b: Value) -> Value;
 }
 
 /// A residual (or a condition's residual) written in Rust.
@@ -158,6 +162,12 @@ impl<F: Field> Values for OnField<'_, F> {
     }
     fn func(&mut self, func: Func, a: Value) -> Value {
         self.one(a, |f, v| f.func(func, v))
+    }
+    fn min(&mut self, a: Value, b: Value) -> Value {
+        self.two(a, b, F::min)
+    }
+    fn max(&mut self, a: Value, b: Value) -> Value {
+        self.two(a, b, F::max)
     }
 }
 

@@ -18,10 +18,11 @@ pub use code::{Code, Residual, Value, Values};
 pub use lexer::{lex, Tok, Token};
 pub use parser::{
     is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
-    ExprError, FaceSpec, Note, Predicate, Symbols, FUNCTIONS,
+    ExprError, FaceSpec, Note, Predicate, Symbols, BINARY_FUNCTIONS, FUNCTIONS,
 };
 
-/// Elementary functions of the language.
+/// Elementary functions of the language (one argument; `min` and `max`
+/// take two and are [`BinOp`]s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
     Sin,
@@ -32,6 +33,13 @@ pub enum Func {
     Sqrt,
     Tanh,
     Abs,
+    Sinh,
+    Cosh,
+    /// 1 / cosh.
+    Sech,
+    Atan,
+    /// The error function (2/√π) ∫₀ˣ exp(−t²) dt.
+    Erf,
 }
 
 impl Func {
@@ -46,6 +54,12 @@ impl Func {
             Func::Sqrt => v.sqrt(),
             Func::Tanh => v.tanh(),
             Func::Abs => v.abs(),
+            Func::Sinh => v.sinh(),
+            Func::Cosh => v.cosh(),
+            // cosh overflows to inf beyond |v| ≈ 710, and 1/inf is the right 0.
+            Func::Sech => v.cosh().recip(),
+            Func::Atan => v.atan(),
+            Func::Erf => libm::erf(v),
         }
     }
 }
@@ -82,9 +96,13 @@ pub trait Field {
     /// `a ^ p` for a non-integer number `p`.
     fn powf(&mut self, a: &Self::V, p: f64) -> Self::V;
     fn func(&mut self, f: Func, a: &Self::V) -> Self::V;
+    /// `min(a, b)` pointwise, by [`BinOp::Min`]'s rule (ties take `a`).
+    fn min(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    /// `max(a, b)` pointwise, by [`BinOp::Max`]'s rule (ties take `a`).
+    fn max(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
 }
 
-/// Binary operators.
+/// Binary operators, and the two-argument functions `min` and `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Add,
@@ -92,6 +110,37 @@ pub enum BinOp {
     Mul,
     Div,
     Pow,
+    /// `min(a, b)`: `b` where `b < a`, otherwise `a`. A tie (or a NaN) takes
+    /// the first argument, so its derivatives are those of `a` there.
+    Min,
+    /// `max(a, b)`: `b` where `b > a`, otherwise `a` (ties take `a`).
+    Max,
+}
+
+impl BinOp {
+    /// Applies the operator to numbers.
+    pub fn apply(self, x: f64, y: f64) -> f64 {
+        match self {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+            BinOp::Pow => x.powf(y),
+            BinOp::Min if min_takes_second(x, y) => y,
+            BinOp::Max if max_takes_second(x, y) => y,
+            BinOp::Min | BinOp::Max => x,
+        }
+    }
+}
+
+/// Whether `min(a, b)` takes `b`: the one tie rule every field follows.
+pub fn min_takes_second<T: PartialOrd>(a: T, b: T) -> bool {
+    b < a
+}
+
+/// Whether `max(a, b)` takes `b`.
+pub fn max_takes_second<T: PartialOrd>(a: T, b: T) -> bool {
+    b > a
 }
 
 /// A resolved expression: names are indices, constants are folded.
@@ -218,10 +267,7 @@ impl Expr {
     /// Evaluates the expression on a batch. Numeric operands are passed to the
     /// field's scalar operations instead of being broadcast.
     pub fn eval<F: Field>(&self, f: &mut F) -> F::V {
-        match self.eval_inner(f) {
-            Val::Num(c) => f.constant(c),
-            Val::Field(v) => v,
-        }
+        self.eval_inner(f).into_field(f)
     }
 
     fn eval_inner<F: Field>(&self, f: &mut F) -> Val<F::V> {
@@ -254,14 +300,25 @@ enum Val<V> {
     Field(V),
 }
 
+impl<V> Val<V> {
+    /// The value as a field value, a number broadcast to every point.
+    fn into_field<F: Field<V = V>>(self, f: &mut F) -> V {
+        match self {
+            Val::Num(c) => f.constant(c),
+            Val::Field(v) => v,
+        }
+    }
+}
+
 fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> {
     use Val::{Field as Fv, Num};
     match (op, a, b) {
-        (BinOp::Add, Num(x), Num(y)) => Num(x + y),
-        (BinOp::Sub, Num(x), Num(y)) => Num(x - y),
-        (BinOp::Mul, Num(x), Num(y)) => Num(x * y),
-        (BinOp::Div, Num(x), Num(y)) => Num(x / y),
-        (BinOp::Pow, Num(x), Num(y)) => Num(x.powf(y)),
+        (op, Num(x), Num(y)) => Num(op.apply(x, y)),
+        // min and max have no scalar form: a number takes part as a field.
+        (BinOp::Min | BinOp::Max, a, b) => {
+            let (a, b) = (a.into_field(f), b.into_field(f));
+            Fv(bin_fields(f, op, &a, &b))
+        }
         (BinOp::Add, Fv(v), Num(c)) | (BinOp::Add, Num(c), Fv(v)) => Fv(f.add_scalar(&v, c)),
         (BinOp::Sub, Fv(v), Num(c)) => Fv(f.add_scalar(&v, -c)),
         (BinOp::Sub, Num(c), Fv(v)) => {
@@ -286,17 +343,24 @@ fn bin<F: Field>(f: &mut F, op: BinOp, a: Val<F::V>, b: Val<F::V>) -> Val<F::V> 
             let s = f.mul_scalar(&v, c.ln());
             Fv(f.func(Func::Exp, &s))
         }
-        (op, Fv(x), Fv(y)) => Fv(match op {
-            BinOp::Add => f.add(&x, &y),
-            BinOp::Sub => f.sub(&x, &y),
-            BinOp::Mul => f.mul(&x, &y),
-            BinOp::Div => f.div(&x, &y),
-            BinOp::Pow => {
-                let l = f.func(Func::Log, &x);
-                let p = f.mul(&y, &l);
-                f.func(Func::Exp, &p)
-            }
-        }),
+        (op, Fv(x), Fv(y)) => Fv(bin_fields(f, op, &x, &y)),
+    }
+}
+
+/// `x op y` for two field values.
+fn bin_fields<F: Field>(f: &mut F, op: BinOp, x: &F::V, y: &F::V) -> F::V {
+    match op {
+        BinOp::Add => f.add(x, y),
+        BinOp::Sub => f.sub(x, y),
+        BinOp::Mul => f.mul(x, y),
+        BinOp::Div => f.div(x, y),
+        BinOp::Pow => {
+            let l = f.func(Func::Log, x);
+            let p = f.mul(y, &l);
+            f.func(Func::Exp, &p)
+        }
+        BinOp::Min => f.min(x, y),
+        BinOp::Max => f.max(x, y),
     }
 }
 
@@ -420,5 +484,11 @@ impl<T: PointLeaves> Field for T {
     }
     fn func(&mut self, func: Func, a: &f64) -> f64 {
         func.apply(*a)
+    }
+    fn min(&mut self, a: &f64, b: &f64) -> f64 {
+        BinOp::Min.apply(*a, *b)
+    }
+    fn max(&mut self, a: &f64, b: &f64) -> f64 {
+        BinOp::Max.apply(*a, *b)
     }
 }

@@ -8,8 +8,8 @@
 //! term     := unary (('*' | '/') unary)*
 //! unary    := ('-' | '+') unary | power
 //! power    := primary ('^' unary)?          right-associative; -x^2 = -(x^2)
-//! primary  := number | name | func '(' expr ')' | 'd' '(' output (',' input)+ ')'
-//!           | '(' expr ')'
+//! primary  := number | name | func '(' expr ')' | func2 '(' expr ',' expr ')'
+//!           | 'd' '(' output (',' input)+ ')' | '(' expr ')'
 //! ```
 //!
 //! Names resolve while parsing, so an unknown name is reported at its own
@@ -76,8 +76,8 @@ pub struct Symbols {
     pub unknowns: Vec<String>,
 }
 
-/// Function names of the language, in the order shown in messages.
-pub const FUNCTIONS: [(&str, Func); 8] = [
+/// One-argument function names of the language, in the order shown in messages.
+pub const FUNCTIONS: [(&str, Func); 13] = [
     ("sin", Func::Sin),
     ("cos", Func::Cos),
     ("tan", Func::Tan),
@@ -86,7 +86,23 @@ pub const FUNCTIONS: [(&str, Func); 8] = [
     ("sqrt", Func::Sqrt),
     ("tanh", Func::Tanh),
     ("abs", Func::Abs),
+    ("sinh", Func::Sinh),
+    ("cosh", Func::Cosh),
+    ("sech", Func::Sech),
+    ("atan", Func::Atan),
+    ("erf", Func::Erf),
 ];
+
+/// Two-argument function names, `min(a, b)`, shown after [`FUNCTIONS`].
+pub const BINARY_FUNCTIONS: [(&str, BinOp); 2] = [("min", BinOp::Min), ("max", BinOp::Max)];
+
+/// Every function name, one-argument ones first.
+fn function_names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS
+        .iter()
+        .map(|(f, _)| *f)
+        .chain(BINARY_FUNCTIONS.iter().map(|(f, _)| *f))
+}
 
 /// The outward normal derivative operator, `d_n(u)` (also `u_n` when no
 /// input is named `n`).
@@ -94,8 +110,7 @@ pub const NORMAL_DERIVATIVE: &str = "d_n";
 
 /// Names with a fixed meaning that a file may not declare.
 pub fn is_reserved(name: &str) -> bool {
-    matches!(name, "pi" | "e" | "d" | NORMAL_DERIVATIVE)
-        || FUNCTIONS.iter().any(|(f, _)| *f == name)
+    matches!(name, "pi" | "e" | "d" | NORMAL_DERIVATIVE) || function_names().any(|f| f == name)
 }
 
 impl Symbols {
@@ -598,7 +613,7 @@ impl<'a> Parser<'a> {
         match s.subscript_derivative(name) {
             Some(Ok((out, d))) => Ok(Expr::Output { out, d }),
             Some(Err(why)) => Err(ExprError::new(at, format!("unknown name '{name}': {why}"))),
-            None if FUNCTIONS.iter().any(|(f, _)| *f == name) => Err(ExprError::new(
+            None if function_names().any(|f| f == name) => Err(ExprError::new(
                 at,
                 format!("function '{name}' needs an argument: write {name}(...)"),
             )),
@@ -624,28 +639,22 @@ impl<'a> Parser<'a> {
         if name == NORMAL_DERIVATIVE {
             return self.normal_call(open);
         }
-        let Some(&(_, func)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
-            let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
-            return Err(ExprError::new(
-                at,
-                format!(
-                    "unknown function '{name}' (functions: {}, and d(u, x) for derivatives)",
-                    names.join(", ")
-                ),
-            ));
-        };
-        let args = self.call_args(open)?;
-        if args.len() != 1 {
-            return Err(ExprError::new(
-                at,
-                format!(
-                    "wrong number of arguments: '{name}' takes 1 argument, found {}",
-                    args.len()
-                ),
-            ));
+        if let Some(&(_, func)) = FUNCTIONS.iter().find(|(f, _)| *f == name) {
+            let [arg] = self.call_args(name, at, open)?;
+            return checked(at, fold_call(func, arg));
         }
-        let arg = args.into_iter().next().unwrap_or(Expr::Num(0.0));
-        checked(at, fold_call(func, arg))
+        if let Some(&(_, op)) = BINARY_FUNCTIONS.iter().find(|(f, _)| *f == name) {
+            let [a, b] = self.call_args(name, at, open)?;
+            return checked(at, fold_bin(op, a, b));
+        }
+        let names: Vec<&str> = function_names().collect();
+        Err(ExprError::new(
+            at,
+            format!(
+                "unknown function '{name}' (functions: {}, and d(u, x) for derivatives)",
+                names.join(", ")
+            ),
+        ))
     }
 
     /// `d_n(u)` after `d_n(`: the outward normal derivative of an output.
@@ -669,22 +678,38 @@ impl<'a> Parser<'a> {
         Ok(self.symbols.normal_derivative(out))
     }
 
-    /// Comma-separated arguments up to the closing ')'.
-    fn call_args(&mut self, open: usize) -> Result<Vec<Expr>, ExprError> {
+    /// The `N` comma-separated arguments of function `name` (at `at`) up to
+    /// the closing ')'; any other count is an error at the name.
+    fn call_args<const N: usize>(
+        &mut self,
+        name: &str,
+        at: usize,
+        open: usize,
+    ) -> Result<[Expr; N], ExprError> {
         let mut args = Vec::new();
         if self.peek().tok == Tok::RParen {
             self.bump();
-            return Ok(args);
-        }
-        loop {
-            args.push(self.expr()?);
-            if self.peek().tok == Tok::Comma {
-                self.bump();
-            } else {
-                self.close_paren(open)?;
-                return Ok(args);
+        } else {
+            loop {
+                args.push(self.expr()?);
+                if self.peek().tok == Tok::Comma {
+                    self.bump();
+                } else {
+                    self.close_paren(open)?;
+                    break;
+                }
             }
         }
+        args.try_into().map_err(|args: Vec<Expr>| {
+            let takes = if N == 1 { "argument" } else { "arguments" };
+            ExprError::new(
+                at,
+                format!(
+                    "wrong number of arguments: '{name}' takes {N} {takes}, found {}",
+                    args.len()
+                ),
+            )
+        })
     }
 
     /// `d(u, x, y, ...)` after `d(`: output then one input name per differentiation.
@@ -789,13 +814,7 @@ fn fold_call(f: Func, a: Expr) -> Expr {
 
 fn fold_bin(op: BinOp, a: Expr, b: Expr) -> Expr {
     match (&a, &b) {
-        (Expr::Num(x), Expr::Num(y)) => Expr::Num(match op {
-            BinOp::Add => x + y,
-            BinOp::Sub => x - y,
-            BinOp::Mul => x * y,
-            BinOp::Div => x / y,
-            BinOp::Pow => x.powf(*y),
-        }),
+        (Expr::Num(x), Expr::Num(y)) => Expr::Num(op.apply(*x, *y)),
         _ => Expr::Bin(op, Box::new(a), Box::new(b)),
     }
 }
@@ -868,6 +887,110 @@ mod tests {
         assert_eq!(num("-+-3"), 3.0);
         assert_eq!(num("2 * -3"), -6.0);
         assert_eq!(num("1e-3 * .5e1"), 5e-3);
+        assert_eq!(num("2 ^ -2 ^ 2"), 1.0 / 16.0); // 2^(-(2^2))
+        assert_eq!(num("-2 ^ -1"), -0.5);
+    }
+
+    #[test]
+    fn precedence_on_fields() {
+        let s = Symbols::new(
+            vec!["a".into(), "b".into(), "c".into(), "x".into()],
+            vec![],
+            vec![],
+        );
+        let tree = |text: &str| parse_expr(text, &s).expect("parses");
+        let bin = |op, l: Expr, r: Expr| Expr::Bin(op, Box::new(l), Box::new(r));
+        let (a, b, c, x) = (
+            Expr::Input(0),
+            Expr::Input(1),
+            Expr::Input(2),
+            Expr::Input(3),
+        );
+        // a/b*c = (a/b)*c and a-b-c = (a-b)-c: left-associative.
+        let want = bin(BinOp::Mul, bin(BinOp::Div, a.clone(), b.clone()), c.clone());
+        assert_eq!(tree("a / b * c"), want);
+        let want = bin(BinOp::Sub, bin(BinOp::Sub, a.clone(), b.clone()), c);
+        assert_eq!(tree("a - b - c"), want);
+        // Unary minus binds looser than ^ on either side of it.
+        let x2 = bin(BinOp::Pow, x.clone(), Expr::Num(2.0));
+        assert_eq!(tree("-x^2"), Expr::Neg(Box::new(x2)));
+        assert_eq!(tree("x^-1"), bin(BinOp::Pow, x.clone(), Expr::Num(-1.0)));
+        let minus_x = Expr::Neg(Box::new(x.clone()));
+        assert_eq!(tree("2^-x"), bin(BinOp::Pow, Expr::Num(2.0), minus_x));
+        // a^b^c = a^(b^c); -a*b = (-a)*b (the same number either way).
+        let bc = bin(BinOp::Pow, b.clone(), x.clone());
+        assert_eq!(tree("a^b^x"), bin(BinOp::Pow, a.clone(), bc));
+        let na = Expr::Neg(Box::new(a));
+        assert_eq!(tree("-a * b"), bin(BinOp::Mul, na, b));
+        // At x = 3: -x^2 = -9, x^-1 = 1/3, 2^-x = 1/8.
+        let at = |text: &str| tree(text).eval(&mut PointEval::new(&[0.0, 0.0, 0.0, 3.0]));
+        assert_eq!(at("-x^2"), -9.0);
+        assert!((at("x^-1") - 1.0 / 3.0).abs() < 1e-16);
+        assert!((at("2^-x") - 0.125).abs() < 1e-16);
+    }
+
+    #[test]
+    fn new_functions_fold_and_evaluate() {
+        // Values from their definitions: atan(1) = π/4, erf(1) =
+        // 0.8427007929497149 (A&S table 7.1), cosh(ln 2) = 5/4.
+        assert_eq!(num("sinh(0) + cosh(0) + sech(0) + atan(0) + erf(0)"), 2.0);
+        assert!((num("atan(1)") - PI / 4.0).abs() < 1e-16);
+        assert!((num("erf(1)") - 0.842_700_792_949_714_9).abs() < 1e-16);
+        assert!((num("cosh(log(2))") - 1.25).abs() < 1e-15);
+        assert!((num("sech(log(2))") - 0.8).abs() < 1e-15);
+        assert!((num("sinh(log(2))") - 0.75).abs() < 1e-15);
+        assert_eq!(num("erf(-30) + sech(800)"), -1.0);
+        assert_eq!(num("min(2, -3) + max(2, -3) + min(1, 1)"), 0.0);
+        // Functions of fields stay calls; min and max are two-argument nodes.
+        let e = parse_expr("min(x, 0.5) + erf(t)", &burgers()).expect("parses");
+        let want = Expr::Bin(
+            BinOp::Add,
+            Box::new(Expr::Bin(
+                BinOp::Min,
+                Box::new(Expr::Input(1)),
+                Box::new(Expr::Num(0.5)),
+            )),
+            Box::new(Expr::Call(Func::Erf, Box::new(Expr::Input(0)))),
+        );
+        assert_eq!(e, want);
+        // Pointwise branches: min(x, t) at (t, x) = (1, 2) is 1, max is 2.
+        assert_eq!(at("min(x, t)", 1.0, 2.0), 1.0);
+        assert_eq!(at("max(x, t)", 1.0, 2.0), 2.0);
+        assert_eq!(at("max(x, 1 - x) - min(-x, x)", 0.0, 0.25), 1.0);
+    }
+
+    #[test]
+    fn ties_take_the_first_argument() {
+        // Told apart by the sign of zero: -0 == 0, so min(-0, 0) is -0.
+        for op in [BinOp::Min, BinOp::Max] {
+            assert!(op.apply(-0.0, 0.0).is_sign_negative(), "{op:?}");
+            assert!(op.apply(0.0, -0.0).is_sign_positive(), "{op:?}");
+        }
+        assert!(BinOp::Min.apply(f64::NAN, 1.0).is_nan());
+        assert_eq!(BinOp::Min.apply(1.0, f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn function_arity_is_checked_at_the_name() {
+        for (text, offset, message) in [
+            ("min(x)", 0, "'min' takes 2 arguments, found 1"),
+            ("1 + max(x, t, 1)", 4, "'max' takes 2 arguments, found 3"),
+            ("x * max()", 4, "'max' takes 2 arguments, found 0"),
+            ("erf(x, t)", 0, "'erf' takes 1 argument, found 2"),
+            ("2 * sech()", 4, "'sech' takes 1 argument, found 0"),
+        ] {
+            let e = err(text);
+            assert_eq!(
+                (e.offset, e.message.clone()),
+                (offset, format!("wrong number of arguments: {message}")),
+                "{text}"
+            );
+        }
+        assert!(err("min + 1").message.contains("write min(...)"));
+        // A missing ',' between two arguments is an unclosed '('.
+        let e = err("max(x t)");
+        assert_eq!(e.offset, 6);
+        assert!(e.message.starts_with("expected ')'"), "{e}");
     }
 
     #[test]
@@ -1030,9 +1153,10 @@ mod tests {
             e.to_string(),
             "unknown name 'nuu' (inputs: t, x; outputs: u; constants: nu); did you mean 'nu'?"
         );
-        let e = err("sinh(x)");
+        let e = err("sinc(x)");
         assert_eq!(e.offset, 0);
-        assert!(e.message.starts_with("unknown function 'sinh'"), "{e}");
+        assert!(e.message.starts_with("unknown function 'sinc'"), "{e}");
+        assert!(e.message.contains("erf, min, max"), "{e}");
         let e = err("1 + sin(x, t)");
         assert_eq!(
             (e.offset, e.message.as_str()),
@@ -1063,7 +1187,9 @@ mod tests {
 
     #[test]
     fn reserved_names() {
-        for n in ["pi", "e", "d", "sin", "abs"] {
+        for n in [
+            "pi", "e", "d", "sin", "abs", "sinh", "cosh", "sech", "atan", "erf", "min", "max",
+        ] {
             assert!(is_reserved(n), "{n}");
         }
         assert!(!is_reserved("nu"));

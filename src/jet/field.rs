@@ -1,7 +1,7 @@
 //! Network outputs and their derivatives on a batch, as an expression [`Field`].
 
-use super::{hidden_jet, scaled_params, Tracer};
-use crate::expr::{Field, Func};
+use super::{hidden_jet, scaled_params, Elementwise, Tracer};
+use crate::expr::{max_takes_second, min_takes_second, Field, Func};
 use crate::multi_index::MultiIndex;
 use crate::net::{Mat, Network, Vector};
 use crate::scalar::{real, Real};
@@ -299,7 +299,41 @@ where
             Func::Sqrt => self.tr.unary(x, |t| t.sqrt()),
             Func::Tanh => self.tr.unary(x, |t| t.tanh()),
             Func::Abs => self.tr.unary(x, |t| t.abs()),
+            Func::Sinh => self.smooth(x, E::sinh, E::cosh),
+            Func::Cosh => self.smooth(x, E::cosh, E::sinh),
+            // sech' = −sech·tanh; beyond cosh's overflow both are exactly 0.
+            Func::Sech => self.smooth(x, |v| v.cosh().recip(), |v| -v.tanh() / v.cosh()),
+            Func::Atan => self.smooth(x, E::atan, |v| (E::one() + v * v).recip()),
+            Func::Erf => self.smooth(x, E::erf, |v| {
+                real::<E>(std::f64::consts::FRAC_2_SQRT_PI) * (-v * v).exp()
+            }),
         };
+        self.fresh(v)
+    }
+    fn min(&mut self, a: &Node<E>, b: &Node<E>) -> Node<E> {
+        self.extremum(a, b, min_takes_second)
+    }
+    fn max(&mut self, a: &Node<E>, b: &Node<E>) -> Node<E> {
+        self.extremum(a, b, max_takes_second)
+    }
+}
+
+impl<E: Real, T: Tape<E, Cpu>> JetField<'_, E, T>
+where
+    Cpu: Device<E>,
+{
+    /// A function dfdx has no op for, from its value and derivative.
+    fn smooth(&mut self, x: &Vector<E>, value: fn(E) -> E, derivative: fn(E) -> E) -> Vector<E> {
+        self.tr.elementwise(x, Elementwise { value, derivative })
+    }
+
+    /// `min` or `max` by `take_b`; `min(u, u)` is `u` itself (dfdx refuses
+    /// one tensor on both sides of an op).
+    fn extremum(&mut self, a: &Node<E>, b: &Node<E>, take_b: fn(E, E) -> bool) -> Node<E> {
+        if a.key == b.key {
+            return a.clone();
+        }
+        let v = self.tr.select(&a.value, &b.value, take_b);
         self.fresh(v)
     }
 }
@@ -322,4 +356,154 @@ where
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    //! The hand-written functions and `min`/`max` on a batch of chosen
+    //! arguments (an input coordinate, so nothing stands between the op and
+    //! the gradient), against f64 values and finite differences.
+    use super::*;
+    use crate::config::{NetConfig, Omega};
+    use crate::expr::{BinOp, Expr};
+    use crate::jet::Recording;
+
+    /// Values of `expr` (of inputs only) at `points` and the gradient of
+    /// their sum with respect to each input coordinate, in precision `E`.
+    fn value_and_input_gradients<E: Real>(
+        expr: &Expr,
+        points: &[Vec<f64>],
+    ) -> (Vec<f64>, Vec<Vec<f64>>)
+    where
+        Cpu: Device<E>,
+    {
+        let config = NetConfig {
+            width: 2,
+            depth: 1,
+            omega: Omega::Value(1.0),
+            ..NetConfig::default()
+        };
+        let dim = points[0].len();
+        let net = Network::<E>::new(&config, &vec![[-1.0, 1.0]; dim], 1);
+        let mut tr = Recording::<E>::new(&net.dev);
+        let batch = Batch::new(&net, points);
+        let mut outputs = Outputs::new(&mut tr, &net, &batch, &[MultiIndex::value()]);
+        let v = expr.eval(&mut JetField::new(&mut tr, &mut outputs)).value;
+        let values = v.as_vec().into_iter().map(Into::into).collect();
+        let mut grads = tr.on(&v).sum::<(), _>().backward();
+        let per_input = batch
+            .coords
+            .iter()
+            .map(|c| {
+                grads.try_alloc_for(c).expect("cpu allocation");
+                grads.get(c).as_vec().into_iter().map(Into::into).collect()
+            })
+            .collect();
+        (values, per_input)
+    }
+
+    /// f'(x) by central differences with one Richardson step (error O(h⁴)).
+    fn richardson(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+        let h = 1e-3 * x.abs().max(1.0);
+        let central = |h: f64| (f(x + h) - f(x - h)) / (2.0 * h);
+        (4.0 * central(h / 2.0) - central(h)) / 3.0
+    }
+
+    fn relative(a: f64, b: f64) -> f64 {
+        (a - b).abs() / a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
+    }
+
+    /// Each function near 0, at moderate arguments of both signs and at a
+    /// large one where its value saturates or grows like e^|x|. Tolerances:
+    /// `value` relative to the f64 function at the same (rounded) argument,
+    /// `slope` relative to the Richardson difference (in f64 its rounding,
+    /// ε/(h·|f'/f|), is about 4e-7 for erf at 4).
+    fn check_functions<E: Real>(value: f64, slope: f64)
+    where
+        Cpu: Device<E>,
+    {
+        let common = [0.0, 1e-3, -0.4, 0.9, -3.7];
+        let cases = [
+            (Func::Sinh, 20.0),
+            (Func::Cosh, 20.0),
+            (Func::Sech, 20.0),
+            (Func::Atan, 1e3),
+            (Func::Erf, 4.0),
+        ];
+        for (f, large) in cases {
+            // The argument the network's precision holds, exactly in f64.
+            let xs: Vec<f64> = common
+                .iter()
+                .chain(&[large, -large])
+                .map(|&x| real::<E>(x).into())
+                .collect();
+            let points: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
+            let expr = Expr::Call(f, Box::new(Expr::Input(0)));
+            let (got, grads) = value_and_input_gradients::<E>(&expr, &points);
+            for ((&x, v), g) in xs.iter().zip(&got).zip(&grads[0]) {
+                let (want, fd) = (f.apply(x), richardson(|x| f.apply(x), x));
+                assert!(relative(*v, want) <= value, "{f:?}({x}) = {v}, want {want}");
+                assert!(
+                    relative(*g, fd) <= slope,
+                    "{f:?}'({x}) = {g}, finite differences {fd}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn functions_and_derivatives_match_finite_differences_in_f64() {
+        check_functions::<f64>(1e-15, 1e-6);
+    }
+
+    #[test]
+    fn functions_and_derivatives_match_finite_differences_in_f32() {
+        // f32 rounding of the value (~1e-7) and of exp(−x²) at x² ≈ 14 (~1e-6).
+        check_functions::<f32>(1e-6, 1e-5);
+    }
+
+    #[test]
+    fn saturated_functions_have_zero_not_nan_gradients() {
+        // Beyond cosh's overflow (|x| ≈ 710 in f64, 89 in f32) sech and its
+        // derivative are 0; erf is ±1 with derivative 0 long before.
+        let points = vec![vec![800.0], vec![-800.0], vec![30.0]];
+        for f in [Func::Sech, Func::Erf, Func::Atan] {
+            let expr = Expr::Call(f, Box::new(Expr::Input(0)));
+            let (values, grads) = value_and_input_gradients::<f64>(&expr, &points);
+            let (f32_values, f32_grads) = value_and_input_gradients::<f32>(&expr, &points);
+            for v in values
+                .iter()
+                .chain(&grads[0])
+                .chain(&f32_values)
+                .chain(&f32_grads[0])
+            {
+                assert!(
+                    v.is_finite(),
+                    "{f:?}: {values:?} {grads:?} {f32_values:?} {f32_grads:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn min_and_max_take_one_argument_and_its_gradient_ties_the_first() {
+        // (a, b) with b below, above and equal to a.
+        let points = vec![vec![0.5, -0.25], vec![-0.5, 0.75], vec![0.125, 0.125]];
+        let ab = |op| Expr::Bin(op, Box::new(Expr::Input(0)), Box::new(Expr::Input(1)));
+        let (values, grads) = value_and_input_gradients::<f64>(&ab(BinOp::Min), &points);
+        assert_eq!(values, vec![-0.25, -0.5, 0.125]);
+        assert_eq!(grads, vec![vec![0.0, 1.0, 1.0], vec![1.0, 0.0, 0.0]]);
+        let (values, grads) = value_and_input_gradients::<f32>(&ab(BinOp::Max), &points);
+        assert_eq!(values, vec![0.5, 0.75, 0.125]);
+        assert_eq!(grads, vec![vec![1.0, 0.0, 1.0], vec![0.0, 1.0, 0.0]]);
+        // min(a, a) is a, with the whole gradient.
+        let aa = Expr::Bin(
+            BinOp::Max,
+            Box::new(Expr::Input(0)),
+            Box::new(Expr::Input(0)),
+        );
+        let (values, grads) = value_and_input_gradients::<f64>(&aa, &points);
+        assert_eq!(values, vec![0.5, -0.5, 0.125]);
+        assert_eq!(grads[0], vec![1.0; 3]);
+    }
 }

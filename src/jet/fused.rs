@@ -6,7 +6,8 @@
 //! pass over memory ([`activation_jet`]), instead of a dozen elementwise dfdx
 //! ops each with its own allocation and backward pass. The backward of these
 //! ops is written out below and checked against finite differences in the
-//! tests (tests/integration/jets.rs).
+//! tests (tests/integration/jets.rs; the elementwise functions in
+//! src/jet/field.rs and tests/integration/functions.rs).
 
 use super::faa_di_bruno::PartitionTerm;
 use crate::net::{Activation, Mat, Vector};
@@ -315,6 +316,42 @@ where
             let gbias = E::grad_mut(grads, &b)?;
             for (a, v) in gbias.iter_mut().zip(gb) {
                 *a += v;
+            }
+            Ok(())
+        });
+    }
+    out
+}
+
+/// An elementwise function with its derivative, for the functions of the
+/// expression language that dfdx has no op for.
+#[derive(Clone, Copy)]
+pub struct Elementwise<E> {
+    pub value: fn(E) -> E,
+    pub derivative: fn(E) -> E,
+}
+
+/// `f.value` at every element of `x`; the backward multiplies the incoming
+/// gradient by `f.derivative` at the saved input.
+pub fn elementwise<E: Real, T: Tape<E, Cpu>>(
+    tape: &mut T,
+    dev: &Cpu,
+    x: &Vector<E>,
+    f: Elementwise<E>,
+) -> Vector<E>
+where
+    Cpu: Device<E>,
+{
+    let xv = contiguous(x);
+    let out: Vec<E> = xv.iter().map(|&v| (f.value)(v)).collect();
+    let out = dev.tensor_from_vec(out, *x.shape());
+    if T::OWNS_TAPE {
+        let (x, out_id) = (x.clone(), out.clone());
+        tape.add_backward_op(move |grads| {
+            let g: Vec<E> = E::take_grad(grads, &out_id)?;
+            let gx = E::grad_mut(grads, &x)?;
+            for ((a, gv), xv) in gx.iter_mut().zip(g).zip(xv) {
+                *a += gv * (f.derivative)(xv);
             }
             Ok(())
         });

@@ -25,7 +25,7 @@ mod regression;
 
 pub use faa_di_bruno::{partition_plan, PartitionTerm};
 pub use field::{predict, Batch, JetField, Node, Outputs};
-pub use fused::ActivationPlan;
+pub use fused::{ActivationPlan, Elementwise};
 pub use regression::{mse, mse_and_gradient, Targets};
 
 /// Sum of `weights[k] * terms[k]`, recorded on the tracer (weights are numbers).
@@ -154,6 +154,30 @@ where
     ) -> Tensor<S, E, Cpu> {
         let a = self.on(a);
         self.off(op(a))
+    }
+
+    /// An elementwise function with a hand-written derivative (see
+    /// [`fused::elementwise`]).
+    pub fn elementwise(&mut self, a: &Vector<E>, f: Elementwise<E>) -> Vector<E> {
+        let tape = self
+            .tape
+            .as_mut()
+            .expect("tracer tape is always returned after each op");
+        fused::elementwise(tape, &self.dev, a, f)
+    }
+
+    /// `b` where `take_b(a, b)` holds, `a` elsewhere, elementwise; the
+    /// gradient goes to the argument taken.
+    pub fn select(&mut self, a: &Vector<E>, b: &Vector<E>, take_b: fn(E, E) -> bool) -> Vector<E> {
+        let mask: Vec<bool> = a
+            .as_vec()
+            .into_iter()
+            .zip(b.as_vec())
+            .map(|(x, y)| take_b(x, y))
+            .collect();
+        let mask = self.dev.tensor_from_vec(mask, *a.shape());
+        let b = self.on(b);
+        self.off(mask.choose(b, a.clone()))
     }
 
     pub fn matmul(&mut self, a: &Mat<E>, w: &Mat<E>) -> Mat<E> {

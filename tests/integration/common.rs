@@ -2,8 +2,10 @@
 
 use pinn::config::{NetConfig, NetKind, Omega};
 use pinn::expr::{Expr, PointEval, PointLeaves};
+use pinn::jet::predict;
 use pinn::multi_index::MultiIndex;
 use pinn::net::Network;
+use pinn::problem::Problem;
 
 /// A small f64 network on t ∈ [0, 1], x ∈ [−1, 1].
 pub fn small_net(kind: NetKind, omega: f64, seed: u64) -> Network<f64> {
@@ -166,4 +168,85 @@ pub fn reference_residuals(problem: &pinn::problem::Problem, h: f64) -> Vec<(Str
         worst.push((term.name.clone(), max, size));
     }
     worst
+}
+
+/// D_α of output `out` at `p` by nested central differences with step `h`,
+/// improved by one Richardson step (error O(h⁴)).
+pub fn finite_difference(net: &Network<f64>, out: usize, p: &[f64], dirs: &[usize], h: f64) -> f64 {
+    let nested = |h: f64| -> f64 {
+        // Expand the stencil: each direction doubles the points, weights ±1/(2h).
+        let mut stencil: Vec<(Vec<f64>, f64)> = vec![(p.to_vec(), 1.0)];
+        for &d in dirs {
+            stencil = stencil
+                .into_iter()
+                .flat_map(|(q, w)| {
+                    let (mut a, mut b) = (q.clone(), q);
+                    a[d] += h;
+                    b[d] -= h;
+                    [(a, w / (2.0 * h)), (b, -w / (2.0 * h))]
+                })
+                .collect();
+        }
+        let points: Vec<Vec<f64>> = stencil.iter().map(|(q, _)| q.clone()).collect();
+        let values = &predict(net, &points)[out];
+        stencil.iter().zip(values).map(|((_, w), v)| w * v).sum()
+    };
+    (4.0 * nested(h / 2.0) - nested(h)) / 3.0
+}
+
+/// Step and tolerance (relative to 1 + the largest |derivative|) for
+/// [`finite_difference`] of a derivative of `order` ≥ 1: the error grows
+/// with order (h⁴ truncation and ε/hᵏ rounding).
+pub fn network_fd_step_and_tolerance(order: usize) -> (f64, f64) {
+    match order {
+        0 | 1 => (1e-3, 1e-8),
+        2 => (1e-3, 1e-7),
+        3 => (1e-3, 1e-6),
+        // Fourth differences lose ~eps/h⁴ ≈ 1e-5 of the value to rounding.
+        _ => (2e-3, 1e-4),
+    }
+}
+
+/// One sine neuron: amplitude · sin(a · x + phase), x in physical units.
+pub struct Wave {
+    pub a: Vec<f64>,
+    pub phase: f64,
+    /// Amplitude per output.
+    pub amplitude: Vec<f64>,
+}
+
+/// A simple sine network with one hidden layer whose outputs are exactly
+/// Σ waves + offsets: the first layer computes s·((x − c)/h · W + b), so
+/// W[i][k] = a_i h_i / s and b_k = (phase + Σ a_i c_i) / s undo the
+/// normalization (s = ω).
+pub fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64> {
+    let config = NetConfig {
+        width: waves.len(),
+        depth: 1,
+        omega: Omega::Value(1.0),
+        ..NetConfig::default()
+    };
+    let mut net = Network::<f64>::new(&config, &problem.pde.domain, problem.pde.outputs.len());
+    let s = net.layers[0].scale;
+    let (d, k) = (problem.pde.inputs.len(), waves.len());
+    let mut flat = vec![0.0; d * k];
+    for (j, w) in waves.iter().enumerate() {
+        for (i, &(_, h)) in net.normalization.iter().enumerate() {
+            flat[i * k + j] = w.a[i] * h / s;
+        }
+    }
+    flat.extend(waves.iter().map(|w| {
+        let shift: f64 =
+            w.a.iter()
+                .zip(&net.normalization)
+                .map(|(a, (c, _))| a * c)
+                .sum();
+        (w.phase + shift) / s
+    }));
+    for w in waves {
+        flat.extend(&w.amplitude);
+    }
+    flat.extend(offsets);
+    net.set_flat_params(&flat);
+    net
 }

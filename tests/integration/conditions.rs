@@ -3,56 +3,12 @@
 //! represents exactly, so every term's loss (the same code path training
 //! uses) must vanish to rounding, and a wrong sign or value must not.
 
-use pinn::config::{NetConfig, Omega, RunConfig};
+use pinn::config::RunConfig;
 use pinn::net::Network;
 use pinn::problem::{EquationFile, Problem};
 use pinn::train::{Objective, ResidualLoss};
 
-use crate::common::refused;
-
-/// One sine neuron: amplitude · sin(a · x + phase), x in physical units.
-struct Wave {
-    a: Vec<f64>,
-    phase: f64,
-    /// Amplitude per output.
-    amplitude: Vec<f64>,
-}
-
-/// A simple sine network with one hidden layer whose outputs are exactly
-/// Σ waves + offsets: the first layer computes s·((x − c)/h · W + b), so
-/// W[i][k] = a_i h_i / s and b_k = (phase + Σ a_i c_i) / s undo the
-/// normalization (s = ω).
-fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64> {
-    let config = NetConfig {
-        width: waves.len(),
-        depth: 1,
-        omega: Omega::Value(1.0),
-        ..NetConfig::default()
-    };
-    let mut net = Network::<f64>::new(&config, &problem.pde.domain, problem.pde.outputs.len());
-    let s = net.layers[0].scale;
-    let (d, k) = (problem.pde.inputs.len(), waves.len());
-    let mut flat = vec![0.0; d * k];
-    for (j, w) in waves.iter().enumerate() {
-        for (i, &(_, h)) in net.normalization.iter().enumerate() {
-            flat[i * k + j] = w.a[i] * h / s;
-        }
-    }
-    flat.extend(waves.iter().map(|w| {
-        let shift: f64 =
-            w.a.iter()
-                .zip(&net.normalization)
-                .map(|(a, (c, _))| a * c)
-                .sum();
-        (w.phase + shift) / s
-    }));
-    for w in waves {
-        flat.extend(&w.amplitude);
-    }
-    flat.extend(offsets);
-    net.set_flat_params(&flat);
-    net
-}
+use crate::common::{exact_net, refused, Wave};
 
 /// Every term's unweighted loss, by name.
 fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {

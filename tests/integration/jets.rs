@@ -1,36 +1,12 @@
 //! Jets against finite differences, and parameter gradients against finite
 //! differences of the loss (f64 throughout).
 
-use crate::common::{sample_points, small_net};
+use crate::common::{finite_difference, network_fd_step_and_tolerance, sample_points, small_net};
 use pinn::config::NetKind;
 use pinn::expr::{BinOp, Expr};
-use pinn::jet::{predict, Batch, JetField, Outputs, Recording};
+use pinn::jet::{Batch, JetField, Outputs, Recording};
 use pinn::multi_index::{closure, MultiIndex};
 use pinn::net::Network;
-
-/// D_α of output `out` at `p` by nested central differences with step `h`,
-/// improved by one Richardson step (error O(h⁴)).
-fn finite_difference(net: &Network<f64>, out: usize, p: &[f64], dirs: &[usize], h: f64) -> f64 {
-    let nested = |h: f64| -> f64 {
-        // Expand the stencil: each direction doubles the points, weights ±1/(2h).
-        let mut stencil: Vec<(Vec<f64>, f64)> = vec![(p.to_vec(), 1.0)];
-        for &d in dirs {
-            stencil = stencil
-                .into_iter()
-                .flat_map(|(q, w)| {
-                    let (mut a, mut b) = (q.clone(), q);
-                    a[d] += h;
-                    b[d] -= h;
-                    [(a, w / (2.0 * h)), (b, -w / (2.0 * h))]
-                })
-                .collect();
-        }
-        let points: Vec<Vec<f64>> = stencil.iter().map(|(q, _)| q.clone()).collect();
-        let values = &predict(net, &points)[out];
-        stencil.iter().zip(values).map(|((_, w), v)| w * v).sum()
-    };
-    (4.0 * nested(h / 2.0) - nested(h)) / 3.0
-}
 
 fn jet_values(
     net: &Network<f64>,
@@ -67,16 +43,10 @@ fn check_jets(kind: NetKind, omega: f64) {
     .map(MultiIndex::new)
     .collect();
     for (m, out, values) in jet_values(&net, &points, &requested) {
-        // Tolerances: the FD error grows with order (h^4 truncation and
-        // eps/h^k rounding); scale by the derivative's magnitude.
-        let (h, tol) = match m.order() {
-            0 => continue,
-            1 => (1e-3, 1e-8),
-            2 => (1e-3, 1e-7),
-            3 => (1e-3, 1e-6),
-            // Fourth differences lose ~eps/h⁴ ≈ 1e-5 of the value to rounding.
-            _ => (2e-3, 1e-4),
-        };
+        if m.order() == 0 {
+            continue;
+        }
+        let (h, tol) = network_fd_step_and_tolerance(m.order());
         let scale = 1.0 + values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         for (p, v) in points.iter().zip(&values) {
             let fd = finite_difference(&net, out, p, m.dirs(), h);

@@ -139,6 +139,23 @@ fn typo_in_expression_is_located_exactly() {
 }
 
 #[test]
+fn function_arity_is_located_at_the_name() {
+    // momentum = "u_t + min(u) * u_x - ...": 'min' starts at column 19.
+    let e = fails(&edited("u * u_x", "min(u) * u_x"));
+    assert_error(
+        &e,
+        8,
+        19,
+        &["wrong number of arguments: 'min' takes 2 arguments, found 1"],
+    );
+    let caret_line = e.to_string().lines().last().unwrap_or_default().to_string();
+    assert_eq!(caret_line.find('^'), Some("8 | ".len() + 18), "{e}");
+    // require = "u = -erf(pi * x, 1)": 'erf' starts at column 17.
+    let e = fails(&edited("-sin(pi * x)", "-erf(pi * x, 1)"));
+    assert_error(&e, 12, 17, &["'erf' takes 1 argument, found 2"]);
+}
+
+#[test]
 fn unknown_name_and_bad_subscript() {
     let e = fails(&edited(
         "require = \"u = -sin(pi * x)\"",
@@ -201,6 +218,16 @@ fn name_clashes() {
     assert_error(&e, 3, 13, &["'x' is declared twice", "input"]);
     let e = fails(&edited("nu = ", "pi = "));
     assert_error(&e, 4, 15, &["'pi' is reserved"]);
+    // The function names added with sinh .. max are reserved as well.
+    let e = fails(&edited("nu = ", "max = "));
+    assert_error(&e, 4, 15, &["'max' is reserved"]);
+    let e = fails(&edited("outputs = [\"u\"]", "outputs = [\"sech\"]"));
+    assert_error(&e, 3, 13, &["'sech' is reserved"]);
+    let e = fails(&edited(
+        "inputs = [\"t\", \"x\"]",
+        "inputs = [\"t\", \"erf\"]",
+    ));
+    assert_error(&e, 2, 17, &["'erf' is reserved"]);
     let e = fails(&edited("outputs = [\"u\"]", "outputs = [\"u\", \"u_x\"]"));
     assert_error(&e, 3, 18, &["ambiguous"]);
 }
