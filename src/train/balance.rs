@@ -18,10 +18,13 @@
 //! quasi-Newton phase only where a segment starts (the points change there
 //! too). Between those the objective is fixed, as a line search and a
 //! curvature model need. The model is carried across the change as it is
-//! across a point change: the self-scaled update rescales the inverse
-//! Hessian by the next step's measured curvature, so a model built under
-//! the old weights is corrected after one iteration; L-BFGS's pairs are
-//! rescaled by its initial-matrix factor in the same way.
+//! across a point change, not reset: the self-scaled update rescales the
+//! whole inverse Hessian by the next step's measured curvature, which takes
+//! up the change of overall scale at once, and later updates correct its
+//! directions (a reset would throw away thousands of iterations' worth of
+//! curvature each segment); L-BFGS takes its
+//! initial matrix γI from the newest pair at every iteration, and the pairs
+//! of the old weights leave its memory as new ones come in.
 
 use crate::config::Balance;
 

@@ -160,11 +160,18 @@ pub struct DriverSettings {
 /// than a factor 2 over the rest of a budget.
 pub const STALL_MARGIN: f64 = 0.01;
 
-/// The held-out loss that last counted as progress, and when.
+/// Records without progress that a stall also needs besides its window: on
+/// a slow or busy machine a window of seconds holds few iterations, and a
+/// quasi-Newton phase may take a few hundred to leave a plateau.
+pub const STALL_RECORDS: usize = 5;
+
+/// The held-out loss that last counted as progress, when, and how many
+/// records have come since.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Progress {
     pub loss: f64,
     pub seconds: f64,
+    pub records_since: usize,
 }
 
 /// The parameters with the lowest held-out loss so far.
@@ -460,7 +467,9 @@ where
     /// Whether the held-out loss has made no progress for the stall window.
     pub fn stalled(&self) -> bool {
         match (self.settings.stall_seconds, self.progress) {
-            (Some(window), Some(p)) => self.budget.elapsed() - p.seconds > window,
+            (Some(window), Some(p)) => {
+                self.budget.elapsed() - p.seconds > window && p.records_since >= STALL_RECORDS
+            }
             _ => false,
         }
     }
@@ -470,9 +479,10 @@ where
         Stop::with_detail(
             StopReason::Stalled,
             format!(
-                "held-out loss not {}% lower in the last {:.0} s",
+                "held-out loss not {}% lower in the last {:.0} s and {} records",
                 STALL_MARGIN * 100.0,
-                self.settings.stall_seconds.unwrap_or(0.0)
+                self.settings.stall_seconds.unwrap_or(0.0),
+                self.progress.map_or(0, |p| p.records_since)
             ),
         )
     }
@@ -499,15 +509,16 @@ where
             .map_or(f64::NAN, |h| h.total(&h.losses(net)));
         let params = net.flat_params();
         let seconds = self.budget.elapsed();
-        if validation.is_finite()
-            && self
-                .progress
-                .is_none_or(|p| validation < p.loss * (1.0 - STALL_MARGIN))
-        {
-            self.progress = Some(Progress {
-                loss: validation,
-                seconds,
-            });
+        match self.progress.as_mut() {
+            Some(p) if !(validation < p.loss * (1.0 - STALL_MARGIN)) => p.records_since += 1,
+            _ if validation.is_finite() => {
+                self.progress = Some(Progress {
+                    loss: validation,
+                    seconds,
+                    records_since: 0,
+                });
+            }
+            _ => {}
         }
         if validation.is_finite() && self.best.as_ref().is_none_or(|b| validation < b.loss) {
             self.best = Some(Best {
@@ -725,13 +736,20 @@ mod tests {
         };
         log.record(Phase::QuasiNewton, 1, &at(1.0), vec![0.0], 0.0);
         std::thread::sleep(Duration::from_millis(30));
-        assert!(log.stalled());
+        // The window has passed, but not the records.
+        for step in 2..STALL_RECORDS + 1 {
+            log.record(Phase::QuasiNewton, step, &at(1.0), vec![0.0], 0.0);
+        }
+        assert!(!log.stalled());
         // 0.5% lower is not progress; 2% lower is.
-        log.record(Phase::QuasiNewton, 2, &at(0.995f64.sqrt()), vec![0.0], 0.0);
+        log.record(Phase::QuasiNewton, 10, &at(0.995f64.sqrt()), vec![0.0], 0.0);
         assert!(log.stalled());
-        log.record(Phase::QuasiNewton, 3, &at(0.98f64.sqrt()), vec![0.0], 0.0);
+        log.record(Phase::QuasiNewton, 11, &at(0.98f64.sqrt()), vec![0.0], 0.0);
         assert!(!log.stalled());
         std::thread::sleep(Duration::from_millis(30));
+        for step in 12..12 + STALL_RECORDS {
+            log.record(Phase::QuasiNewton, step, &at(1.0), vec![0.0], 0.0);
+        }
         assert!(log.stalled());
         log.reset_progress();
         assert!(!log.stalled());

@@ -26,7 +26,7 @@ pub use causal::Causal;
 pub use checkpoint::{AdamState, Checkpoint, PhaseState, QuasiNewtonState, SegmentState};
 pub use driver::{
     Budget, Driver, DriverSettings, Monitor, Outcome, PhaseEnd, PhaseReport, Progress, RunLog,
-    Saver, TrainingPhase, STALL_MARGIN,
+    Saver, TrainingPhase, STALL_MARGIN, STALL_RECORDS,
 };
 pub use objective::Objective;
 pub use observe::{progress_bar, Measure, Observer, Phase, ProgressObserver, Record};
