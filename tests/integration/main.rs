@@ -6,6 +6,8 @@ mod cli;
 mod common;
 mod conditions;
 mod fit;
+mod fuzz;
+mod hostile;
 mod init;
 mod inverse;
 mod jets;
