@@ -294,6 +294,9 @@ fn caret_in_place(e: &ProblemError, line: usize, col: usize, snippet: &[&str]) -
     let at = marks.chars().take_while(|&c| c != '^').count();
     // A long line is shown as a window, an ellipsis for each cut end.
     let lead = usize::from(shown.first() == Some(&'…') && file_line.first() != Some(&'…'));
+    // A caret past the end of the line (on a trailing '\r', or the end of
+    // the file) stands right after its last character.
+    let col = col.min(file_line.len() + 1);
     let Some(from) = (col - 1).checked_sub(at.saturating_sub(lead)) else {
         return false;
     };

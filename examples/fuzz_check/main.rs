@@ -106,11 +106,14 @@ fn worker(seed: u64, range: std::ops::Range<u64>, solve_every: u64) {
     let mut out = std::io::stdout().lock();
     for index in range {
         let input = mutate::input(&seeds.files, ws.tables(), seed, index);
-        let outcome = ws.run(&input, index.is_multiple_of(solve_every));
+        let solve = index.is_multiple_of(solve_every);
+        let outcome = ws.run(&input, solve);
+        // An accepted input that went through solve's preparation is 'V'.
+        let outcome_code = |c: char| if solve && c == 'A' { 'V' } else { c };
         let code = CODES
             .iter()
             .find(|(_, c)| *c == outcome.class())
-            .map_or('?', |(c, _)| *c);
+            .map_or('?', |(c, _)| outcome_code(*c));
         let message = match &outcome {
             Outcome::Unpositioned(m)
             | Outcome::MisplacedCaret(m)
@@ -207,16 +210,22 @@ struct Tally {
     by_seed: BTreeMap<usize, u64>,
     /// Per failing code: the shortest input's index, length and message.
     smallest: BTreeMap<char, (usize, u64, String)>,
+    /// Accepted inputs that also went through solve's preparation.
+    solved: u64,
 }
 
 impl Tally {
     fn add(&mut self, line: Line) {
-        *self.counts.entry(line.code).or_default() += 1;
+        if line.code == 'V' {
+            self.solved += 1;
+        }
+        let code = if line.code == 'V' { 'A' } else { line.code };
+        *self.counts.entry(code).or_default() += 1;
         for k in &line.kinds {
             *self.by_kind.entry(*k).or_default() += 1;
         }
         *self.by_seed.entry(line.seed).or_default() += 1;
-        if !matches!(line.code, 'A' | 'P') {
+        if !matches!(code, 'A' | 'P') {
             let best = self
                 .smallest
                 .entry(line.code)
@@ -273,6 +282,10 @@ fn report(o: &Options, tally: &Tally, done: u64, seconds: f64) {
             tally.counts.get(&code).copied().unwrap_or(0)
         );
     }
+    println!(
+        "  (of the accepted, through solve's preparation too: {})",
+        tally.solved
+    );
     println!("split by mutation (an input has 1 to 3):");
     for (k, n) in &tally.by_kind {
         println!("  {:24} {n}", mutate::KINDS.get(*k).copied().unwrap_or("?"));

@@ -73,7 +73,14 @@ fn apply(kind: usize, input: &mut Input, tables: &[String], rng: &mut StdRng) {
                 ],
             );
             let text = format!("{}x{}", open.repeat(n), close.repeat(n));
-            in_string(t, &text, rng);
+            if rng.gen_bool(0.2) {
+                // TOML's own nesting: arrays or inline tables in a value.
+                let (open, close) = pick(rng, &[("[", "]"), ("{ a = ", " }")]);
+                let value = format!("{}1{}", open.repeat(n), close.repeat(n));
+                t.extend_from_slice(format!("\nzz = {value}\n").as_bytes());
+            } else {
+                in_string(t, &text, rng);
+            }
         }
         2 => {
             let n = pick(rng, &[10, 300, 999, 1000, 1001, 5000, 9999, 29000, 130_803]);
