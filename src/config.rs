@@ -420,6 +420,162 @@ pub struct RunConfig {
     pub unknowns: BTreeMap<String, f64>,
 }
 
+/// The longest wall-clock budget or checkpoint interval accepted, in
+/// seconds (about 31 years): a time point that far ahead still fits the
+/// clock's range, which `1e20` does not.
+pub const MAX_SECONDS: f64 = 1e9;
+
+/// Chunks of the time axis a causal loss may cut: each needs points of its
+/// own, and the paper's runs use 16 to 32.
+pub const MAX_CAUSAL_CHUNKS: usize = 4096;
+
+/// A setting that no run can use: where it is (`[table]` and key) and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadSetting {
+    pub table: &'static str,
+    pub key: String,
+    /// What the value must be, e.g. "must be at least 1, found 0".
+    pub message: String,
+}
+
+impl std::fmt::Display for BadSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` in [{}] {}", self.key, self.table, self.message)
+    }
+}
+
+/// `value` must satisfy `ok`, else a [`BadSetting`] saying `must`.
+fn require<T: std::fmt::Display>(
+    (table, key): (&'static str, &str),
+    value: T,
+    ok: bool,
+    must: &str,
+) -> Result<(), BadSetting> {
+    if ok {
+        return Ok(());
+    }
+    Err(BadSetting {
+        table,
+        key: key.to_string(),
+        message: format!("{must}, found {value}"),
+    })
+}
+
+/// A number of seconds: finite, not negative, at most [`MAX_SECONDS`].
+fn seconds(at: (&'static str, &str), s: f64) -> Result<(), BadSetting> {
+    let must = format!("must be a number of seconds from 0 to {MAX_SECONDS:e}");
+    require(at, s, (0.0..=MAX_SECONDS).contains(&s), &must)
+}
+
+impl RunConfig {
+    /// The first setting a run would refuse or fail on, in table order.
+    /// Sizes that fit in memory are checked with the problem
+    /// ([`crate::limits::estimate_bytes`]).
+    pub fn check(&self) -> Result<(), BadSetting> {
+        const AT_LEAST_1: &str = "must be at least 1";
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        let net = &self.network;
+        require(("network", "width"), net.width, net.width >= 1, AT_LEAST_1)?;
+        require(("network", "depth"), net.depth, net.depth >= 1, AT_LEAST_1)?;
+        if let Omega::Value(w) = net.omega {
+            require(
+                ("network", "omega"),
+                w,
+                positive(w),
+                "must be a positive number or \"auto\"",
+            )?;
+        }
+        let adam = &self.adam;
+        require(
+            ("adam", "lr"),
+            adam.lr,
+            positive(adam.lr),
+            "must be a positive number",
+        )?;
+        let f = adam.lr_final_fraction;
+        require(
+            ("adam", "lr_final_fraction"),
+            f,
+            positive(f),
+            "must be a positive number",
+        )?;
+        let qn = &self.quasi_newton;
+        require(
+            ("quasi_newton", "memory"),
+            qn.memory,
+            qn.memory >= 1,
+            AT_LEAST_1,
+        )?;
+        let sampling = &self.sampling;
+        let n = sampling.interior_points;
+        require(("sampling", "interior_points"), n, n >= 1, AT_LEAST_1)?;
+        let n = sampling.condition_points;
+        require(("sampling", "condition_points"), n, n >= 1, AT_LEAST_1)?;
+        let n = sampling.candidates;
+        require(("sampling", "candidates"), n, n >= 1, AT_LEAST_1)?;
+        let k = sampling.residual_exponent;
+        require(
+            ("sampling", "residual_exponent"),
+            k,
+            k.is_finite() && k >= 0.0,
+            "must be a finite number >= 0",
+        )?;
+        let c = sampling.residual_offset;
+        require(
+            ("sampling", "residual_offset"),
+            c,
+            c.is_finite() && c >= 0.0,
+            "must be a finite number >= 0",
+        )?;
+        let train = &self.train;
+        if let Some(s) = train.max_seconds {
+            seconds(("train", "max_seconds"), s)?;
+        }
+        if let Some(s) = train.checkpoint_every.seconds() {
+            seconds(("train", "checkpoint_every"), s)?;
+        }
+        let share = train.stall_share;
+        require(
+            ("train", "stall_share"),
+            share,
+            (0.0..=1.0).contains(&share),
+            "must be a share of the budget from 0 (never) to 1",
+        )?;
+        let n = train.causal_chunks;
+        require(
+            ("train", "causal_chunks"),
+            n,
+            (1..=MAX_CAUSAL_CHUNKS).contains(&n),
+            &format!("must be from 1 to {MAX_CAUSAL_CHUNKS}"),
+        )?;
+        let eps = train.causal_epsilon;
+        require(
+            ("train", "causal_epsilon"),
+            eps,
+            eps.is_finite() && eps >= 0.0,
+            "must be a finite number >= 0",
+        )?;
+        for (name, &w) in &train.weights {
+            let ok = w.is_finite() && w >= 0.0;
+            require(
+                ("train", "weights"),
+                w,
+                ok,
+                &format!("must give '{name}' a finite weight >= 0"),
+            )?;
+        }
+        for (name, &v) in &self.unknowns {
+            require(
+                ("unknowns", name),
+                v,
+                v.is_finite(),
+                "must be a finite number",
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Settings of earlier versions, by their old key, with where they are now.
 const RENAMED: [(&str, &str); 16] = [
     ("adam_steps", "`steps` in [adam]"),

@@ -66,6 +66,7 @@ pub mod expr;
 pub mod fit;
 pub mod geometry;
 pub mod jet;
+pub mod limits;
 pub mod multi_index;
 pub mod net;
 pub mod problem;

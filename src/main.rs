@@ -1,11 +1,8 @@
 //! The `pinn` command line: parse arguments, call the library, print errors.
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinn::bandwidth::{NtkError, NtkOptions};
-use pinn::config::{
-    explain_toml_message, NetKind, Omega, Placement, Precision, QuasiNewtonMethod, RunConfig,
-};
+use pinn::config::{NetKind, Omega, Placement, Precision, QuasiNewtonMethod, RunConfig};
 use pinn::fit::{
     auto_omega, compare, fit_signal, FitConfig, FitOptions, LoadOptions, Signal, SignalSource,
 };
@@ -450,8 +447,9 @@ fn run_observe(args: ObserveArgs) -> Result<(), Failure> {
 }
 
 fn check(equation: &str) -> Result<(), Failure> {
-    let file = load(equation)?;
-    print!("{}", file.describe());
+    let description = pinn::problem::check(equation)
+        .map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))?;
+    print!("{description}");
     Ok(())
 }
 
@@ -459,13 +457,8 @@ fn resolve_config(file: &EquationFile, args: &SolveArgs) -> Result<RunConfig, Fa
     args.renamed.check()?;
     let mut config = file.config.clone();
     if let Some(path) = &args.config {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))
-            .map_err(|e| Failure::Input(InputError(e)))?;
-        config = toml::from_str(&text).map_err(|e| {
-            let message = explain_toml_message(e.message());
-            Failure::Input(InputError(anyhow::anyhow!("{}: {message}", path.display())))
-        })?;
+        config = pinn::problem::read_config(path)
+            .map_err(|e| Failure::Input(InputError(anyhow::Error::msg(e.to_string()))))?;
     }
     let net = &mut config.network;
     net.omega = args.omega.unwrap_or(net.omega);
@@ -510,20 +503,43 @@ fn resolve_config(file: &EquationFile, args: &SolveArgs) -> Result<RunConfig, Fa
         }
         train.weights.insert(name.clone(), *w);
     }
-    let bad = |what: &str| Failure::Input(InputError(anyhow::anyhow!("{what}")));
-    let net = &config.network;
-    if net.width == 0 || net.depth == 0 {
-        return Err(bad("--width and --depth must be at least 1"));
-    }
-    if let Omega::Value(w) = net.omega {
-        if !(w.is_finite() && w > 0.0) {
-            return Err(bad("--omega must be a positive number"));
-        }
-    }
-    if config.sampling.interior_points == 0 {
-        return Err(bad("--points must be at least 1"));
-    }
+    // The file's and --config's settings were checked where they are
+    // written; a bad value now came from a flag, which the error names.
+    config.check().map_err(|bad| {
+        let flag = given_flag(args, bad.table, &bad.key);
+        let what = match flag {
+            Some(flag) => format!("{flag}: {}", bad.message),
+            None => bad.to_string(),
+        };
+        Failure::Input(InputError(anyhow::anyhow!("{what}")))
+    })?;
     Ok(config)
+}
+
+/// The command-line flag that set `[table] key`, if it was given.
+fn given_flag(args: &SolveArgs, table: &str, key: &str) -> Option<&'static str> {
+    let flags = [
+        ("network", "width", "--width", args.width.is_some()),
+        ("network", "depth", "--depth", args.depth.is_some()),
+        ("network", "omega", "--omega", args.omega.is_some()),
+        ("adam", "lr", "--lr", args.lr.is_some()),
+        (
+            "sampling",
+            "interior_points",
+            "--points",
+            args.points.is_some(),
+        ),
+        (
+            "train",
+            "max_seconds",
+            "--max-seconds",
+            args.max_seconds.is_some(),
+        ),
+    ];
+    flags
+        .into_iter()
+        .find(|&(t, k, _, given)| given && t == table && k == key)
+        .map(|(_, _, flag, _)| flag)
 }
 
 fn run_solve(args: SolveArgs) -> Result<(), Failure> {

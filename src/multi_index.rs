@@ -5,6 +5,10 @@
 
 use std::fmt;
 
+/// The highest derivative order an equation may use: the jets and their
+/// tests go to order 4, and a jet's size grows combinatorially beyond.
+pub const MAX_ORDER: usize = 4;
+
 /// A sorted multiset of input indices naming a partial derivative.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MultiIndex(Vec<usize>);

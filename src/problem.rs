@@ -28,11 +28,14 @@ mod explain;
 mod load;
 mod observations;
 mod raw;
+mod settings;
 mod unknowns;
 
 pub use builder::{Condition, Number, ProblemBuilder, UnknownSpec};
 pub use builtins::{builtin, builtin_data, builtin_table, builtins};
 pub use error::ProblemError;
+pub use load::{check, read_config};
+pub use settings::TooLarge;
 
 pub use observations::Observations;
 

@@ -18,7 +18,8 @@ pub use code::{Code, Residual, Value, Values};
 pub use lexer::{lex, Tok, Token};
 pub use parser::{
     is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
-    ExprError, FaceSpec, Note, Predicate, Symbols, BINARY_FUNCTIONS, FUNCTIONS,
+    ExprError, FaceSpec, Note, Predicate, Symbols, BINARY_FUNCTIONS, FUNCTIONS, MAX_DEPTH,
+    MAX_NESTING, MAX_TOKENS,
 };
 
 /// Elementary functions of the language (one argument; `min` and `max`
@@ -238,6 +239,23 @@ impl Expr {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The number of levels of the tree (1 for a leaf), counted without
+    /// recursion: the parser measures trees it has not yet bounded.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut open = vec![(self, 1)];
+        while let Some((e, d)) = open.pop() {
+            deepest = deepest.max(d);
+            match e {
+                Expr::Neg(a) | Expr::Call(_, a) => open.push((a, d + 1)),
+                Expr::Bin(_, a, b) => open.extend([(&**a, d + 1), (&**b, d + 1)]),
+                Expr::Code(c) => open.extend(c.reads.iter().map(|r| (r, d + 1))),
+                _ => {}
+            }
+        }
+        deepest
     }
 
     /// True when the expression reads no network output.

@@ -14,10 +14,27 @@
 //!
 //! Names resolve while parsing, so an unknown name is reported at its own
 //! position and the tree never holds a string.
+//!
+//! Input decides how deep the parser and every later walk of the tree
+//! recurse, so three limits keep them within any thread's stack: nesting
+//! ([`MAX_NESTING`]), the tree's depth ([`MAX_DEPTH`], which a long chain
+//! `a + b + c + ...` grows without nesting) and the token count
+//! ([`MAX_TOKENS`]); chains are parsed by loops, not by recursion.
 
 use super::lexer::{lex, Tok, Token};
 use super::{BinOp, Expr, Func, PointEval};
-use crate::multi_index::MultiIndex;
+use crate::multi_index::{MultiIndex, MAX_ORDER};
+
+/// The deepest nesting of parentheses, calls, unary signs and powers.
+pub const MAX_NESTING: usize = 100;
+
+/// The deepest expression tree a chain of operators may build: a sum of
+/// 1000 terms. Every walk of a tree (folding, evaluation on jets, drop)
+/// recurses once per level, a few hundred bytes each.
+pub const MAX_DEPTH: usize = 1000;
+
+/// The most tokens one expression may have.
+pub const MAX_TOKENS: usize = 20_000;
 
 /// A parse or resolution error at byte `offset` of the expression text.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -425,15 +442,46 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     symbols: &'a Symbols,
+    /// How many `unary` calls are open: every recursion passes through one.
+    nesting: usize,
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &str, symbols: &'a Symbols) -> Result<Self, ExprError> {
+        let tokens = lex(text)?;
+        if let Some(t) = tokens.get(MAX_TOKENS) {
+            return Err(ExprError::new(
+                t.start,
+                format!("the expression is too long: more than {MAX_TOKENS} tokens"),
+            ));
+        }
         Ok(Self {
-            tokens: lex(text)?,
+            tokens,
             pos: 0,
             symbols,
+            nesting: 0,
         })
+    }
+
+    /// `lhs op rhs` folded, refused where the chain makes the tree deeper
+    /// than [`MAX_DEPTH`]; `depth` is the depth of `lhs`, updated.
+    fn chain(
+        &self,
+        at: usize,
+        op: BinOp,
+        (lhs, depth): (Expr, &mut usize),
+        rhs: Expr,
+    ) -> Result<Expr, ExprError> {
+        let joined = (*depth).max(rhs.depth()) + 1;
+        if joined > MAX_DEPTH {
+            return Err(ExprError::new(
+                at,
+                format!("the expression is too deep: a chain of more than {MAX_DEPTH} operations (split it into constants or terms)"),
+            ));
+        }
+        let e = checked(at, fold_bin(op, lhs, rhs))?;
+        *depth = if matches!(e, Expr::Num(_)) { 1 } else { joined };
+        Ok(e)
     }
 
     fn peek(&self) -> &Token {
@@ -490,6 +538,7 @@ impl<'a> Parser<'a> {
 
     fn expr(&mut self) -> Result<Expr, ExprError> {
         let mut lhs = self.term()?;
+        let mut depth = lhs.depth();
         loop {
             let op = match self.peek().tok {
                 Tok::Plus => BinOp::Add,
@@ -498,12 +547,13 @@ impl<'a> Parser<'a> {
             };
             let at = self.bump().start;
             let rhs = self.term()?;
-            lhs = checked(at, fold_bin(op, lhs, rhs))?;
+            lhs = self.chain(at, op, (lhs, &mut depth), rhs)?;
         }
     }
 
     fn term(&mut self) -> Result<Expr, ExprError> {
         let mut lhs = self.unary()?;
+        let mut depth = lhs.depth();
         loop {
             let op = match self.peek().tok {
                 Tok::Star => BinOp::Mul,
@@ -512,11 +562,26 @@ impl<'a> Parser<'a> {
             };
             let at = self.bump().start;
             let rhs = self.unary()?;
-            lhs = checked(at, fold_bin(op, lhs, rhs))?;
+            lhs = self.chain(at, op, (lhs, &mut depth), rhs)?;
         }
     }
 
+    /// Every recursion of the grammar passes through here, so this is where
+    /// nesting is counted and refused beyond [`MAX_NESTING`].
     fn unary(&mut self) -> Result<Expr, ExprError> {
+        if self.nesting >= MAX_NESTING {
+            return Err(ExprError::new(
+                self.peek().start,
+                format!("the expression is nested too deeply: more than {MAX_NESTING} levels of parentheses, calls, signs or powers"),
+            ));
+        }
+        self.nesting += 1;
+        let e = self.signed();
+        self.nesting -= 1;
+        e
+    }
+
+    fn signed(&mut self) -> Result<Expr, ExprError> {
         match self.peek().tok {
             Tok::Minus => {
                 self.bump();
@@ -611,7 +676,7 @@ impl<'a> Parser<'a> {
             return Ok(s.normal_derivative(out));
         }
         match s.subscript_derivative(name) {
-            Some(Ok((out, d))) => Ok(Expr::Output { out, d }),
+            Some(Ok((out, d))) => supported(at, out, d),
             Some(Err(why)) => Err(ExprError::new(at, format!("unknown name '{name}': {why}"))),
             None if function_names().any(|f| f == name) => Err(ExprError::new(
                 at,
@@ -745,12 +810,7 @@ impl<'a> Parser<'a> {
             let sep = self.bump();
             match sep.tok {
                 Tok::Comma => {}
-                Tok::RParen if count > 0 => {
-                    return Ok(Expr::Output {
-                        out,
-                        d: MultiIndex::new(dirs),
-                    });
-                }
+                Tok::RParen if count > 0 => return supported(at, out, MultiIndex::new(dirs)),
                 Tok::RParen => {
                     let msg =
                         "wrong number of arguments: d(u, x, ...) needs an output and an input";
@@ -784,6 +844,20 @@ impl<'a> Parser<'a> {
             count += 1;
         }
     }
+}
+
+/// Output `out`'s derivative `d`, refused above the order the jets compute.
+fn supported(at: usize, out: usize, d: MultiIndex) -> Result<Expr, ExprError> {
+    if d.order() > MAX_ORDER {
+        return Err(ExprError::new(
+            at,
+            format!(
+                "derivative of order {}: at most order {MAX_ORDER} is supported",
+                d.order()
+            ),
+        ));
+    }
+    Ok(Expr::Output { out, d })
 }
 
 /// Rejects constant subtrees that fold to a non-finite value (1/0, log(0)),

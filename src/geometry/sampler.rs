@@ -145,8 +145,10 @@ impl Sampler {
         let total: f64 = measure.iter().sum();
         let mut out = Vec::with_capacity(n);
         for (k, face) in faces.iter().enumerate() {
+            // Every face gets a point, so with fewer points than faces the
+            // earlier ones may already have taken more than n.
             let share = if k + 1 == faces.len() {
-                n - out.len()
+                n.saturating_sub(out.len())
             } else {
                 ((n as f64) * measure[k] / total).round() as usize
             };

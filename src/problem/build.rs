@@ -5,6 +5,7 @@
 
 use super::error::{ProblemError, Source};
 use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RawTerm, RefValue};
+use super::settings::{self, SettingSpans};
 use super::{
     CodeTerms, EquationFile, Evaluation, FileRole, GridAxis, NamedFile, Pde, Problem, Reference,
     Term, DATA_TERM,
@@ -15,7 +16,9 @@ use crate::expr::{
     BinOp, Code, Expr, Symbols, Tok,
 };
 use crate::geometry::{Face, Region, Sampler};
+use crate::limits::{MAX_INPUTS, MAX_NAMES, MAX_OUTPUTS, MAX_TERMS};
 use crate::multi_index::MultiIndex;
+use crate::reference::{parse_table, TableProblem};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -30,13 +33,16 @@ pub(crate) const BUILTIN_REFERENCES: [&str; 2] = ["burgers-cole-hopf", "ghia-198
 pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<EquationFile> {
     let name = problem_name(&raw.name, src)?;
     let mut declared = Vec::new();
-    let inputs = declare_list(&raw.inputs, "input", &mut declared, src)?;
-    let outputs = declare_list(&raw.outputs, "output", &mut declared, src)?;
-    for (key, _) in &raw.constants.0 {
-        declare(key, "constant", &mut declared, src)?;
-    }
-    for (key, _) in &raw.unknowns.0 {
-        declare(key, "unknown", &mut declared, src)?;
+    let inputs = declare_list(&raw.inputs, ("input", MAX_INPUTS), &mut declared, src)?;
+    let outputs = declare_list(&raw.outputs, ("output", MAX_OUTPUTS), &mut declared, src)?;
+    let names = raw.constants.0.iter().map(|(k, _)| (k, "constant"));
+    let names = names.chain(raw.unknowns.0.iter().map(|(k, _)| (k, "unknown")));
+    for (i, (key, kind)) in names.enumerate() {
+        if i == MAX_NAMES {
+            let message = format!("more than {MAX_NAMES} constants and unknowns");
+            return Err(src.error(key.span(), message));
+        }
+        declare(key, kind, &mut declared, src)?;
     }
     let base = Symbols::new(inputs, outputs, Vec::new());
     check_derivative_clashes(&declared, &base, src)?;
@@ -46,9 +52,19 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     let names = unknowns.iter().map(|u| u.name.clone()).collect();
     let symbols = known.with_unknowns(names);
     let domain = domain(&raw.domain, &symbols, src)?;
+    if let Some(c) = raw
+        .conditions
+        .get(MAX_TERMS.saturating_sub(raw.residuals.get_ref().0.len()))
+    {
+        let message = format!("more than {MAX_TERMS} residuals and conditions");
+        return Err(src.error(c.span(), message));
+    }
     let mut terms = residuals(&raw.residuals, &symbols, codes, src)?;
     conditions(&raw.conditions, &symbols, &domain, &mut terms, codes, src)?;
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
+    if let Some((text, Reference::Csv { path })) = raw_csv(&raw).zip(reference.as_ref()) {
+        check_table(path, &text, &symbols, src)?;
+    }
     let up_to_constant = up_to_constant(raw.reference.as_ref(), &symbols, src)?;
     let velocity = match &raw.velocity {
         Some(v) => Some(velocity(v, &symbols, src)?),
@@ -66,6 +82,8 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
         names.push(DATA_TERM.into());
     }
     let config = config(&raw, &names, src)?;
+    let spans = SettingSpans::of(src.text);
+    settings::check(&config, &spans, src)?;
     let problem = Problem {
         title: raw.title.unwrap_or_else(|| name.clone()),
         name,
@@ -88,7 +106,48 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
             velocity,
         },
     };
+    problem
+        .check_size(&config)
+        .map_err(|e| settings::too_large(e, &spans, src))?;
     Ok(EquationFile { problem, config })
+}
+
+/// The `csv` string of `[reference]`, if it names one.
+fn raw_csv(raw: &RawProblem) -> Option<Spanned<String>> {
+    let r = raw.reference.as_ref()?;
+    let (_, value) = r.get_ref().0.iter().find(|(k, _)| k.get_ref() == "csv")?;
+    match value.get_ref() {
+        RefValue::Text(t) => Some(Spanned::new(value.span(), t.clone())),
+        _ => None,
+    }
+}
+
+/// The reference table `path` (named by `named`) reads as `pinn solve`
+/// reads it: its errors point into the table, or at `named` when it
+/// cannot be read or has no rows.
+fn check_table(
+    path: &Path,
+    named: &Spanned<String>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<()> {
+    let text = super::load::read_data(path, "reference table", named, src)?;
+    let file = path.display().to_string();
+    match parse_table(&text, &file, &symbols.inputs, &symbols.outputs) {
+        Ok(_) => Ok(()),
+        Err(TableProblem::Table(e)) => {
+            let table = Source {
+                text: &text,
+                name: &file,
+            };
+            Err(super::observations::table_error(&table, *e))
+        }
+        Err(TableProblem::NoRows) => Err(src.in_string(
+            named,
+            0,
+            format!("reference table {file} has a header but no data rows"),
+        )),
+    }
 }
 
 /// Where the file names data files (observations, a reference table), so a
@@ -259,12 +318,19 @@ fn with_article(kind: &str) -> String {
 
 fn declare_list(
     list: &Spanned<Vec<Spanned<String>>>,
-    kind: &'static str,
+    (kind, most): (&'static str, usize),
     declared: &mut Vec<(Spanned<String>, &'static str)>,
     src: &Source,
 ) -> Result<Vec<String>> {
     if list.get_ref().is_empty() {
         return Err(src.error(list.span(), format!("expected at least one {kind} name")));
+    }
+    if list.get_ref().len() > most {
+        let n = list.get_ref().len();
+        return Err(src.error(
+            list.span(),
+            format!("{n} {kind}s: at most {most} are supported"),
+        ));
     }
     for name in list.get_ref() {
         declare(name, kind, declared, src)?;
@@ -521,6 +587,10 @@ fn residuals(
             raw.span(),
             "expected at least one residual, e.g. pde = \"u_t - u_xx\"",
         ));
+    }
+    if let Some((key, _)) = raw.get_ref().0.get(MAX_TERMS) {
+        let message = format!("more than {MAX_TERMS} residuals and conditions");
+        return Err(src.error(key.span(), message));
     }
     let mut terms: Vec<(Term, Region)> = Vec::new();
     for (key, value) in &raw.get_ref().0 {

@@ -32,7 +32,16 @@ impl fmt::Display for ProblemError {
 impl std::error::Error for ProblemError {}
 
 impl ProblemError {
-    /// An error with no position (unreadable file, unknown problem name).
+    /// An error about a whole file that could not be read (too large, not a
+    /// file): placed at its start, without a snippet.
+    pub fn at_start(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            position: Some((1, 1)),
+            ..Self::general(file, message)
+        }
+    }
+
+    /// An error with no position (unknown problem name).
     pub fn general(file: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             file: file.into(),
@@ -41,6 +50,34 @@ impl ProblemError {
             detail: String::new(),
         }
     }
+}
+
+/// The bytes of file `name` as text; bytes that are not UTF-8 are an error
+/// at their line, with the byte's place in that line.
+pub(crate) fn decode(bytes: Vec<u8>, name: &str) -> Result<String, ProblemError> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.as_bytes();
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // The valid prefix is unchanged in the lossy text, so `at` is the same
+    // place there, and the snippet shows the rest of the line readably.
+    let text = String::from_utf8_lossy(bytes);
+    let src = Source { text: &text, name };
+    let (line, _) = src.line_col(at);
+    Err(src.error(
+        at..at + 1,
+        format!(
+            "invalid UTF-8: byte 0x{:02x} (byte {} of line {line}) does not begin a UTF-8 character; the file must be UTF-8 text",
+            bytes[at],
+            at - line_start + 1
+        ),
+    ))
 }
 
 /// The text of an equation file and its name, for locating errors.
@@ -157,18 +194,40 @@ impl Source<'_> {
             .text
             .get(start..end.min(self.text.len()))
             .map_or(1, |s| s.chars().count().max(1));
+        // A long line is shown as a window around the caret.
+        let chars: Vec<char> = line_text.chars().collect();
+        let caret = (col - 1).min(chars.len());
+        let from = if chars.len() > SNIPPET_CHARS {
+            caret.saturating_sub(SNIPPET_CHARS / 2)
+        } else {
+            0
+        };
+        let to = chars.len().min(from + SNIPPET_CHARS);
+        let shown: String = [
+            if from > 0 { "…" } else { "" },
+            &chars[from..to].iter().collect::<String>(),
+            if to < chars.len() { "…" } else { "" },
+        ]
+        .concat();
         let gutter = " ".repeat(line.to_string().len());
-        let pad: String = line_text
-            .chars()
-            .take(col - 1)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+        let lead = usize::from(from > 0);
+        let pad: String = std::iter::repeat_n(' ', lead)
+            .chain(
+                chars[from..caret]
+                    .iter()
+                    .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+            )
             .collect();
+        let width = width.min(SNIPPET_CHARS);
         format!(
-            "\n{gutter} |\n{line} | {line_text}\n{gutter} | {pad}{}",
+            "\n{gutter} |\n{line} | {shown}\n{gutter} | {pad}{}",
             "^".repeat(width)
         )
     }
 }
+
+/// The most characters of a line an error shows.
+const SNIPPET_CHARS: usize = 160;
 
 fn floor_char_boundary(s: &str, mut at: usize) -> usize {
     while at > 0 && !s.is_char_boundary(at) {
@@ -180,21 +239,32 @@ fn floor_char_boundary(s: &str, mut at: usize) -> usize {
 /// Raw byte offset in a basic string body of byte `target` of its value.
 fn unescaped_to_raw(body: &str, target: usize) -> usize {
     let bytes = body.as_bytes();
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let (mut raw, mut value) = (0, 0);
-    while value < target && raw < bytes.len() {
-        if bytes[raw] == b'\\' && raw + 1 < bytes.len() {
-            let (raw_len, value_len) = match bytes[raw + 1] {
-                b'u' => (6, escaped_char_len(body.get(raw + 2..raw + 6))),
-                b'U' => (10, escaped_char_len(body.get(raw + 2..raw + 10))),
-                _ => (2, 1),
-            };
-            raw += raw_len;
-            value += value_len;
-        } else {
-            let len = body[raw..].chars().next().map_or(1, char::len_utf8);
-            raw += len;
-            value += len;
+    while raw < bytes.len() {
+        let escape = bytes[raw] == b'\\' && raw + 1 < bytes.len();
+        if escape && blank(&bytes[raw + 1]) {
+            // A line-ending backslash (multi-line strings): it and all the
+            // blanks and newlines after it are not in the value, so the
+            // value's next byte is after them.
+            raw += 1 + bytes[raw + 1..].iter().take_while(|b| blank(b)).count();
+            continue;
         }
+        if value >= target {
+            break;
+        }
+        let (raw_len, value_len) = match bytes.get(raw + 1) {
+            Some(b'u') if escape => (6, escaped_char_len(body.get(raw + 2..raw + 6))),
+            Some(b'U') if escape => (10, escaped_char_len(body.get(raw + 2..raw + 10))),
+            _ if escape => (2, 1),
+            _ => {
+                let next = body.get(raw..).and_then(|r| r.chars().next());
+                let len = next.map_or(1, char::len_utf8);
+                (len, len)
+            }
+        };
+        raw += raw_len;
+        value += value_len;
     }
     raw
 }
@@ -237,6 +307,15 @@ mod tests {
             name: "f.toml",
         };
         assert_eq!(src.content_offset(4..multi.len(), 1), 9);
+        // A line-ending backslash drops itself, the newline and the
+        // indentation: value "u + nuu", 'n' at byte 4 of the value.
+        let folded = "k = \"\"\"\nu + \\\r\n    nuu\"\"\"";
+        let src = Source {
+            text: folded,
+            name: "f.toml",
+        };
+        let n = folded.find("nuu").expect("in the text");
+        assert_eq!(src.content_offset(4..folded.len(), 4), n);
     }
 
     #[test]

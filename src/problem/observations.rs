@@ -90,13 +90,7 @@ pub(super) fn load(
         (format!("builtin:{}", o.csv.get_ref()), text.to_string())
     } else {
         let path = csv_path(o.csv.get_ref(), src.name);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            src.in_string(
-                &o.csv,
-                0,
-                format!("cannot read observations {}: {e}", path.display()),
-            )
-        })?;
+        let text = super::load::read_data(&path, "observations", &o.csv, src)?;
         (path.display().to_string(), text)
     };
     let columns = Columns {
@@ -243,7 +237,7 @@ impl Observations {
 
 /// A table error as a file error with a caret under the offending cell
 /// (its whole text), or under the start of a ragged or unreadable row.
-fn table_error(src: &Source, e: TableError) -> ProblemError {
+pub(super) fn table_error(src: &Source, e: TableError) -> ProblemError {
     let at = e.position.map_or(0, |p| p.byte);
     let column = e.column.as_deref().unwrap_or("");
     let (message, width) = match &e.kind {

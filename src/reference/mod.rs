@@ -18,7 +18,7 @@ pub use cole_hopf::{BurgersColeHopf, DEFAULT_NODES};
 pub use error::ReferenceError;
 pub use gauss_hermite::gauss_hermite;
 pub use grid::{detect_grid, grid_index, grid_points, linspace, tensor_product, GridAxes};
-pub use table::{load_table, table_from_text, Table};
+pub use table::{load_table, parse_table, table_from_text, Table, TableProblem};
 
 use crate::expr::{Expr, PointEval};
 use std::collections::HashMap;

@@ -4,6 +4,7 @@
 //! Lines starting with `#` are comments (the source of the values).
 
 use super::error::ReferenceError;
+use crate::limits::{read_limited, ReadError, MAX_DATA_BYTES};
 use crate::table::{self, Column, ErrorKind, Options, TableError};
 use std::path::Path;
 
@@ -29,11 +30,36 @@ pub fn load_table(
     output_names: &[String],
 ) -> Result<Table, ReferenceError> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|source| ReferenceError::Io {
+    let bytes = read_limited(path, MAX_DATA_BYTES).map_err(|e| ReferenceError::Io {
         path: path.to_path_buf(),
-        source,
+        source: match e {
+            ReadError::Io(source) => source,
+            other => std::io::Error::other(other.to_string()),
+        },
     })?;
-    read_table(file, path, input_names, output_names)
+    read_table(bytes.as_slice(), path, input_names, output_names)
+}
+
+/// Why a text is not a reference table.
+#[derive(Debug)]
+pub enum TableProblem {
+    /// What the table reader found (with its position).
+    Table(Box<TableError>),
+    /// A header and no data rows.
+    NoRows,
+}
+
+/// The reference table in CSV `text` (`name` stands for its file in
+/// errors), as [`load_table`] reads it, with the reader's own error.
+pub fn parse_table(
+    text: &str,
+    name: &str,
+    input_names: &[String],
+    output_names: &[String],
+) -> Result<Table, TableProblem> {
+    let options = Options { comments: true };
+    let table = table::Table::from_text(text, name, options).map_err(TableProblem::Table)?;
+    columns(table, input_names, output_names)
 }
 
 /// As [`load_table`], from CSV text embedded in the binary; `name` stands
@@ -53,10 +79,24 @@ fn read_table(
     input_names: &[String],
     output_names: &[String],
 ) -> Result<Table, ReferenceError> {
-    let error = |e: Box<TableError>| table_error(path, *e);
     let options = Options { comments: true };
-    let table =
-        table::Table::from_reader(source, &path.display().to_string(), options).map_err(error)?;
+    let table = table::Table::from_reader(source, &path.display().to_string(), options)
+        .map_err(|e| table_error(path, *e))?;
+    columns(table, input_names, output_names).map_err(|e| match e {
+        TableProblem::Table(e) => table_error(path, *e),
+        TableProblem::NoRows => ReferenceError::NoRows {
+            path: path.to_path_buf(),
+        },
+    })
+}
+
+/// The named columns of `table`, one row per point.
+fn columns(
+    table: table::Table,
+    input_names: &[String],
+    output_names: &[String],
+) -> Result<Table, TableProblem> {
+    let error = TableProblem::Table;
     table.require_header().map_err(error)?;
     // A blank output cell: no reference value for that output there (a
     // table of centre-line values gives u on one line, v on another).
@@ -69,9 +109,7 @@ fn read_table(
     let columns = inputs.chain(outputs).collect::<Result<Vec<_>, _>>();
     let rows = table.rows(&columns.map_err(error)?).map_err(error)?;
     if rows.is_empty() {
-        return Err(ReferenceError::NoRows {
-            path: path.to_path_buf(),
-        });
+        return Err(TableProblem::NoRows);
     }
     let n_in = input_names.len();
     Ok(Table {

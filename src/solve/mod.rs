@@ -15,8 +15,8 @@ mod unknowns;
 pub use observe::{observe, ObservationTable, ObserveOptions};
 pub use resume::{resume, CheckpointFile, Checkpointing, CHECKPOINT, CHECKPOINT_FORMAT};
 pub use run::{
-    prepare, resolve_omega, train_and_evaluate, train_prepared, Prepared, TrainOptions, Trained,
-    TrainedNet, MAX_DENSE_PARAMS,
+    prepare, ready, resolve_omega, train_and_evaluate, train_prepared, Prepared, TrainOptions,
+    Trained, TrainedNet, MAX_DENSE_PARAMS,
 };
 
 pub use unknowns::{identified, Identified};

@@ -20,10 +20,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Parameters beyond which a dense inverse Hessian (8n² bytes) is refused:
-/// 1.2 GB at the limit, and an n² update per iteration that would cost
-/// more than the network's own step.
-pub const MAX_DENSE_PARAMS: usize = 12_000;
+pub use crate::limits::MAX_DENSE_PARAMS;
 
 /// How to train (the problem and its configuration come separately).
 #[derive(Default)]
@@ -51,16 +48,22 @@ pub struct Prepared {
     pub choices: Vec<String>,
 }
 
-/// Resolves what a configuration leaves open and refuses what cannot run.
+/// Resolves what a configuration leaves open and refuses what cannot run
+/// (the settings `pinn check` refuses in a file, and sizes beyond memory).
 /// An `auto` ω is chosen by the bandwidth rule; the result holds the number.
 pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveError> {
     let mut config = config.clone();
+    config
+        .check()
+        .map_err(|bad| SolveError::Invalid(bad.to_string()))?;
+    problem
+        .check_size(&config)
+        .map_err(|e| SolveError::Invalid(e.message))?;
     resolve_initial(problem, &mut config)?;
     let omega_choice = resolve_omega(problem, &mut config);
     let n_params = parameter_count(problem, &config);
     let asked = config.quasi_newton.method;
     config.quasi_newton.method = asked.for_parameters(n_params);
-    check_dense_size(config.quasi_newton.method, n_params)?;
     let mut choices = Vec::new();
     if config.train.balance.is_none() {
         let balance = config.train.balance_scheme();
@@ -112,25 +115,10 @@ pub fn resolve_omega(problem: &Problem, config: &mut RunConfig) -> Option<OmegaC
 
 /// Weights, biases and unknowns of the network `config` builds for `problem`.
 fn parameter_count(problem: &Problem, config: &RunConfig) -> usize {
-    let net = &config.network;
-    let mut widths = vec![problem.pde.inputs.len()];
-    widths.extend(std::iter::repeat_n(net.width, net.depth));
-    widths.push(problem.pde.outputs.len());
-    let layers: usize = widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
-    layers + problem.pde.unknowns.len()
-}
-
-fn check_dense_size(kind: QuasiNewtonMethod, n_params: usize) -> Result<(), SolveError> {
-    if kind.is_dense() && n_params > MAX_DENSE_PARAMS {
-        let gb = 8.0 * (n_params as f64).powi(2) / 1e9;
-        return Err(SolveError::Invalid(format!(
-            "quasi_newton = \"{}\" keeps a dense {n_params}×{n_params} matrix ({gb:.1} GB); \
-             it allows at most {MAX_DENSE_PARAMS} parameters: use quasi_newton = \"lbfgs\" \
-             or a smaller network (--width, --depth)",
-            kind.label().to_lowercase()
-        )));
-    }
-    Ok(())
+    let (net, pde) = (&config.network, &problem.pde);
+    let layers =
+        crate::limits::parameter_count(pde.inputs.len(), pde.outputs.len(), net.width, net.depth);
+    layers as usize + pde.unknowns.len()
 }
 
 /// A trained network, in the precision it was trained in.
@@ -211,6 +199,39 @@ pub fn train_prepared(
     }
 }
 
+/// What training starts from: the evaluation points with the reference
+/// read, the network, and the trainer with its points drawn.
+fn set_up<E: Real>(
+    problem: &Problem,
+    prepared: &Prepared,
+) -> Result<(EvaluationPoints, Network<E>, Trainer<E>), SolveError>
+where
+    Cpu: Device<E>,
+{
+    let config = &prepared.config;
+    let eval = evaluation(problem)?;
+    let net = Network::<E>::new(
+        &config.network,
+        &problem.pde.domain,
+        problem.pde.outputs.len(),
+    )
+    .with_unknowns(&initial_raw(problem, config));
+    let trainer = Trainer::new(problem, config, &net);
+    Ok((eval, net, trainer))
+}
+
+/// Everything a run does before its first step (the configuration
+/// prepared, the reference read, the network built, the points drawn),
+/// and no step: what `pinn check`'s acceptance promises will work.
+pub fn ready(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveError> {
+    let prepared = prepare(problem, config)?;
+    match prepared.config.network.precision {
+        Precision::F32 => set_up::<f32>(problem, &prepared).map(drop),
+        Precision::F64 => set_up::<f64>(problem, &prepared).map(drop),
+    }?;
+    Ok(prepared)
+}
+
 fn train_with<E: Real>(
     problem: &Problem,
     prepared: &Prepared,
@@ -222,14 +243,8 @@ where
 {
     let start = Instant::now();
     let config = &prepared.config;
-    let eval = evaluation(problem)?;
-    let mut net = Network::<E>::new(
-        &config.network,
-        &problem.pde.domain,
-        problem.pde.outputs.len(),
-    )
-    .with_unknowns(&initial_raw(problem, config));
-    let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
+    let (eval, mut net, trainer) = set_up::<E>(problem, prepared)?;
+    let mut trainer = trainer.stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();
         let flags = problem.evaluation.up_to_constant.clone();

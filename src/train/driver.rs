@@ -509,8 +509,10 @@ where
             .map_or(f64::NAN, |h| h.total(&h.losses(net)));
         let params = net.flat_params();
         let seconds = self.budget.elapsed();
+        // A NaN held-out loss is no progress either.
+        let progress = |p: &Progress| validation < p.loss * (1.0 - STALL_MARGIN);
         match self.progress.as_mut() {
-            Some(p) if !(validation < p.loss * (1.0 - STALL_MARGIN)) => p.records_since += 1,
+            Some(p) if !progress(p) => p.records_since += 1,
             _ if validation.is_finite() => {
                 self.progress = Some(Progress {
                     loss: validation,

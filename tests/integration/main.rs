@@ -8,6 +8,8 @@ mod common;
 mod conditions;
 mod fit;
 mod functions;
+mod fuzz;
+mod hostile;
 mod init;
 mod inverse;
 mod jets;

@@ -273,14 +273,25 @@ fn condition_names_default_and_dedupe() {
 
 #[test]
 fn csv_paths_are_relative_to_the_file() {
+    // The table is read (and checked) where the file's folder says.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/u.csv"), "t,x,u\n0,0,0\n").unwrap();
     let text = format!("{BURGERS}\n[reference]\ncsv = \"data/u.csv\"\n");
-    let p = EquationFile::from_toml(&text, "eq/burgers.toml")
+    let source = dir.path().join("burgers.toml");
+    let p = EquationFile::from_toml(&text, &source.display().to_string())
         .unwrap_or_else(|e| panic!("{e}"))
         .problem;
     match p.evaluation.reference {
-        Some(Reference::Csv { path }) => assert_eq!(path, std::path::Path::new("eq/data/u.csv")),
+        Some(Reference::Csv { path }) => assert_eq!(path, dir.path().join("data/u.csv")),
         other => panic!("{other:?}"),
     }
+    let e = EquationFile::from_toml(&text, "elsewhere/burgers.toml").expect_err("no table");
+    assert!(
+        e.to_string()
+            .contains("cannot read reference table elsewhere/data/u.csv"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -288,7 +299,7 @@ fn missing_file_names_it() {
     let e = EquationFile::from_file("no/such/file.toml").expect_err("missing");
     assert!(
         e.to_string()
-            .starts_with("no/such/file.toml: error: cannot read"),
+            .starts_with("no/such/file.toml:1:1: error: cannot read"),
         "{e}"
     );
 }
