@@ -48,6 +48,14 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     let domain = domain(&raw.domain, &symbols, src)?;
     let mut terms = residuals(&raw.residuals, &symbols, codes, src)?;
     conditions(&raw.conditions, &symbols, &domain, &mut terms, codes, src)?;
+    let hard = super::hard::declared(
+        raw.hard_constraints.as_ref(),
+        &symbols,
+        &domain,
+        &terms,
+        src,
+    )?;
+    let satisfied = super::hard::split_satisfied(&mut terms, hard.as_deref(), &domain);
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
     let up_to_constant = up_to_constant(raw.reference.as_ref(), &symbols, src)?;
     let velocity = match &raw.velocity {
@@ -65,7 +73,13 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     if observations.is_some() {
         names.push(DATA_TERM.into());
     }
-    let config = config(&raw, &names, src)?;
+    // A weight on a condition the constraints satisfy is accepted and unused.
+    let weighable: Vec<String> = names
+        .iter()
+        .cloned()
+        .chain(satisfied.iter().map(|(t, _)| t.name.clone()))
+        .collect();
+    let config = config(&raw, &weighable, src)?;
     let problem = Problem {
         title: raw.title.unwrap_or_else(|| name.clone()),
         name,
@@ -78,6 +92,8 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
             domain,
             terms,
             unknowns,
+            hard,
+            satisfied,
         },
         observations,
         named_files,
@@ -114,7 +130,11 @@ fn named_files(raw: &RawProblem) -> Vec<NamedFile> {
 }
 
 /// The output named by `name`, or an error at it listing the outputs.
-fn output_index(name: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<usize> {
+pub(super) fn output_index(
+    name: &Spanned<String>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<usize> {
     symbols
         .outputs
         .iter()
@@ -911,6 +931,24 @@ pub(super) fn csv_path(path: &str, source: &str) -> PathBuf {
 }
 
 fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<Expr> {
+    inputs_only_expr(
+        text,
+        "a reference expression",
+        ": give its true value",
+        symbols,
+        src,
+    )
+}
+
+/// An expression of the inputs and constants alone (`what` names it in
+/// errors; `unknown_hint` follows the error about an unknown coefficient).
+pub(super) fn inputs_only_expr(
+    text: &Spanned<String>,
+    what: &str,
+    unknown_hint: &str,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<Expr> {
     let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
     if let Some(&k) = expr.unknowns().first() {
         let name = &symbols.unknowns[k];
@@ -918,7 +956,7 @@ fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Re
         return Err(src.in_string(
             text,
             offset,
-            format!("a reference expression may not use the unknown '{name}': give its true value"),
+            format!("{what} may not use the unknown '{name}'{unknown_hint}"),
         ));
     }
     if expr.is_data_only() {
@@ -937,7 +975,7 @@ fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Re
     Err(src.in_string(
         text,
         offset,
-        "a reference expression may use only inputs and constants, not outputs",
+        format!("{what} may use only inputs and constants, not outputs"),
     ))
 }
 

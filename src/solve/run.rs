@@ -75,6 +75,7 @@ pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveE
             }
         ));
     }
+    choices.extend(problem.exact_conditions());
     if asked == QuasiNewtonMethod::Auto && config.quasi_newton.iters > 0 {
         choices.push(format!(
             "quasi-Newton: {} (auto: {n_params} parameters, dense up to {})",
@@ -218,7 +219,8 @@ where
         &problem.pde.domain,
         problem.pde.outputs.len(),
     )
-    .with_unknowns(&initial_raw(problem, config));
+    .with_unknowns(&initial_raw(problem, config))
+    .with_hard_constraints(problem.pde.hard.clone());
     let mut trainer = Trainer::new(problem, config, &net).stop_flag(options.stop.clone());
     if let Some(reference) = eval.reference.clone() {
         let points = eval.points.clone();

@@ -11,18 +11,18 @@ use pinn::train::{Objective, ResidualLoss};
 use crate::common::refused;
 
 /// One sine neuron: amplitude · sin(a · x + phase), x in physical units.
-struct Wave {
-    a: Vec<f64>,
-    phase: f64,
+pub struct Wave {
+    pub a: Vec<f64>,
+    pub phase: f64,
     /// Amplitude per output.
-    amplitude: Vec<f64>,
+    pub amplitude: Vec<f64>,
 }
 
 /// A simple sine network with one hidden layer whose outputs are exactly
 /// Σ waves + offsets: the first layer computes s·((x − c)/h · W + b), so
 /// W[i][k] = a_i h_i / s and b_k = (phase + Σ a_i c_i) / s undo the
 /// normalization (s = ω).
-fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64> {
+pub fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64> {
     let config = NetConfig {
         width: waves.len(),
         depth: 1,
@@ -55,7 +55,7 @@ fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<f64>
 }
 
 /// Every term's unweighted loss, by name.
-fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
+pub fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
     let mut config = RunConfig::default();
     config.sampling.interior_points = 256;
     config.sampling.condition_points = 128;
@@ -68,7 +68,7 @@ fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn problem(text: &str) -> Problem {
+pub fn problem(text: &str) -> Problem {
     EquationFile::from_toml(text, "conditions.toml")
         .unwrap_or_else(|e| panic!("{e}"))
         .problem

@@ -51,7 +51,12 @@ fn jet_values(
 }
 
 fn check_jets(kind: NetKind, omega: f64) {
-    let net = small_net(kind, omega, 7);
+    check_net_jets(&small_net(kind, omega, 7), &format!("{kind:?} ω={omega}"));
+}
+
+/// Every output derivative up to order 4 (mixed ones too) of `net` at the
+/// sample points against finite differences of its predicted values.
+pub fn check_net_jets(net: &Network<f64>, label: &str) {
     let points = sample_points();
     let requested: Vec<MultiIndex> = [
         vec![0],
@@ -66,7 +71,7 @@ fn check_jets(kind: NetKind, omega: f64) {
     .into_iter()
     .map(MultiIndex::new)
     .collect();
-    for (m, out, values) in jet_values(&net, &points, &requested) {
+    for (m, out, values) in jet_values(net, &points, &requested) {
         // Tolerances: the FD error grows with order (h^4 truncation and
         // eps/h^k rounding); scale by the derivative's magnitude.
         let (h, tol) = match m.order() {
@@ -79,9 +84,9 @@ fn check_jets(kind: NetKind, omega: f64) {
         };
         let scale = 1.0 + values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         for (p, v) in points.iter().zip(&values) {
-            let fd = finite_difference(&net, out, p, m.dirs(), h);
+            let fd = finite_difference(net, out, p, m.dirs(), h);
             let err = (v - fd).abs() / scale;
-            assert!(err < tol, "{kind:?} ω={omega} D{m} out {out} at {p:?}: jet {v}, finite differences {fd}, rel err {err:e} > {tol:e}");
+            assert!(err < tol, "{label} D{m} out {out} at {p:?}: jet {v}, finite differences {fd}, rel err {err:e} > {tol:e}");
         }
     }
 }
@@ -144,9 +149,14 @@ fn loss_and_grad(net: &Network<f64>, points: &[Vec<f64>]) -> (f64, Vec<f64>) {
 }
 
 fn check_gradients(kind: NetKind, omega: f64) {
-    let mut net = small_net(kind, omega, 3);
+    check_net_gradients(&mut small_net(kind, omega, 3), &format!("{kind:?}"));
+}
+
+/// The parameter gradient of a residual loss of both outputs (derivatives
+/// up to order 2) against central differences of the loss.
+pub fn check_net_gradients(net: &mut Network<f64>, label: &str) {
     let points = sample_points();
-    let (_, grad) = loss_and_grad(&net, &points);
+    let (_, grad) = loss_and_grad(net, &points);
     let theta = net.flat_params();
     assert_eq!(grad.len(), theta.len());
     // Every parameter must receive a gradient (dfdx silently drops ops that
@@ -159,7 +169,7 @@ fn check_gradients(kind: NetKind, omega: f64) {
         .collect();
     assert!(
         zero.is_empty(),
-        "{kind:?}: parameters without gradient: {zero:?}"
+        "{label}: parameters without gradient: {zero:?}"
     );
     // Central differences on a spread of parameters (every layer, weights and biases).
     let h = 1e-6;
@@ -167,15 +177,15 @@ fn check_gradients(kind: NetKind, omega: f64) {
         let mut t = theta.clone();
         t[k] = theta[k] + h;
         net.set_flat_params(&t);
-        let lp = loss_and_grad(&net, &points).0;
+        let lp = loss_and_grad(net, &points).0;
         t[k] = theta[k] - h;
         net.set_flat_params(&t);
-        let lm = loss_and_grad(&net, &points).0;
+        let lm = loss_and_grad(net, &points).0;
         let fd = (lp - lm) / (2.0 * h);
         let err = (grad[k] - fd).abs() / (1e-6 + fd.abs().max(grad[k].abs()));
         assert!(
             err < 1e-5,
-            "{kind:?} param {k}: backward {} vs finite differences {fd} (rel err {err:e})",
+            "{label} param {k}: backward {} vs finite differences {fd} (rel err {err:e})",
             grad[k]
         );
     }

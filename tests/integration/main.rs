@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod conditions;
 mod fit;
+mod hard;
 mod init;
 mod inverse;
 mod jets;
