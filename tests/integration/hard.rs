@@ -352,3 +352,24 @@ fn a_run_with_hard_constraints_resumes_to_the_same_model() {
     );
     crate::resume::resumes_to_the_uninterrupted_model(&text, "hard lbfgs");
 }
+
+#[test]
+fn a_problem_built_in_rust_takes_hard_constraints() {
+    use pinn::problem::{Condition, ProblemBuilder};
+    let file = ProblemBuilder::new("heat")
+        .inputs(&["t", "x"])
+        .outputs(&["u"])
+        .domain("t", 0.0, 1.0)
+        .domain("x", 0.0, 1.0)
+        .residual("pde", "u_t - u_xx")
+        .condition(Condition::on("t = 0").require("u = sin(pi * x)"))
+        .condition(Condition::on("x = 0").require("u_x = pi"))
+        .hard_constraint("u", "sin(pi * x)", "t")
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        file.problem.exact_conditions(),
+        ["condition ic satisfied exactly by the hard constraint on u"]
+    );
+    assert_eq!(file.problem.term_names(), ["pde", "bc"]);
+}
