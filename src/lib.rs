@@ -61,6 +61,7 @@
 
 pub mod bandwidth;
 pub mod config;
+pub mod constraint;
 pub mod evaluate;
 pub mod expr;
 pub mod fit;

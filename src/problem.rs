@@ -11,6 +11,7 @@
 //! it ([`EquationFile::config`]) but are not part of the problem.
 
 use crate::config::RunConfig;
+use crate::constraint::HardConstraints;
 use crate::expr::{Expr, Residual};
 use crate::geometry::Region;
 use crate::multi_index::MultiIndex;
@@ -25,6 +26,7 @@ mod builtins;
 mod describe;
 mod error;
 mod explain;
+mod hard;
 mod load;
 mod observations;
 mod raw;
@@ -123,6 +125,11 @@ pub struct Pde {
     pub terms: Vec<(Term, Region)>,
     /// Unknown coefficients (inverse problems), in file order.
     pub unknowns: Vec<Unknown>,
+    /// Outputs given as value + distance · network (`[hard_constraints]`).
+    pub hard: Option<Arc<HardConstraints>>,
+    /// Conditions that `hard` satisfies exactly, left out of `terms` (and
+    /// so of the loss), in file order.
+    pub satisfied: Vec<(Term, Region)>,
 }
 
 /// How a trained network is judged and shown.

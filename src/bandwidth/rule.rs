@@ -236,7 +236,8 @@ fn grid_size(free: usize) -> usize {
 pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
     let dim = problem.pde.inputs.len();
     let mut out: Vec<Option<f64>> = vec![None; dim];
-    for (term, region) in &problem.pde.terms {
+    // Conditions a hard constraint satisfies still say what the solution holds.
+    for (term, region) in problem.pde.terms.iter().chain(&problem.pde.satisfied) {
         // Each face is a region of its own: the data on x = −1 and x = 1 need
         // not join up.
         let fixed: Vec<Option<usize>> = match region {

@@ -11,10 +11,12 @@
 use crate::multi_index::MultiIndex;
 
 mod code;
+mod derivatives;
 mod lexer;
 mod parser;
 
 pub use code::{Code, Residual, Value, Values};
+pub use derivatives::{power, Derivatives, MAX_ORDER};
 pub use lexer::{lex, Tok, Token};
 pub use parser::{
     is_reserved, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,

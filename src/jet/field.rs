@@ -1,5 +1,6 @@
 //! Network outputs and their derivatives on a batch, as an expression [`Field`].
 
+use super::hard::{HardCache, HardJets};
 use super::{hidden_jet, scaled_params, Elementwise, Tracer};
 use crate::expr::{max_takes_second, min_takes_second, Field, Func};
 use crate::multi_index::MultiIndex;
@@ -7,6 +8,7 @@ use crate::net::{Mat, Network, Vector};
 use crate::scalar::{real, Real};
 use dfdx::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A fixed set of points, prepared once for repeated passes.
 #[derive(Clone, Debug)]
@@ -18,6 +20,8 @@ pub struct Batch<E: Real> {
     /// Outward unit normal components, one vector per input, for points on
     /// faces (see [`Batch::with_normals`]); None in the interior.
     pub normals: Option<Vec<Vector<E>>>,
+    /// The jets of the network's hard constraints at these points.
+    hard: HardCache<E>,
 }
 
 impl<E: Real> Batch<E>
@@ -35,6 +39,7 @@ where
             x: net.normalize(points),
             coords,
             normals: None,
+            hard: HardCache::new(net.hard.is_some(), points),
         }
     }
 
@@ -58,13 +63,22 @@ where
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The points in physical coordinates, from the batch's own copies.
+    fn points(&self) -> Vec<Vec<f64>> {
+        let columns: Vec<Vec<E>> = self.coords.iter().map(|c| c.as_vec()).collect();
+        (0..self.len())
+            .map(|r| columns.iter().map(|c| c[r].into()).collect())
+            .collect()
+    }
 }
 
 /// Outputs of a network on a batch, with the derivatives of `index`.
 ///
 /// The output layer runs once on the whole stacked jet; each output
 /// derivative is then picked out on first use and cached, so an expression
-/// may read `u_x` many times.
+/// may read `u_x` many times. A network with hard constraints gives its
+/// constrained outputs u = g + d·N and their exact derivatives ([`super::hard`]).
 pub struct Outputs<E: Real> {
     index: Vec<MultiIndex>,
     /// Output-layer result without bias, N·K × outputs.
@@ -72,7 +86,11 @@ pub struct Outputs<E: Real> {
     bias: Vector<E>,
     coords: Vec<Vector<E>>,
     normals: Option<Vec<Vector<E>>>,
+    hard: Option<Arc<HardJets<E>>>,
+    /// The outputs as read (constrained where the network says so).
     cache: HashMap<(usize, MultiIndex), Vector<E>>,
+    /// The network's own outputs, by (output, position in the index).
+    raw: HashMap<(usize, usize), Vector<E>>,
 }
 
 impl<E: Real> Outputs<E>
@@ -91,13 +109,19 @@ where
         let last = net.layers.last().expect("a network has an output layer");
         let (w, bias) = scaled_params(tr, last.scale, &last.w, &last.b);
         let y = tr.matmul(&hidden.stacked, &w);
+        let hard = net
+            .hard
+            .as_ref()
+            .map(|h| batch.hard.get(h, index, || batch.points(), &net.dev));
         Self {
             index: hidden.index,
             y,
             bias,
             coords: batch.coords.clone(),
             normals: batch.normals.clone(),
+            hard,
             cache: HashMap::new(),
+            raw: HashMap::new(),
         }
     }
 
@@ -116,9 +140,38 @@ where
             .iter()
             .position(|m| m == d)
             .unwrap_or_else(|| panic!("derivative {d} was not requested from the jet"));
-        let v = tr.pick(&self.y, &self.bias, self.index.len(), k, out);
+        let hard = self.hard.clone();
+        let v = match hard.as_ref().and_then(|h| h.outputs[out].as_ref()) {
+            None => self.raw(tr, out, k),
+            Some(jets) => {
+                let mut sum: Option<Vector<E>> = jets[k].offset.clone();
+                for (gamma, coef) in &jets[k].terms {
+                    let n = self.raw(tr, out, *gamma);
+                    let term = tr.mul(&n, coef);
+                    sum = Some(match sum {
+                        Some(s) => tr.add(&term, &s),
+                        None => term,
+                    });
+                }
+                sum.unwrap_or_else(|| tr.filled(self.len(), 0.0))
+            }
+        };
         self.cache.insert((out, d.clone()), v.clone());
         v
+    }
+
+    /// D_{index[k]} of the network's own output `out`.
+    fn raw<T: Tape<E, Cpu>>(&mut self, tr: &mut Tracer<E, T>, out: usize, k: usize) -> Vector<E> {
+        if let Some(v) = self.raw.get(&(out, k)) {
+            return v.clone();
+        }
+        let v = tr.pick(&self.y, &self.bias, self.index.len(), k, out);
+        self.raw.insert((out, k), v.clone());
+        v
+    }
+
+    fn len(&self) -> usize {
+        self.coords.first().map_or(0, |v| v.shape().0)
     }
 }
 
@@ -189,7 +242,7 @@ where
     }
 
     fn n(&self) -> usize {
-        self.outputs.coords.first().map_or(0, |v| v.shape().0)
+        self.outputs.len()
     }
 }
 

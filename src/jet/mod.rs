@@ -21,12 +21,17 @@
 mod faa_di_bruno;
 mod field;
 mod fused;
+mod hard;
+mod leibniz;
 mod regression;
+mod taylor;
 
 pub use faa_di_bruno::{partition_plan, PartitionTerm};
 pub use field::{predict, Batch, JetField, Node, Outputs};
 pub use fused::{ActivationPlan, Elementwise};
+pub use leibniz::{product_plan, ProductTerm};
 pub use regression::{mse, mse_and_gradient, Targets};
+pub use taylor::TaylorPlan;
 
 /// Sum of `weights[k] * terms[k]`, recorded on the tracer (weights are numbers).
 pub fn weighted_sum<E: Real, T: Tape<E, Cpu>>(

@@ -18,8 +18,10 @@ pub use init::{first_layer_weight_std, init_layers};
 pub use save::{load, save, SavedNet};
 
 use crate::config::{NetConfig, NetKind};
+use crate::constraint::HardConstraints;
 use crate::scalar::{real, Real};
 use dfdx::prelude::*;
+use std::sync::Arc;
 
 /// Matrix with runtime shape: a batch of row vectors, or a weight matrix.
 pub type Mat<E> = Tensor<(usize, usize), E, Cpu>;
@@ -55,6 +57,9 @@ pub struct Network<E: Real> {
     /// scalars trained with the weights; the problem's bounds map them to
     /// values (see `unknowns::Bounds`). Empty for forward problems.
     pub unknowns: Vec<Tensor<(), E, Cpu>>,
+    /// Outputs the network gives through a hard constraint u = g + d·N
+    /// (see [`crate::constraint`]); None: every output is the network's own.
+    pub hard: Option<Arc<HardConstraints>>,
     pub dev: Cpu,
 }
 
@@ -83,8 +88,15 @@ where
             layers,
             normalization,
             unknowns: Vec::new(),
+            hard: None,
             dev,
         }
+    }
+
+    /// The same network with its outputs given through `hard`.
+    pub fn with_hard_constraints(mut self, hard: Option<Arc<HardConstraints>>) -> Self {
+        self.hard = hard;
+        self
     }
 
     /// The same network with trainable scalars appended (raw values).

@@ -2,8 +2,10 @@
 
 use super::{Network, Real};
 use crate::config::NetConfig;
+use crate::constraint::HardConstraints;
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The on-disk form of a network.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -20,6 +22,10 @@ pub struct SavedNet {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[serde(alias = "coefficients")]
     pub unknowns: Vec<f64>,
+    /// The outputs' hard constraints: the model's outputs are g + d·N, not
+    /// the raw network's N.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hard_constraints: Option<HardConstraints>,
 }
 
 /// Captures a network for writing.
@@ -35,6 +41,7 @@ where
         widths,
         params: net.flat_params()[..net.n_layer_params()].to_vec(),
         unknowns: net.unknown_raws(),
+        hard_constraints: net.hard.as_deref().cloned(),
     }
 }
 
@@ -55,8 +62,9 @@ where
     if domain.len() != w[0] {
         return Err("normalization does not match the input count".into());
     }
-    let mut net =
-        Network::<E>::new(&saved.config, &domain, w[w.len() - 1]).with_unknowns(&saved.unknowns);
+    let mut net = Network::<E>::new(&saved.config, &domain, w[w.len() - 1])
+        .with_unknowns(&saved.unknowns)
+        .with_hard_constraints(saved.hard_constraints.clone().map(Arc::new));
     if saved.params.len() != net.n_layer_params() {
         return Err(format!(
             "{} parameters saved, {} expected",

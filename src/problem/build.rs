@@ -61,6 +61,14 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     }
     let mut terms = residuals(&raw.residuals, &symbols, codes, src)?;
     conditions(&raw.conditions, &symbols, &domain, &mut terms, codes, src)?;
+    let hard = super::hard::declared(
+        raw.hard_constraints.as_ref(),
+        &symbols,
+        &domain,
+        &terms,
+        src,
+    )?;
+    let satisfied = super::hard::split_satisfied(&mut terms, hard.as_deref(), &domain);
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
     if let Some((text, Reference::Csv { path })) = raw_csv(&raw).zip(reference.as_ref()) {
         check_table(path, &text, &symbols, src)?;
@@ -81,7 +89,13 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     if observations.is_some() {
         names.push(DATA_TERM.into());
     }
-    let config = config(&raw, &names, src)?;
+    // A weight on a condition the constraints satisfy is accepted and unused.
+    let weighable: Vec<String> = names
+        .iter()
+        .cloned()
+        .chain(satisfied.iter().map(|(t, _)| t.name.clone()))
+        .collect();
+    let config = config(&raw, &weighable, src)?;
     let spans = SettingSpans::of(src.text);
     settings::check(&config, &spans, src)?;
     let problem = Problem {
@@ -96,6 +110,8 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
             domain,
             terms,
             unknowns,
+            hard,
+            satisfied,
         },
         observations,
         named_files,
@@ -173,7 +189,11 @@ fn named_files(raw: &RawProblem) -> Vec<NamedFile> {
 }
 
 /// The output named by `name`, or an error at it listing the outputs.
-fn output_index(name: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<usize> {
+pub(super) fn output_index(
+    name: &Spanned<String>,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<usize> {
     symbols
         .outputs
         .iter()
@@ -981,6 +1001,24 @@ pub(super) fn csv_path(path: &str, source: &str) -> PathBuf {
 }
 
 fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<Expr> {
+    inputs_only_expr(
+        text,
+        "a reference expression",
+        ": give its true value",
+        symbols,
+        src,
+    )
+}
+
+/// An expression of the inputs and constants alone (`what` names it in
+/// errors; `unknown_hint` follows the error about an unknown coefficient).
+pub(super) fn inputs_only_expr(
+    text: &Spanned<String>,
+    what: &str,
+    unknown_hint: &str,
+    symbols: &Symbols,
+    src: &Source,
+) -> Result<Expr> {
     let expr = parse_expr(text.get_ref(), symbols).map_err(|e| src.expr_error(text, e))?;
     if let Some(&k) = expr.unknowns().first() {
         let name = &symbols.unknowns[k];
@@ -988,7 +1026,7 @@ fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Re
         return Err(src.in_string(
             text,
             offset,
-            format!("a reference expression may not use the unknown '{name}': give its true value"),
+            format!("{what} may not use the unknown '{name}'{unknown_hint}"),
         ));
     }
     if expr.is_data_only() {
@@ -1007,7 +1045,7 @@ fn reference_expr(text: &Spanned<String>, symbols: &Symbols, src: &Source) -> Re
     Err(src.in_string(
         text,
         offset,
-        "a reference expression may use only inputs and constants, not outputs",
+        format!("{what} may use only inputs and constants, not outputs"),
     ))
 }
 

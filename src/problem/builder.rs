@@ -155,6 +155,8 @@ pub struct ProblemBuilder {
     grid: Vec<(String, Number, Number, usize)>,
     up_to_constant: Vec<String>,
     velocity: Option<[String; 2]>,
+    /// (output, value, distance) per hard constraint.
+    hard: Vec<(String, String, String)>,
     config: Option<RunConfig>,
     codes: CodeTerms,
 }
@@ -177,6 +179,7 @@ impl ProblemBuilder {
             grid: Vec::new(),
             up_to_constant: Vec::new(),
             velocity: None,
+            hard: Vec::new(),
             config: None,
             codes: CodeTerms::new(),
         }
@@ -291,6 +294,14 @@ impl ProblemBuilder {
         self
     }
 
+    /// Output `output` as `value + distance · N` (`[hard_constraints]`):
+    /// it equals `value` wherever `distance` vanishes, whatever the network.
+    pub fn hard_constraint(mut self, output: &str, value: &str, distance: &str) -> Self {
+        self.hard
+            .push((output.to_string(), value.to_string(), distance.to_string()));
+        self
+    }
+
     /// Run settings (network, Adam, quasi-Newton, sampling, training).
     pub fn config(mut self, config: RunConfig) -> Self {
         self.config = Some(config);
@@ -349,6 +360,13 @@ impl ProblemBuilder {
             let _ = writeln!(s, "\n[observations]\ncsv = {}", quoted(csv));
         }
         self.write_reference(&mut s);
+        if !self.hard.is_empty() {
+            let _ = writeln!(s, "\n[hard_constraints]");
+            for (out, value, distance) in &self.hard {
+                let (v, d) = (quoted(value), quoted(distance));
+                let _ = writeln!(s, "{} = {{ value = {v}, distance = {d} }}", key(out));
+            }
+        }
         if let Some(config) = &self.config {
             // Serializing plain settings cannot fail.
             let _ = write!(s, "\n{}", toml::to_string(config).unwrap_or_default());

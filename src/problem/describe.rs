@@ -94,6 +94,24 @@ impl Problem {
                 .collect();
             let _ = writeln!(s, "    reads: {}", reads.join(", "));
         }
+        if let Some(hard) = &self.pde.hard {
+            let _ = writeln!(s, "hard constraints (N_u: the network's own output):");
+            for out in 0..self.pde.outputs.len() {
+                if let Some(f) = hard.formula(out) {
+                    let _ = writeln!(s, "  {f}");
+                }
+            }
+            for ((term, region), line) in self.pde.satisfied.iter().zip(self.exact_conditions()) {
+                let _ = writeln!(
+                    s,
+                    "  {} [{}]: {}",
+                    term.name,
+                    self.region_text(region),
+                    term.text
+                );
+                let _ = writeln!(s, "    {line}; left out of the loss");
+            }
+        }
         let reference = match &self.evaluation.reference {
             None => "none".to_string(),
             Some(Reference::BurgersColeHopf { nu }) => {

@@ -27,6 +27,7 @@ pub(crate) struct RawProblem {
     pub unknowns: Entries<Spanned<RawUnknown>>,
     pub observations: Option<Spanned<RawObservations>>,
     pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
+    pub hard_constraints: Option<Spanned<Entries<Spanned<RawHard>>>>,
     pub network: Option<NetConfig>,
     pub adam: Option<AdamConfig>,
     pub quasi_newton: Option<QuasiNewtonConfig>,
@@ -46,6 +47,15 @@ pub(crate) struct RawCondition {
     pub predicate: Option<Spanned<String>>,
     /// An input in which the solution is periodic, instead of `on`/`require`.
     pub periodic: Option<Spanned<String>>,
+}
+
+/// A hard constraint: `u = { value = "sin(pi * x)", distance = "t * x * (1 - x)" }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHard {
+    /// The output where the distance vanishes (0 when left out).
+    pub value: Option<Spanned<String>>,
+    pub distance: Spanned<String>,
 }
 
 /// An unknown coefficient: `k = { init = 0.5, bounds = [0, inf], truth = 1 }`.

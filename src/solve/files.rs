@@ -413,6 +413,12 @@ fn metrics(problem: &Problem, net: &SavedNet, trained: &Trained) -> serde_json::
     if !summary.choices.is_empty() {
         m["chosen"] = serde_json::json!(summary.choices);
     }
+    if let Some(hard) = &problem.pde.hard {
+        let formulas: Vec<String> = (0..problem.pde.outputs.len())
+            .filter_map(|j| hard.formula(j))
+            .collect();
+        m["hard_constraints"] = serde_json::json!(formulas);
+    }
     m
 }
 

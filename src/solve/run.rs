@@ -88,6 +88,7 @@ pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveE
             false => "causal training: off (the problem has no input t)".into(),
         });
     }
+    choices.extend(problem.exact_conditions());
     if asked == QuasiNewtonMethod::Auto && config.quasi_newton.iters > 0 {
         choices.push(format!(
             "quasi-Newton: {} (auto: {n_params} parameters, dense up to {})",
@@ -215,7 +216,8 @@ where
         &problem.pde.domain,
         problem.pde.outputs.len(),
     )
-    .with_unknowns(&initial_raw(problem, config));
+    .with_unknowns(&initial_raw(problem, config))
+    .with_hard_constraints(problem.pde.hard.clone());
     let trainer = Trainer::new(problem, config, &net);
     Ok((eval, net, trainer))
 }

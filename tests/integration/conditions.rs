@@ -11,7 +11,7 @@ use pinn::train::{Objective, ResidualLoss};
 use crate::common::{exact_net, refused, Wave};
 
 /// Every term's unweighted loss, by name.
-fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
+pub fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
     let mut config = RunConfig::default();
     config.sampling.interior_points = 256;
     config.sampling.condition_points = 128;
@@ -24,7 +24,7 @@ fn losses(problem: &Problem, net: &Network<f64>) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn problem(text: &str) -> Problem {
+pub fn problem(text: &str) -> Problem {
     EquationFile::from_toml(text, "conditions.toml")
         .unwrap_or_else(|e| panic!("{e}"))
         .problem

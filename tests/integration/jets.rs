@@ -27,7 +27,12 @@ fn jet_values(
 }
 
 fn check_jets(kind: NetKind, omega: f64) {
-    let net = small_net(kind, omega, 7);
+    check_net_jets(&small_net(kind, omega, 7), &format!("{kind:?} ω={omega}"));
+}
+
+/// Every output derivative up to order 4 (mixed ones too) of `net` at the
+/// sample points against finite differences of its predicted values.
+pub fn check_net_jets(net: &Network<f64>, label: &str) {
     let points = sample_points();
     let requested: Vec<MultiIndex> = [
         vec![0],
@@ -42,16 +47,16 @@ fn check_jets(kind: NetKind, omega: f64) {
     .into_iter()
     .map(MultiIndex::new)
     .collect();
-    for (m, out, values) in jet_values(&net, &points, &requested) {
+    for (m, out, values) in jet_values(net, &points, &requested) {
         if m.order() == 0 {
             continue;
         }
         let (h, tol) = network_fd_step_and_tolerance(m.order());
         let scale = 1.0 + values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         for (p, v) in points.iter().zip(&values) {
-            let fd = finite_difference(&net, out, p, m.dirs(), h);
+            let fd = finite_difference(net, out, p, m.dirs(), h);
             let err = (v - fd).abs() / scale;
-            assert!(err < tol, "{kind:?} ω={omega} D{m} out {out} at {p:?}: jet {v}, finite differences {fd}, rel err {err:e} > {tol:e}");
+            assert!(err < tol, "{label} D{m} out {out} at {p:?}: jet {v}, finite differences {fd}, rel err {err:e} > {tol:e}");
         }
     }
 }
@@ -114,9 +119,14 @@ fn loss_and_grad(net: &Network<f64>, points: &[Vec<f64>]) -> (f64, Vec<f64>) {
 }
 
 fn check_gradients(kind: NetKind, omega: f64) {
-    let mut net = small_net(kind, omega, 3);
+    check_net_gradients(&mut small_net(kind, omega, 3), &format!("{kind:?}"));
+}
+
+/// The parameter gradient of a residual loss of both outputs (derivatives
+/// up to order 2) against central differences of the loss.
+pub fn check_net_gradients(net: &mut Network<f64>, label: &str) {
     let points = sample_points();
-    let (_, grad) = loss_and_grad(&net, &points);
+    let (_, grad) = loss_and_grad(net, &points);
     let theta = net.flat_params();
     assert_eq!(grad.len(), theta.len());
     // Every parameter must receive a gradient (dfdx silently drops ops that
@@ -129,7 +139,7 @@ fn check_gradients(kind: NetKind, omega: f64) {
         .collect();
     assert!(
         zero.is_empty(),
-        "{kind:?}: parameters without gradient: {zero:?}"
+        "{label}: parameters without gradient: {zero:?}"
     );
     // Central differences on a spread of parameters (every layer, weights and biases).
     let h = 1e-6;
@@ -137,15 +147,15 @@ fn check_gradients(kind: NetKind, omega: f64) {
         let mut t = theta.clone();
         t[k] = theta[k] + h;
         net.set_flat_params(&t);
-        let lp = loss_and_grad(&net, &points).0;
+        let lp = loss_and_grad(net, &points).0;
         t[k] = theta[k] - h;
         net.set_flat_params(&t);
-        let lm = loss_and_grad(&net, &points).0;
+        let lm = loss_and_grad(net, &points).0;
         let fd = (lp - lm) / (2.0 * h);
         let err = (grad[k] - fd).abs() / (1e-6 + fd.abs().max(grad[k].abs()));
         assert!(
             err < 1e-5,
-            "{kind:?} param {k}: backward {} vs finite differences {fd} (rel err {err:e})",
+            "{label} param {k}: backward {} vs finite differences {fd} (rel err {err:e})",
             grad[k]
         );
     }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// resampling (the points and the generator), Adam moments, a quasi-Newton
 /// model across segments, the held-out best. A checkpoint after every step,
 /// so that a kill at any moment has one to go back to.
-fn problem(method: &str) -> String {
+pub fn problem(method: &str) -> String {
     format!(
         r#"name = "heat-checkpoint"
 inputs = ["t", "x"]
@@ -103,9 +103,16 @@ fn model(dir: &Path) -> Vec<u8> {
 }
 
 fn killed_and_resumed_equals_uninterrupted(method: &str) {
+    resumes_to_the_uninterrupted_model(&problem(method), method);
+}
+
+/// Kills a run of the equation file `text` three times (during Adam, twice
+/// during the quasi-Newton phase), resumes it each time, and compares the
+/// end with an uninterrupted run's.
+pub fn resumes_to_the_uninterrupted_model(text: &str, label: &str) {
     let root = tempfile::tempdir().expect("temp dir");
     let file = root.path().join("heat.toml");
-    std::fs::write(&file, problem(method)).expect("write");
+    std::fs::write(&file, text).expect("write");
     let file = file.to_str().expect("utf-8 path");
 
     let whole = root.path().join("whole");
@@ -129,7 +136,7 @@ fn killed_and_resumed_equals_uninterrupted(method: &str) {
     assert!(!cut.join("checkpoint.bin").exists());
     assert!(
         model(&whole) == model(&cut),
-        "{method}: the resumed run's model.json differs from the uninterrupted one"
+        "{label}: the resumed run's model.json differs from the uninterrupted one"
     );
     // The history is the uninterrupted one's, row for row (times aside).
     let steps = |dir: &Path| -> Vec<String> {

@@ -80,6 +80,9 @@ fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
         config.quasi_newton.iters = 1_000_000;
         config.sampling.interior_points = 256;
         config.train.max_seconds = Some(2.0);
+        // On a busy machine the held-out loss can stall for a quarter of
+        // 2 s; this test is about the budget's split, not the stall stop.
+        config.train.stall_share = 0.0;
     });
     // Adam may use 30% of the 2 s; L-BFGS must have run in the rest.
     assert!(summary.quasi_newton_iters > 0, "{}", summary.line());
