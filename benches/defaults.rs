@@ -52,6 +52,8 @@ fn main() {
                 "--out",
             ])
             .arg(&out)
+            // The table is the output; each run's own lines stay in its folder's logs.
+            .stdout(std::process::Stdio::null())
             .status()
             .expect("run pinn");
         let wall = start.elapsed().as_secs_f64();

@@ -36,6 +36,6 @@ pub use kappa::{
 };
 pub use measure::{measure, measure_bandwidth, KernelGrid, Measurement, DEFAULT_SHARE};
 pub use ntk::{gram_eigenvalues, ntk, ntk_gram, param_jacobian};
-pub use rule::{Direction, OmegaChoice, DATA_SHARE, SAMPLES_PER_PERIOD};
+pub use rule::{Direction, OmegaChoice, DATA_SHARE, NO_DATA_FREQUENCY, SAMPLES_PER_PERIOD};
 pub use spectrum::{axis_energy_frequencies, energy_frequency, magnitude_spectrum, EnergySpectrum};
 pub use study::{NtkError, NtkOptions, NtkStudy};

@@ -13,8 +13,10 @@
 //! A direction along which known data varies asks for min(signal, point
 //! limit): the network must resolve the data, and cannot resolve more than
 //! its points pin down. f_max is the largest such demand over the
-//! directions; with no data at all, the smallest point limit (the points are
-//! all there is to go by). κ is the measured slope of the kernel's
+//! directions; with no data at all, the smallest point limit for a signal
+//! (the points are all there is to go by), and [`NO_DATA_FREQUENCY`] for an
+//! equation, whose points say nothing about its solution (a 1D problem's
+//! 4096 points would otherwise ask for 256 cycles per unit). κ is the measured slope of the kernel's
 //! [`DEFAULT_SHARE`] (99%) band against ω (see [`super::kappa`]), so the
 //! kernel's band then just covers f_max.
 //!
@@ -57,6 +59,14 @@ use crate::reference::grid_index;
 /// Point spacings per period of the highest frequency the points may ask
 /// for (8: a quarter of the Nyquist frequency; see the module notes).
 pub const SAMPLES_PER_PERIOD: f64 = 8.0;
+
+/// f_max of an equation none of whose known data varies and whose linear
+/// part implies nothing (a steady viscous shock with constant boundary
+/// values): one cycle per normalized unit, two periods across the domain,
+/// the scale of a solution that only its equation shapes. Measured on the
+/// steady Burgers file of benches/problems: the point limit's ω = 293 ended
+/// at 1.1 relative L2 in 120 s, ω = 1.14 (this frequency) at 3.8e-2 in 60 s.
+pub const NO_DATA_FREQUENCY: f64 = 1.0;
 
 /// Share of the known data's spectral energy the kernel's band must cover
 /// (see the module notes).
@@ -110,12 +120,18 @@ pub struct OmegaChoice {
 impl OmegaChoice {
     /// ω for a network of `net`'s kind and size from per-direction limits.
     pub fn from_directions(directions: Vec<Direction>, net: &NetConfig) -> Self {
+        Self::or_else(directions, net, f64::INFINITY)
+    }
+
+    /// As [`Self::from_directions`], with f_max at most `nothing_known` when
+    /// no direction asks for anything.
+    fn or_else(directions: Vec<Direction>, net: &NetConfig, nothing_known: f64) -> Self {
         let demanded = directions.iter().filter_map(Direction::demand);
         let f_max = demanded.reduce(f64::max).unwrap_or_else(|| {
             directions
                 .iter()
                 .map(Direction::point_limit)
-                .fold(f64::INFINITY, f64::min)
+                .fold(nothing_known, f64::min)
         });
         let kappa = kappa_for(net, directions.len());
         Self {
@@ -146,7 +162,7 @@ impl OmegaChoice {
                 signal,
             })
             .collect();
-        Self::from_directions(directions, net)
+        Self::or_else(directions, net, NO_DATA_FREQUENCY)
     }
 
     /// ω for fitting samples on a uniform grid (row-major over `shape`, last

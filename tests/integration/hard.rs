@@ -4,8 +4,8 @@
 //! whose files agree with the transformed network, positioned errors, and
 //! resuming.
 
-use crate::common::{pinn, refused, sample_points, small_net};
 use crate::common::{exact_net, Wave};
+use crate::common::{pinn, refused, sample_points, small_net};
 use crate::conditions::problem;
 use crate::jets::{check_net_gradients, check_net_jets};
 use pinn::config::{NetConfig, NetKind, Omega, RunConfig};

@@ -67,6 +67,35 @@ fn burgers_auto_omega_follows_its_initial_condition() {
     assert!((choice.omega - 2.0 * PI * fx / kappa).abs() < 1e-12);
 }
 
+#[test]
+fn an_equation_with_nothing_known_that_varies_gets_one_cycle_per_unit() {
+    // Steady viscous Burgers with constant boundary values: no data varies,
+    // the linear part (ν u_xx alone) implies nothing, and 4096 points in
+    // 1D would allow 256 cycles per unit.
+    let file = EquationFile::from_toml(
+        r#"
+name = "shock"
+inputs = ["x"]
+outputs = ["u"]
+domain = { x = [-1, 1] }
+[residuals]
+burgers = "u * u_x - 0.05 * u_xx"
+[[conditions]]
+on = "x = -1, x = 1"
+require = "u = -tanh(x / 0.1)"
+"#,
+        "shock.toml",
+    )
+    .expect("valid");
+    let net = file.config.network.clone();
+    let choice = OmegaChoice::for_problem(&file.problem, &net, 4096);
+    let d = &choice.directions[0];
+    assert_eq!((d.signal, d.implied), (None, None));
+    assert!(d.point_limit() > 100.0);
+    assert_eq!(choice.f_max, pinn::bandwidth::NO_DATA_FREQUENCY);
+    assert!((choice.omega - 2.0 * PI * choice.f_max / kappa_for(&net, 1)).abs() < 1e-12);
+}
+
 fn tone_signal(samples: usize, cycles: f64) -> Signal {
     let t: Vec<f64> = (0..samples).map(|i| i as f64).collect();
     let span = (samples - 1) as f64;
