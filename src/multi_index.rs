@@ -9,6 +9,26 @@ use std::fmt;
 /// tests go to order 4, and a jet's size grows combinatorially beyond.
 pub const MAX_ORDER: usize = 4;
 
+/// The nested central-difference stencil of the derivative along `dirs` at
+/// `p` with step `h`: points and weights (each direction doubles the points,
+/// weights ±1/(2h)). What the jets are checked against in the tests; the
+/// error is O(h²) per direction.
+pub fn central_stencil(p: &[f64], dirs: &[usize], h: f64) -> Vec<(Vec<f64>, f64)> {
+    let mut stencil: Vec<(Vec<f64>, f64)> = vec![(p.to_vec(), 1.0)];
+    for &d in dirs {
+        stencil = stencil
+            .into_iter()
+            .flat_map(|(q, w)| {
+                let (mut a, mut b) = (q.clone(), q);
+                a[d] += h;
+                b[d] -= h;
+                [(a, w / (2.0 * h)), (b, -w / (2.0 * h))]
+            })
+            .collect();
+    }
+    stencil
+}
+
 /// A sorted multiset of input indices naming a partial derivative.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MultiIndex(Vec<usize>);

@@ -246,18 +246,7 @@ mod tests {
 
     fn nested_difference(f: &dyn Fn(&[f64]) -> f64, p: &[f64], dirs: &[usize], h: f64) -> f64 {
         let once = |h: f64| {
-            let mut stencil: Vec<(Vec<f64>, f64)> = vec![(p.to_vec(), 1.0)];
-            for &d in dirs {
-                stencil = stencil
-                    .into_iter()
-                    .flat_map(|(q, w)| {
-                        let (mut a, mut b) = (q.clone(), q);
-                        a[d] += h;
-                        b[d] -= h;
-                        [(a, w / (2.0 * h)), (b, -w / (2.0 * h))]
-                    })
-                    .collect();
-            }
+            let stencil = crate::multi_index::central_stencil(p, dirs, h);
             stencil.iter().map(|(q, w)| w * f(q)).sum::<f64>()
         };
         (4.0 * once(h / 2.0) - once(h)) / 3.0

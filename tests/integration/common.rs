@@ -174,19 +174,7 @@ pub fn reference_residuals(problem: &pinn::problem::Problem, h: f64) -> Vec<(Str
 /// improved by one Richardson step (error O(h⁴)).
 pub fn finite_difference(net: &Network<f64>, out: usize, p: &[f64], dirs: &[usize], h: f64) -> f64 {
     let nested = |h: f64| -> f64 {
-        // Expand the stencil: each direction doubles the points, weights ±1/(2h).
-        let mut stencil: Vec<(Vec<f64>, f64)> = vec![(p.to_vec(), 1.0)];
-        for &d in dirs {
-            stencil = stencil
-                .into_iter()
-                .flat_map(|(q, w)| {
-                    let (mut a, mut b) = (q.clone(), q);
-                    a[d] += h;
-                    b[d] -= h;
-                    [(a, w / (2.0 * h)), (b, -w / (2.0 * h))]
-                })
-                .collect();
-        }
+        let stencil = pinn::multi_index::central_stencil(p, dirs, h);
         let points: Vec<Vec<f64>> = stencil.iter().map(|(q, _)| q.clone()).collect();
         let values = &predict(net, &points)[out];
         stencil.iter().zip(values).map(|((_, w), v)| w * v).sum()
@@ -249,4 +237,24 @@ pub fn exact_net(problem: &Problem, waves: &[Wave], offsets: &[f64]) -> Network<
     flat.extend(offsets);
     net.set_flat_params(&flat);
     net
+}
+
+/// The derivatives the jet tests read: orders 1 to 4 in two inputs, mixed
+/// ones included (the value first when `with_value`).
+pub fn tested_derivatives(with_value: bool) -> Vec<MultiIndex> {
+    let value = with_value.then(Vec::new);
+    value
+        .into_iter()
+        .chain([
+            vec![0],
+            vec![1],
+            vec![1, 1],
+            vec![0, 1],
+            vec![1, 1, 1],
+            vec![0, 1, 1],
+            vec![1, 1, 1, 1],
+            vec![0, 0, 1, 1],
+        ])
+        .map(MultiIndex::new)
+        .collect()
 }

@@ -20,20 +20,7 @@ use pinn::train::{Objective, ResidualLoss};
 
 /// Every derivative the jets test reads, orders 0 to 4.
 fn derivatives() -> Vec<MultiIndex> {
-    [
-        vec![],
-        vec![0],
-        vec![1],
-        vec![1, 1],
-        vec![0, 1],
-        vec![1, 1, 1],
-        vec![0, 1, 1],
-        vec![1, 1, 1, 1],
-        vec![0, 0, 1, 1],
-    ]
-    .into_iter()
-    .map(MultiIndex::new)
-    .collect()
+    crate::common::tested_derivatives(true)
 }
 
 /// What a case applies to the derivatives: a one-argument function or

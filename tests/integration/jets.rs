@@ -34,19 +34,7 @@ fn check_jets(kind: NetKind, omega: f64) {
 /// sample points against finite differences of its predicted values.
 pub fn check_net_jets(net: &Network<f64>, label: &str) {
     let points = sample_points();
-    let requested: Vec<MultiIndex> = [
-        vec![0],
-        vec![1],
-        vec![1, 1],
-        vec![0, 1],
-        vec![1, 1, 1],
-        vec![0, 1, 1],
-        vec![1, 1, 1, 1],
-        vec![0, 0, 1, 1],
-    ]
-    .into_iter()
-    .map(MultiIndex::new)
-    .collect();
+    let requested = crate::common::tested_derivatives(false);
     for (m, out, values) in jet_values(net, &points, &requested) {
         if m.order() == 0 {
             continue;
