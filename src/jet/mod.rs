@@ -11,7 +11,11 @@
 //! - input:      x_norm = (x − c)/h, D_i x_norm = e_i / h_i (constant), higher orders 0;
 //! - affine:     D_α (s(aW + b)) = s (D_α a) W for |α| ≥ 1 (bias on the value only);
 //! - activation: Faà di Bruno over set partitions π of α,
-//!   D_α f(z) = Σ_π f^(|π|)(z) · Π_{B∈π} D_B z.
+//!   D_α f(z) = Σ_π f^(|π|)(z) · Π_{B∈π} D_B z;
+//! - hard constraints (`hard`): an output u = g + d·N gets
+//!   D_α u = D_α g + Σ_{β⊆α} D_β d · D_{α∖β} N (Leibniz, `leibniz`), with the
+//!   derivatives of g and d taken once per batch by Taylor arithmetic on
+//!   plain numbers (`taylor`), off the tape.
 //!
 //! This module is the only place that touches dfdx tapes. A [`Tracer`] owns
 //! the tape and moves it onto the left operand of each op (dfdx records an op
