@@ -132,6 +132,14 @@ pub struct Pde {
     pub satisfied: Vec<(Term, Region)>,
 }
 
+impl Pde {
+    /// The input named `t`, the one causal training weights along (the
+    /// parser and the evaluation read the same name from their own lists).
+    pub fn time_input(&self) -> Option<usize> {
+        self.inputs.iter().position(|n| n == "t")
+    }
+}
+
 /// How a trained network is judged and shown.
 #[derive(Clone, Debug)]
 pub struct Evaluation {

@@ -80,7 +80,7 @@ pub fn prepare(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveE
     }
     if config.train.causal {
         let t = &config.train;
-        choices.push(match problem.pde.inputs.iter().any(|n| n == "t") {
+        choices.push(match problem.pde.time_input().is_some() {
             true => format!(
                 "causal training: {} chunks along t, ε = {}",
                 t.causal_chunks, t.causal_epsilon

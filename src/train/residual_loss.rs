@@ -78,10 +78,9 @@ pub struct ResidualLoss<E: Real> {
     /// Draws RAD's points from the candidates.
     /// ChaCha12, the generator behind `StdRng`, named so a checkpoint can hold it.
     rng: ChaCha12Rng,
-    /// How the weights are set, which terms are PDE residuals, and whether
-    /// the balance has made its first update (see `train::balance`).
+    /// How the weights are set, and whether the balance has made its first
+    /// update (see `train::balance`).
     balance: Balance,
-    residual: Vec<bool>,
     balanced: bool,
     /// Causal weights along t for the interior residuals (`train::causal`).
     causal: Option<Causal>,
@@ -161,15 +160,6 @@ where
             candidates: config.sampling.candidates,
             rng: ChaCha12Rng::seed_from_u64(seed ^ 0x5A4D_504C),
             balance: config.train.balance_scheme(),
-            residual: (0..problem.term_names().len())
-                .map(|k| {
-                    problem
-                        .pde
-                        .terms
-                        .get(k)
-                        .is_some_and(|(_, r)| *r == Region::Interior)
-                })
-                .collect(),
             balanced: false,
             causal: causal_weights(problem, config),
         };
@@ -274,6 +264,7 @@ where
     /// Puts the loss back in the state of [`Self::points_state`]; an error
     /// when the state is of a loss with other groups.
     pub fn restore_points(&mut self, net: &Network<E>, state: PointsState) -> Result<(), String> {
+        // Everything is checked before anything changes.
         if state.groups.len() != self.groups.len() {
             return Err(format!(
                 "the checkpoint has {} point sets, the problem {}",
@@ -282,14 +273,14 @@ where
             ));
         }
         let dim = net.n_inputs();
-        for (gi, GroupPoints { points, refined }) in state.groups.into_iter().enumerate() {
-            if points.iter().chain(&refined).any(|p| p.len() != dim) {
-                return Err(format!(
-                    "the checkpoint's points do not have {dim} coordinates"
-                ));
-            }
-            self.groups[gi].refined = refined;
-            self.set_points(net, gi, points);
+        let mut all = state
+            .groups
+            .iter()
+            .flat_map(|g| g.points.iter().chain(&g.refined));
+        if all.any(|p| p.len() != dim) {
+            return Err(format!(
+                "the checkpoint's points do not have {dim} coordinates"
+            ));
         }
         if state.weights.len() != self.weights.len() {
             return Err(format!(
@@ -298,19 +289,21 @@ where
                 self.weights.len()
             ));
         }
-        self.sampler.set_state(state.sampler);
-        self.rng = state.rng;
-        self.weights = state.weights;
-        self.balanced = state.balanced;
         if state.causal.is_some() != self.causal.is_some() {
             return Err(
                 "the checkpoint's training is causal where the run's is not, or the other way"
                     .into(),
             );
         }
+        self.sampler.set_state(state.sampler);
+        self.rng = state.rng;
+        self.weights = state.weights;
+        self.balanced = state.balanced;
+        // Before the points: their causal factors come from these weights.
         self.causal = state.causal;
-        for gi in 0..self.groups.len() {
-            self.set_causal_roots(net, gi);
+        for (gi, GroupPoints { points, refined }) in state.groups.into_iter().enumerate() {
+            self.groups[gi].refined = refined;
+            self.set_points(net, gi, points);
         }
         Ok(())
     }
@@ -547,8 +540,16 @@ where
             return None;
         }
         let grads = self.term_gradients(net);
+        // The PDE residuals are the interior terms; conditions and the data
+        // term (named last, beyond the PDE's terms) are not.
+        let residual: Vec<bool> = (0..self.names.len())
+            .map(|k| {
+                let term = self.problem.pde.terms.get(k);
+                term.is_some_and(|(_, r)| *r == Region::Interior)
+            })
+            .collect();
         let first = !self.balanced;
-        self.weights = balanced_weights(self.balance, &grads, &self.residual, &self.weights, first);
+        self.weights = balanced_weights(self.balance, &grads, &residual, &self.weights, first);
         self.balanced = true;
         Some(self.weights.clone())
     }
@@ -561,7 +562,7 @@ where
 /// The causal weights a run asks for: along the input named `t`, when the
 /// problem has one and `[train] causal` is on.
 fn causal_weights(problem: &Problem, config: &RunConfig) -> Option<Causal> {
-    let t = problem.pde.inputs.iter().position(|n| n == "t")?;
+    let t = problem.pde.time_input()?;
     config.train.causal.then(|| {
         Causal::new(
             t,
