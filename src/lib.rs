@@ -74,6 +74,7 @@ pub mod problem;
 pub mod reference;
 pub mod report;
 pub mod scalar;
+pub mod simd;
 pub mod solve;
 pub mod table;
 pub mod train;

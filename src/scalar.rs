@@ -6,7 +6,9 @@
 use dfdx::prelude::*;
 
 /// Floating-point types the network runs in (f32, f64).
-pub trait Real: Dtype + Into<f64> + num_traits::Float + GradBuffer {
+pub trait Real:
+    Dtype + Into<f64> + num_traits::Float + GradBuffer + crate::simd::SinCos + 'static
+{
     /// The error function, which `num_traits::Float` lacks (libm's, in the
     /// type's own precision).
     fn erf(self) -> Self;

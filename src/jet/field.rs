@@ -1,7 +1,7 @@
 //! Network outputs and their derivatives on a batch, as an expression [`Field`].
 
 use super::hard::{HardCache, HardJets};
-use super::{hidden_jet, scaled_params, Elementwise, Tracer};
+use super::{output_jet, Elementwise, Tracer};
 use crate::expr::{max_takes_second, min_takes_second, Field, Func};
 use crate::multi_index::MultiIndex;
 use crate::net::{Mat, Network, Vector};
@@ -105,16 +105,13 @@ where
         batch: &Batch<E>,
         index: &[MultiIndex],
     ) -> Self {
-        let hidden = hidden_jet(tr, net, &batch.x, index);
-        let last = net.layers.last().expect("a network has an output layer");
-        let (w, bias) = scaled_params(tr, last.scale, &last.w, &last.b);
-        let y = tr.matmul(&hidden.stacked, &w);
+        let (y, bias) = output_jet(tr, net, &batch.x, index);
         let hard = net
             .hard
             .as_ref()
             .map(|h| batch.hard.get(h, index, || batch.points(), &net.dev));
         Self {
-            index: hidden.index,
+            index: index.to_vec(),
             y,
             bias,
             coords: batch.coords.clone(),

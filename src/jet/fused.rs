@@ -12,9 +12,8 @@
 use super::faa_di_bruno::PartitionTerm;
 use crate::net::{Activation, Mat, Vector};
 use crate::scalar::Real;
+use crate::simd::{add_rows, product_term, sum_rows};
 use dfdx::prelude::*;
-use rayon::prelude::*;
-use std::sync::Arc;
 
 /// Faà di Bruno terms for every multi-index of a jet, as the fused kernel reads them.
 #[derive(Clone, Debug)]
@@ -45,236 +44,188 @@ impl ActivationPlan {
     }
 }
 
-/// Derivatives f^(m)(z), m = 0..=5, from the values saved in the forward pass.
-/// Sine: saved (sin z, cos z). Tanh: saved (tanh z, ·); f^(m) is a polynomial
-/// in T = tanh z from p_{m+1}(T) = p_m'(T)(1 − T²).
+/// Derivatives f^(m)(z), m = 0..=5, of tanh from T = tanh z: f^(m) is a
+/// polynomial in T from p_{m+1}(T) = p_m'(T)(1 − T²).
 #[inline(always)]
-fn derivatives<E: Real>(act: Activation, a: E, b: E) -> [E; 6] {
-    match act {
-        Activation::Sin => [a, b, -a, -b, a, b],
-        Activation::Tanh => {
-            let one = E::one();
-            let c = |v: f64| E::from_f64(v).unwrap_or_else(E::zero);
-            let t = a;
-            let t2 = t * t;
-            let s = one - t2;
-            [
-                t,
-                s,
-                c(-2.0) * t * s,
-                s * (c(6.0) * t2 - c(2.0)),
-                s * t * (c(16.0) - c(24.0) * t2),
-                s * (c(16.0) - c(120.0) * t2 + c(120.0) * t2 * t2),
-            ]
-        }
-    }
+fn tanh_derivatives<E: Real>(t: E) -> [E; 6] {
+    let one = E::one();
+    let c = |v: f64| E::from_f64(v).unwrap_or_else(E::zero);
+    let t2 = t * t;
+    let s = one - t2;
+    [
+        t,
+        s,
+        c(-2.0) * t * s,
+        s * (c(6.0) * t2 - c(2.0)),
+        s * t * (c(16.0) - c(24.0) * t2),
+        s * (c(16.0) - c(120.0) * t2 + c(120.0) * t2 * t2),
+    ]
 }
 
-#[inline(always)]
-fn saved_values<E: Real>(act: Activation, z: E) -> (E, E) {
-    match act {
-        Activation::Sin => (z.sin(), z.cos()),
-        Activation::Tanh => (z.tanh(), E::zero()),
-    }
+/// The activation's values saved by the forward pass, one block of a
+/// chunk (p points × width): for the sine (sin z, cos z), whose derivatives
+/// are ±sin or ±cos; for tanh, f^(m)(z) for every order the pass needs.
+pub struct Saved<E> {
+    pub sin: Vec<E>,
+    pub cos: Vec<E>,
+    pub tanh: Vec<Vec<E>>,
 }
 
-/// Rows per parallel work item (each row holds K·width numbers).
-const CHUNK_ROWS: usize = 64;
-
-/// f^(m) for m = 0..=max_m at every element of one row, from the saved
-/// values; only tanh needs this (see [`derivative_row`]).
-fn row_derivatives<E: Real>(act: Activation, sa: &[E], sb: &[E], f: &mut [Vec<E>]) {
-    if act == Activation::Sin {
-        return;
-    }
-    for c in 0..sa.len() {
-        let d = derivatives(act, sa[c], sb[c]);
-        for (m, fm) in f.iter_mut().enumerate() {
-            fm[c] = d[m];
-        }
-    }
-}
-
-/// f^(m) on one row with a sign: for the sine, sin^(m) = ±sin or ±cos, so the
-/// saved rows serve directly; for tanh, the rows computed by [`row_derivatives`].
-fn derivative_row<'a, E: Real>(
-    act: Activation,
-    m: usize,
-    sa: &'a [E],
-    sb: &'a [E],
-    computed: &'a [Vec<E>],
-) -> (&'a [E], E) {
-    match act {
-        Activation::Sin => {
-            let sign = if m % 4 >= 2 { -E::one() } else { E::one() };
-            (if m.is_multiple_of(2) { sa } else { sb }, sign)
-        }
-        Activation::Tanh => (&computed[m], E::one()),
-    }
-}
-
-/// Scratch rows for one work item.
-struct Scratch<E> {
-    f: Vec<Vec<E>>,
-    tmp: Vec<E>,
-}
-
-impl<E: Real> Scratch<E> {
-    fn new(orders: usize, w: usize) -> Self {
+impl<E: Real> Saved<E> {
+    pub fn new() -> Self {
         Self {
-            f: vec![vec![E::zero(); w]; orders],
-            tmp: vec![E::zero(); w],
+            sin: Vec::new(),
+            cos: Vec::new(),
+            tanh: Vec::new(),
+        }
+    }
+
+    /// f^(m) over the block, with a sign to apply.
+    fn derivative(&self, act: Activation, m: usize) -> (&[E], E) {
+        match act {
+            Activation::Sin => {
+                let sign = if m % 4 >= 2 { -E::one() } else { E::one() };
+                (
+                    if m.is_multiple_of(2) {
+                        &self.sin
+                    } else {
+                        &self.cos
+                    },
+                    sign,
+                )
+            }
+            Activation::Tanh => (&self.tanh[m], E::one()),
+        }
+    }
+
+    /// Computes the saved values of z (one block); orders up to `max_m`.
+    fn fill(&mut self, act: Activation, z: &[E], max_m: usize) {
+        let n = z.len();
+        match act {
+            Activation::Sin => {
+                resize(&mut self.sin, n);
+                resize(&mut self.cos, n);
+                E::sin_cos_into(z, &mut self.sin, &mut self.cos);
+            }
+            Activation::Tanh => {
+                self.tanh.resize_with(max_m + 1, Vec::new);
+                for f in &mut self.tanh {
+                    resize(f, n);
+                }
+                for (i, &zi) in z.iter().enumerate() {
+                    let d = tanh_derivatives(zi.tanh());
+                    for (m, f) in self.tanh.iter_mut().enumerate() {
+                        f[i] = d[m];
+                    }
+                }
+            }
         }
     }
 }
 
-/// `dst[c] = s · f[c] · Π_{q ∈ parts, q ≠ skip} z_q[c]` for one row; `z(q)` gives row q.
-fn term_product<'z, E: Real>(
-    dst: &mut [E],
-    s: E,
-    f: &[E],
+impl<E: Real> Default for Saved<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Sets a buffer's length, keeping its capacity (and its contents, which
+/// every caller overwrites): no allocation once it has been this long.
+pub fn resize<E: Real>(v: &mut Vec<E>, n: usize) {
+    v.resize(n, E::zero());
+}
+
+/// The blocks D_B z of a term's parts (and an extra factor), for [`product_term`].
+fn factors<'a, E>(
+    blocks: &'a [E],
+    size: usize,
     parts: &[usize],
     skip: Option<usize>,
-    z: impl Fn(usize) -> &'z [E],
-) {
-    for (d, fv) in dst.iter_mut().zip(f) {
-        *d = s * *fv;
-    }
-    for (i, &q) in parts.iter().enumerate() {
-        if Some(i) == skip {
-            continue;
-        }
-        for (d, zv) in dst.iter_mut().zip(z(q)) {
-            *d *= *zv;
-        }
-    }
+    extra: Option<&'a [E]>,
+) -> Vec<&'a [E]> {
+    parts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != skip)
+        .map(|(_, &q)| &blocks[q * size..(q + 1) * size])
+        .chain(extra)
+        .collect()
 }
 
 fn multiplicity<E: Real>(t: &PartitionTerm) -> E {
     E::from_usize(t.multiplicity).unwrap_or_else(E::one)
 }
 
-/// Forward kernel: y (N·K × w, no bias) and bias b → activation jet.
-/// Returns the output and the per-element saved values for the backward.
-fn forward<E: Real>(plan: &ActivationPlan, y: &[E], b: &[E], w: usize) -> (Vec<E>, Vec<E>, Vec<E>) {
-    let k = plan.k;
-    let n = y.len() / (k * w);
-    let mut out = vec![E::zero(); y.len()];
-    let mut sa = vec![E::zero(); n * w];
-    let mut sb = vec![E::zero(); n * w];
-    out.par_chunks_mut(CHUNK_ROWS * k * w)
-        .zip(sa.par_chunks_mut(CHUNK_ROWS * w))
-        .zip(sb.par_chunks_mut(CHUNK_ROWS * w))
-        .enumerate()
-        .for_each(|(chunk, ((out, sa), sb))| {
-            let y = &y[chunk * CHUNK_ROWS * k * w..];
-            let mut scratch = Scratch::new(plan.max_parts + 1, w);
-            let mut z0 = vec![E::zero(); w];
-            for r in 0..sa.len() / w {
-                let row = |j: usize| &y[(r * k + j) * w..(r * k + j + 1) * w];
-                let (sa, sb) = (&mut sa[r * w..(r + 1) * w], &mut sb[r * w..(r + 1) * w]);
-                for c in 0..w {
-                    z0[c] = row(0)[c] + b[c];
-                    (sa[c], sb[c]) = saved_values(plan.activation, z0[c]);
-                }
-                row_derivatives(plan.activation, sa, sb, &mut scratch.f);
-                let (sa, sb) = (&*sa, &*sb);
-                for (j, terms) in plan.terms.iter().enumerate() {
-                    let dst = &mut out[(r * k + j) * w..(r * k + j + 1) * w];
-                    for t in terms {
-                        let (f, sign) =
-                            derivative_row(plan.activation, t.parts.len(), sa, sb, &scratch.f);
-                        term_product(
-                            &mut scratch.tmp,
-                            multiplicity::<E>(t) * sign,
-                            f,
-                            &t.parts,
-                            None,
-                            row,
-                        );
-                        for (d, v) in dst.iter_mut().zip(&scratch.tmp) {
-                            *d += *v;
-                        }
-                    }
-                }
-            }
-        });
-    (out, sa, sb)
-}
-
-/// Backward kernel: adds ∂L/∂y into `gy` (N·K × w) and returns ∂L/∂b.
-#[allow(clippy::too_many_arguments)]
-fn backward<E: Real>(
+/// Forward kernel on one chunk in block layout (block k = D_{α_k} of p
+/// points, p × w): adds the bias `b` to the value block of `y` (which then
+/// holds z), saves the activation's values and writes the activation jet
+/// into `out`.
+pub fn activation_forward<E: Real>(
     plan: &ActivationPlan,
-    y: &[E],
+    y: &mut [E],
     b: &[E],
-    sa: &[E],
-    sb: &[E],
-    g: &[E],
-    gy: &mut [E],
-    w: usize,
-) -> Vec<E> {
-    let k = plan.k;
-    let partial_gb: Vec<Vec<E>> = gy
-        .par_chunks_mut(CHUNK_ROWS * k * w)
-        .enumerate()
-        .map(|(chunk, gy)| {
-            let base = chunk * CHUNK_ROWS;
-            let mut gb = vec![E::zero(); w];
-            let mut scratch = Scratch::new(plan.max_parts + 2, w);
-            let mut z0 = vec![E::zero(); w];
-            for r in 0..gy.len() / (k * w) {
-                let at = base + r;
-                for c in 0..w {
-                    z0[c] = y[at * k * w + c] + b[c];
-                }
-                // Rows of z: the value row carries the bias.
-                let zrow = |j: usize| {
-                    if j == 0 {
-                        &z0[..]
-                    } else {
-                        &y[(at * k + j) * w..(at * k + j + 1) * w]
-                    }
-                };
-                let (sa, sb) = (&sa[at * w..(at + 1) * w], &sb[at * w..(at + 1) * w]);
-                row_derivatives(plan.activation, sa, sb, &mut scratch.f);
-                for (j, terms) in plan.terms.iter().enumerate() {
-                    let go = &g[(at * k + j) * w..(at * k + j + 1) * w];
-                    for t in terms {
-                        let np = t.parts.len();
-                        let m = multiplicity::<E>(t);
-                        // ∂/∂z₀ through f^(|π|)(z₀): f^(|π|+1) · Π z_B.
-                        let (f, sign) = derivative_row(plan.activation, np + 1, sa, sb, &scratch.f);
-                        term_product(&mut scratch.tmp, m * sign, f, &t.parts, None, zrow);
-                        let dst = &mut gy[r * k * w..(r * k + 1) * w];
-                        for ((d, v), gv) in dst.iter_mut().zip(&scratch.tmp).zip(go) {
-                            *d += *v * *gv;
-                        }
-                        // ∂/∂z_B for each factor: f^(|π|) · the product of the others.
-                        for (i, &q) in t.parts.iter().enumerate() {
-                            let (f, sign) = derivative_row(plan.activation, np, sa, sb, &scratch.f);
-                            term_product(&mut scratch.tmp, m * sign, f, &t.parts, Some(i), zrow);
-                            let dst = &mut gy[(r * k + q) * w..(r * k + q + 1) * w];
-                            for ((d, v), gv) in dst.iter_mut().zip(&scratch.tmp).zip(go) {
-                                *d += *v * *gv;
-                            }
-                        }
-                    }
-                }
-                for (a, v) in gb.iter_mut().zip(&gy[r * k * w..(r * k + 1) * w]) {
-                    *a += *v;
-                }
-            }
-            gb
-        })
-        .collect();
-    let mut gb = vec![E::zero(); w];
-    for part in partial_gb {
-        for (a, v) in gb.iter_mut().zip(part) {
-            *a += v;
+    out: &mut [E],
+    saved: &mut Saved<E>,
+) {
+    let size = y.len() / plan.k;
+    add_rows(&mut y[..size], b);
+    // The backward needs one order more than the forward.
+    saved.fill(plan.activation, &y[..size], plan.max_parts + 1);
+    let y = &*y;
+    for (j, terms) in plan.terms.iter().enumerate() {
+        let dst = &mut out[j * size..(j + 1) * size];
+        for (i, t) in terms.iter().enumerate() {
+            let (f, sign) = saved.derivative(plan.activation, t.parts.len());
+            let fs = factors(y, size, &t.parts, None, None);
+            product_term(dst, multiplicity::<E>(t) * sign, f, &fs, i > 0);
         }
     }
-    gb
+}
+
+/// Backward kernel on one chunk: from ∂L/∂out (`g`), writes ∂L/∂y into `gy`
+/// (both in block layout) and adds ∂L/∂b into `gb`.
+pub fn activation_backward<E: Real>(
+    plan: &ActivationPlan,
+    y: &[E],
+    saved: &Saved<E>,
+    g: &[E],
+    gy: &mut [E],
+    gb: &mut [E],
+) {
+    let size = y.len() / plan.k;
+    let act = plan.activation;
+    let mut written = vec![false; plan.k];
+    for (j, terms) in plan.terms.iter().enumerate() {
+        let gj = &g[j * size..(j + 1) * size];
+        for t in terms {
+            let m = multiplicity::<E>(t);
+            let np = t.parts.len();
+            // ∂/∂z₀ through f^(|π|)(z₀): f^(|π|+1) · Π z_B.
+            let (f, sign) = saved.derivative(act, np + 1);
+            let fs = factors(y, size, &t.parts, None, Some(gj));
+            product_term(&mut gy[..size], m * sign, f, &fs, written[0]);
+            written[0] = true;
+            // ∂/∂z_B for each factor: f^(|π|) · the product of the others.
+            let (f, sign) = saved.derivative(act, np);
+            for (i, &q) in t.parts.iter().enumerate() {
+                let fs = factors(y, size, &t.parts, Some(i), Some(gj));
+                product_term(
+                    &mut gy[q * size..(q + 1) * size],
+                    m * sign,
+                    f,
+                    &fs,
+                    written[q],
+                );
+                written[q] = true;
+            }
+        }
+    }
+    for (q, done) in written.iter().enumerate() {
+        if !done {
+            gy[q * size..(q + 1) * size].fill(E::zero());
+        }
+    }
+    sum_rows(gb, &gy[..size]);
 }
 
 /// A tensor's data as a vector by one memcpy (`as_vec` walks strides one
@@ -287,40 +238,6 @@ where
     let mut v = vec![E::zero(); t.shape().num_elements()];
     t.copy_into(&mut v);
     v
-}
-
-/// The activation jet of a layer: given the stacked pre-activation jet
-/// without bias `y` (N·K × w) and the bias `b`, returns the stacked jet of
-/// act(z) with z = y + b on the value rows.
-pub fn activation_jet<E: Real, T: Tape<E, Cpu>>(
-    tape: &mut T,
-    dev: &Cpu,
-    plan: &Arc<ActivationPlan>,
-    y: &Mat<E>,
-    b: &Vector<E>,
-) -> Mat<E>
-where
-    Cpu: Device<E>,
-{
-    let shape = *y.shape();
-    let w = shape.1;
-    let (yv, bv) = (contiguous(y), contiguous(b));
-    let (out, sa, sb) = forward(plan, &yv, &bv, w);
-    let out = dev.tensor_from_vec(out, shape);
-    if T::OWNS_TAPE {
-        let (y, b, out_id, plan) = (y.clone(), b.clone(), out.clone(), plan.clone());
-        tape.add_backward_op(move |grads| {
-            let g: Vec<E> = E::take_grad(grads, &out_id)?;
-            let gy = E::grad_mut(grads, &y)?;
-            let gb = backward(&plan, &yv, &bv, &sa, &sb, &g, gy, w);
-            let gbias = E::grad_mut(grads, &b)?;
-            for (a, v) in gbias.iter_mut().zip(gb) {
-                *a += v;
-            }
-            Ok(())
-        });
-    }
-    out
 }
 
 /// An elementwise function with its derivative, for the functions of the

@@ -27,6 +27,8 @@ mod field;
 mod fused;
 mod hard;
 mod leibniz;
+mod matmul;
+mod network;
 mod regression;
 mod taylor;
 
@@ -194,18 +196,18 @@ where
         self.off(a.matmul(w.clone()))
     }
 
-    /// The fused activation jet of a layer (see [`fused`]).
-    pub fn activation_jet(
+    /// The network's output jet (see [`network`]).
+    pub fn network_jet(
         &mut self,
-        plan: &Arc<ActivationPlan>,
-        y: &Mat<E>,
-        b: &Vector<E>,
+        plan: &Arc<network::NetworkPlan>,
+        x: &Mat<E>,
+        params: &[network::LayerParams<E>],
     ) -> Mat<E> {
         let tape = self
             .tape
             .as_mut()
             .expect("tracer tape is always returned after each op");
-        fused::activation_jet(tape, &self.dev, plan, y, b)
+        network::network_jet(tape, &self.dev, plan, x, params)
     }
 
     /// Output `j` of block `k` of a stacked output jet, with the bias on the value block.
@@ -309,39 +311,42 @@ pub fn flatten_grads<E: Real>(grads: &[Vec<E>]) -> Vec<f64> {
     grads.iter().flatten().map(|&g| g.into()).collect()
 }
 
-/// The jet of one layer quantity over a batch of N points, stacked: row
-/// r·K + k of `stacked` (N·K × width) holds D_{index[k]} at point r.
-pub struct Jet<E: Real> {
-    pub index: Vec<MultiIndex>,
-    pub stacked: Mat<E>,
-}
-
-/// Propagates the jet of the inputs through all hidden layers of `net` and
-/// returns the jet of the last hidden activation.
+/// The output jet of `net` on normalized inputs `x` (N × d) for the
+/// multi-indices `index`: (N·K × outputs, row r·K + k = D_{index[k]} at
+/// point r, without the output bias; the output bias, scaled).
 ///
 /// `index` must be closed under sub-multisets and sorted by order (see
-/// [`crate::multi_index::closure`]); `x` holds normalized inputs (N × d).
-pub fn hidden_jet<E: Real, T: Tape<E, Cpu>>(
+/// [`crate::multi_index::closure`]).
+pub fn output_jet<E: Real, T: Tape<E, Cpu>>(
     tr: &mut Tracer<E, T>,
     net: &Network<E>,
     x: &Mat<E>,
     index: &[MultiIndex],
-) -> Jet<E>
+) -> (Mat<E>, Vector<E>)
 where
     Cpu: Device<E>,
 {
     let terms: Vec<Vec<PartitionTerm>> = index.iter().map(|a| partition_plan(a, index)).collect();
-    let plan = Arc::new(ActivationPlan::new(net.activation, terms));
-    let mut stacked = input_jet(net, x, index);
-    for layer in &net.layers[..net.layers.len() - 1] {
-        let (w, b) = scaled_params(tr, layer.scale, &layer.w, &layer.b);
-        let y = tr.matmul(&stacked, &w);
-        stacked = tr.activation_jet(&plan, &y, &b);
-    }
-    Jet {
+    let plan = Arc::new(network::NetworkPlan {
+        activation: Arc::new(ActivationPlan::new(net.activation, terms)),
         index: index.to_vec(),
-        stacked,
-    }
+        input_scale: net.normalization.iter().map(|(_, h)| 1.0 / h).collect(),
+    });
+    let params: Vec<network::LayerParams<E>> = net
+        .layers
+        .iter()
+        .map(|layer| {
+            let (w, b) = scaled_params(tr, layer.scale, &layer.w, &layer.b);
+            network::LayerParams { w, b }
+        })
+        .collect();
+    let y = tr.network_jet(&plan, x, &params);
+    let bias = params
+        .last()
+        .expect("a network has an output layer")
+        .b
+        .clone();
+    (y, bias)
 }
 
 /// Weights and bias with the layer's pre-activation scale folded in (a tiny
@@ -360,27 +365,4 @@ where
     } else {
         (tr.mul_scalar(w, scale), tr.mul_scalar(b, scale))
     }
-}
-
-/// The inputs as a stacked jet: value x, first derivatives e_i/h_i (the
-/// chain rule of the normalization), higher orders 0.
-fn input_jet<E: Real>(net: &Network<E>, x: &Mat<E>, index: &[MultiIndex]) -> Mat<E>
-where
-    Cpu: Device<E>,
-{
-    let (n, d) = *x.shape();
-    let k = index.len();
-    let xv = x.as_vec();
-    let mut data = vec![real::<E>(0.0); n * k * d];
-    for r in 0..n {
-        for (j, a) in index.iter().enumerate() {
-            let row = &mut data[(r * k + j) * d..(r * k + j + 1) * d];
-            match a.dirs() {
-                [] => row.copy_from_slice(&xv[r * d..(r + 1) * d]),
-                [i] => row[*i] = real(1.0 / net.normalization[*i].1),
-                _ => {}
-            }
-        }
-    }
-    net.dev.tensor_from_vec(data, (n * k, d))
 }
