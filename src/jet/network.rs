@@ -80,7 +80,8 @@ const POOL_LIMIT: usize = 1024;
 
 fn take_state<E: Real>() -> ChunkState<E> {
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    match pool.iter().rposition(|s| s.is::<ChunkState<E>>()) {
+    // `(**s)`: the boxed value's type, not the Box's (a Box is `Any` too).
+    match pool.iter().rposition(|s| (**s).is::<ChunkState<E>>()) {
         Some(i) => *pool
             .swap_remove(i)
             .downcast::<ChunkState<E>>()
