@@ -147,6 +147,9 @@ pub enum QuasiNewtonMethod {
     Bfgs,
     /// Dense BFGS with self-scaled updates (Al-Baali's factor; Urbán et al. 2025).
     SsBfgs,
+    /// Dense self-scaled Broyden: the member of the Broyden family and the
+    /// scaling chosen per step (Urbán et al. 2025; Kiyani et al. 2025).
+    SsBroyden,
 }
 
 impl QuasiNewtonMethod {
@@ -174,12 +177,13 @@ impl QuasiNewtonMethod {
             Self::Lbfgs => "L-BFGS",
             Self::Bfgs => "BFGS",
             Self::SsBfgs => "SS-BFGS",
+            Self::SsBroyden => "SS-Broyden",
         }
     }
 
     /// Whether the method stores an n×n matrix (`auto`: once resolved).
     pub fn is_dense(self) -> bool {
-        matches!(self, Self::Bfgs | Self::SsBfgs)
+        matches!(self, Self::Bfgs | Self::SsBfgs | Self::SsBroyden)
     }
 }
 

@@ -183,7 +183,7 @@ struct SolveArgs {
     #[arg(long)]
     points: Option<usize>,
     /// Quasi-Newton method after Adam: auto (by parameter count), lbfgs, bfgs
-    /// (dense), ss-bfgs (dense, self-scaled).
+    /// (dense), ss-bfgs (dense, self-scaled), ss-broyden (dense, self-scaled Broyden).
     #[arg(long, value_enum)]
     quasi_newton: Option<QuasiNewtonArg>,
     /// Add residual-refined points every this many quasi-Newton iterations (0: never).
@@ -311,6 +311,7 @@ enum QuasiNewtonArg {
     Lbfgs,
     Bfgs,
     SsBfgs,
+    SsBroyden,
 }
 
 impl From<QuasiNewtonArg> for QuasiNewtonMethod {
@@ -320,6 +321,7 @@ impl From<QuasiNewtonArg> for QuasiNewtonMethod {
             QuasiNewtonArg::Lbfgs => Self::Lbfgs,
             QuasiNewtonArg::Bfgs => Self::Bfgs,
             QuasiNewtonArg::SsBfgs => Self::SsBfgs,
+            QuasiNewtonArg::SsBroyden => Self::SsBroyden,
         }
     }
 }

@@ -220,6 +220,72 @@ pub fn sum_rows<E: num_traits::Float>(acc: &mut [E], rows: &[E]) {
     }
 }
 
+/// Partial sums a dot product keeps: a fixed number written out in the
+/// source, so the order of the additions (and the result, to the bit) is
+/// the same whatever vector width the CPU has.
+const LANES: usize = 16;
+
+#[inline(always)]
+fn lane_sum(acc: [f64; LANES], tail: f64) -> f64 {
+    let mut a = acc;
+    let mut width = LANES / 2;
+    while width > 0 {
+        for i in 0..width {
+            a[i] += a[i + width];
+        }
+        width /= 2;
+    }
+    a[0] + tail
+}
+
+/// Σ a[i]·b[i] (equal lengths), vectorized with a fixed summation order.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2+fma"))]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0; LANES];
+    let split = n - n % LANES;
+    for (ca, cb) in a[..split]
+        .chunks_exact(LANES)
+        .zip(b[..split].chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            acc[l] += ca[l] * cb[l];
+        }
+    }
+    let tail: f64 = a[split..].iter().zip(&b[split..]).map(|(x, y)| x * y).sum();
+    lane_sum(acc, tail)
+}
+
+/// `row[j] = scale·row[j] + a·u[j] + b·s[j]` for every j, then Σ row[j]·v[j]
+/// (one row of a dense rank-2 update fused with a matrix–vector product, in
+/// one pass over the row; the sum in [`dot`]'s order).
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2+fma"))]
+pub fn update_row_dot(row: &mut [f64], coef: [f64; 3], u: &[f64], s: &[f64], v: &[f64]) -> f64 {
+    let [scale, a, b] = coef;
+    let n = row.len();
+    let (u, s, v) = (&u[..n], &s[..n], &v[..n]);
+    let mut acc = [0.0; LANES];
+    let split = n - n % LANES;
+    for (((cr, cu), cs), cv) in row[..split]
+        .chunks_exact_mut(LANES)
+        .zip(u[..split].chunks_exact(LANES))
+        .zip(s[..split].chunks_exact(LANES))
+        .zip(v[..split].chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            cr[l] = scale * cr[l] + a * cu[l] + b * cs[l];
+            acc[l] += cr[l] * cv[l];
+        }
+    }
+    let mut tail = 0.0;
+    for j in split..n {
+        row[j] = scale * row[j] + a * u[j] + b * s[j];
+        tail += row[j] * v[j];
+    }
+    lane_sum(acc, tail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +357,33 @@ mod tests {
         // sin ±0 = 0 (the sign of the zero is not kept), cos ±0 = 1.
         assert_eq!((s[3], c[3]), (0.0, 1.0));
         assert_eq!((s[4], c[4]), (0.0, 1.0));
+    }
+
+    #[test]
+    fn dot_products_match_a_compensated_sum_and_the_fused_update_its_formula() {
+        for n in [0, 1, 15, 16, 17, 1000, 2241] {
+            let a: Vec<f64> = (0..n)
+                .map(|i| ((i * 37) % 101) as f64 / 50.0 - 1.0)
+                .collect();
+            let b: Vec<f64> = (0..n)
+                .map(|i| ((i * 53) % 97) as f64 / 40.0 - 1.2)
+                .collect();
+            // The exact sum of the exact products (each product of two
+            // numbers with ≤ 7 significant bits is exact; the sum of
+            // integers multiples of 1/2000 is exact in f64).
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!(
+                (dot(&a, &b) - exact).abs() <= 1e-12 * (1.0 + exact.abs()),
+                "n {n}"
+            );
+            let (u, s) = (b.clone(), a.clone());
+            let mut row = a.clone();
+            let got = update_row_dot(&mut row, [0.5, 2.0, -3.0], &u, &s, &b);
+            for j in 0..n {
+                assert_eq!(row[j], 0.5 * a[j] + 2.0 * u[j] + -3.0 * s[j]);
+            }
+            assert_eq!(got, dot(&row, &b), "n {n}");
+        }
     }
 
     #[test]

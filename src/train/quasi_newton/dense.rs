@@ -1,11 +1,12 @@
-//! The full-memory model of BFGS: the inverse Hessian H as a dense n×n
-//! matrix, with optional self-scaling.
+//! The full-memory quasi-Newton models: the inverse Hessian H as a dense
+//! n×n matrix, updated by BFGS, self-scaled BFGS or self-scaled Broyden.
 //!
 //! A curvature pair's information never expires here, unlike in L-BFGS;
 //! on the Burgers problem L-BFGS improved steadily with its memory (100 →
 //! 1000 pairs), and dense BFGS is that trend's limit. Its cost is n² per
 //! iteration in memory traffic (one matrix–vector product and one rank-2
-//! update per step), which suits networks up to a few thousand parameters.
+//! update per step, fused into one pass), which suits networks up to a few
+//! thousand parameters.
 //!
 //! Self-scaling (Oren & Luenberger 1974; Al-Baali's choice, as in Urbán,
 //! Stefanou & Pons 2025, J. Comput. Phys. 523, "Unveiling the optimization
@@ -13,8 +14,16 @@
 //! 1/τ before each update, τ = min(1, sᵀy / sᵀBs) with B = H⁻¹: when the
 //! model overestimates the curvature along the step, the whole matrix is
 //! relaxed rather than only the direction of the step.
+//!
+//! Self-scaled Broyden (the same paper, eqs. 13–23; Kiyani et al. 2025,
+//! CMAME 446, "Optimizing the optimizer for PINNs") also chooses, per step,
+//! the member φ of the Broyden family (φ = 1 is BFGS, φ = 0 DFP):
+//! H ← (H − w wᵀ/yᵀw + φ·yᵀw·v vᵀ)/τ + ρ s sᵀ, with w = H y, ρ = 1/sᵀy,
+//! v = ρ s − w/yᵀw, and θ, φ, τ from b = ρ sᵀBs, h = ρ yᵀw, a = b h − 1
+//! (see [`broyden_coefficients`]).
 
 use super::solver::{Curvature, QuasiNewton};
+use crate::simd::{dot, update_row_dot};
 use rayon::prelude::*;
 
 /// BFGS with a dense inverse Hessian.
@@ -22,12 +31,26 @@ pub type Bfgs = QuasiNewton<DenseInverse>;
 
 impl Bfgs {
     pub fn dense(self_scaling: bool, tol_grad: f64) -> Self {
-        QuasiNewton::new(DenseInverse::new(self_scaling), tol_grad)
+        let update = if self_scaling {
+            DenseUpdate::SelfScaledBfgs
+        } else {
+            DenseUpdate::Bfgs
+        };
+        QuasiNewton::new(DenseInverse::new(update), tol_grad)
     }
 }
 
+/// How a dense model learns a curvature pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DenseUpdate {
+    Bfgs,
+    SelfScaledBfgs,
+    SelfScaledBroyden,
+}
+
 /// The inverse Hessian model H, row-major; empty until the first pair (then
-/// H₀ = γI with γ = sᵀy / yᵀy, Nocedal & Wright eq. 6.20).
+/// H₀ = γI with γ = sᵀy / yᵀy, Nocedal & Wright eq. 6.20, for BFGS; the
+/// identity scaled by the first τ for self-scaled Broyden).
 ///
 /// The matrix is the only large object, so each iteration passes over it
 /// once: the rank-2 update of a step is held back (`pending`) and applied
@@ -39,7 +62,7 @@ pub struct DenseInverse {
     /// H with `pending` still to apply.
     h: Vec<f64>,
     pending: Option<Update>,
-    self_scaling: bool,
+    update: DenseUpdate,
     /// The gradient g of the last direction asked for, and d = −H·g: the
     /// line search's step is a multiple of d, which gives sᵀBs without B
     /// and H·g without another product.
@@ -50,23 +73,62 @@ pub struct DenseInverse {
     updates: usize,
 }
 
-/// H ← scale·H − ρ(s uᵀ + u sᵀ) + c ssᵀ.
+/// H ← scale·H + css·s sᵀ + csw·(s wᵀ + w sᵀ) + cww·w wᵀ: every update of
+/// the family in the basis of the step s and w = H·y.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Update {
     scale: f64,
     s: Vec<f64>,
-    u: Vec<f64>,
-    rho: f64,
-    c: f64,
+    w: Vec<f64>,
+    css: f64,
+    csw: f64,
+    cww: f64,
+}
+
+impl Update {
+    /// (H_new·v) from (H·v) and the dot products of v with s and w.
+    fn apply_to(&self, hv: f64, si: f64, wi: f64, sv: f64, wv: f64) -> f64 {
+        self.scale * hv
+            + si * (self.css * sv + self.csw * wv)
+            + wi * (self.csw * sv + self.cww * wv)
+    }
+}
+
+/// θ, φ and the factor 1/τ of self-scaled Broyden (Urbán et al. 2025,
+/// eqs. 13–23), from b = ρ·sᵀBs, h = ρ·yᵀHy, the parameter count n and
+/// whether this is the first pair; None where they are not finite or would
+/// not keep the model positive definite (the caller then makes a BFGS update).
+fn broyden_coefficients(b: f64, h: f64, n: usize, first: bool) -> Option<(f64, f64)> {
+    let a = b * h - 1.0;
+    let c = (a / (1.0 + a)).abs().sqrt();
+    let rho_minus = (h * (1.0 - c)).min(1.0);
+    let theta_minus = (rho_minus - 1.0) / a;
+    let theta_plus = 1.0 / rho_minus;
+    let theta = theta_minus.max(theta_plus.min((1.0 - b) / b));
+    let sigma = 1.0 + theta * a;
+    let tau = if first {
+        h / sigma
+    } else {
+        let rho_k = (1.0 / b).min(1.0);
+        let root = sigma.abs().powf(1.0 / (1.0 - n as f64));
+        if theta <= 0.0 {
+            (rho_k * root).min(sigma)
+        } else {
+            rho_k * root.min(1.0 / theta)
+        }
+    };
+    let phi = (1.0 - theta) / sigma;
+    let ok = [a, theta, sigma, tau, phi].iter().all(|v| v.is_finite()) && sigma > 0.0 && tau > 0.0;
+    ok.then_some((phi, 1.0 / tau))
 }
 
 impl DenseInverse {
-    pub fn new(self_scaling: bool) -> Self {
+    pub fn new(update: DenseUpdate) -> Self {
         Self {
             n: 0,
             h: Vec::new(),
             pending: None,
-            self_scaling,
+            update,
             last: None,
             next: None,
             updates: 0,
@@ -78,7 +140,9 @@ impl DenseInverse {
         self.updates
     }
 
-    /// H·v (H = I before the first pair), applying a pending update on the way.
+    /// H·v (H = I before the first pair), applying a pending update on the
+    /// way: each row is updated and multiplied in one pass (rows split over
+    /// the cores; each row's sum in a fixed order).
     fn apply(&mut self, v: &[f64]) -> Vec<f64> {
         if self.h.is_empty() {
             return v.to_vec();
@@ -87,14 +151,14 @@ impl DenseInverse {
         self.h
             .par_chunks_mut(self.n)
             .enumerate()
-            .map(|(i, row)| {
-                if let Some(p) = &pending {
-                    let (si, ui) = (p.s[i], p.u[i]);
-                    for ((h, &sj), &uj) in row.iter_mut().zip(&p.s).zip(&p.u) {
-                        *h = p.scale * *h - p.rho * (si * uj + ui * sj) + p.c * si * sj;
-                    }
+            .map(|(i, row)| match &pending {
+                // Row i: scale·H_i + (csw s_i + cww w_i)·w + (css s_i + csw w_i)·s.
+                Some(p) => {
+                    let (si, wi) = (p.s[i], p.w[i]);
+                    let coef = [p.scale, p.csw * si + p.cww * wi, p.css * si + p.csw * wi];
+                    update_row_dot(row, coef, &p.w, &p.s, v)
                 }
-                dot(row, v)
+                None => dot(row, v),
             })
             .collect()
     }
@@ -120,10 +184,56 @@ impl DenseInverse {
         let sbs = -alpha * dot(s, grad_from);
         (alpha > 0.0 && sbs > 0.0 && sbs.is_finite()).then_some(sbs)
     }
-}
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    /// The update of a pair (s, y) with w = H·y (H the model before it).
+    fn coefficients(
+        &self,
+        s: &[f64],
+        y: &[f64],
+        w: &[f64],
+        sbs: Option<f64>,
+        first: bool,
+    ) -> Update {
+        let sy = dot(s, y);
+        let rho = 1.0 / sy;
+        let yw = dot(y, w);
+        let broyden = match (self.update, sbs) {
+            (DenseUpdate::SelfScaledBroyden, Some(sbs)) => {
+                broyden_coefficients(rho * sbs, rho * yw, s.len(), first)
+            }
+            _ => None,
+        };
+        let (scale, css, csw, cww) = match broyden {
+            // (H − w wᵀ/yw + φ·yw·v vᵀ)/τ + ρ s sᵀ with v = ρ s − w/yw.
+            Some((phi, inv_tau)) => (
+                inv_tau,
+                rho + phi * yw * rho * rho * inv_tau,
+                -phi * rho * inv_tau,
+                (phi - 1.0) * inv_tau / yw,
+            ),
+            // BFGS of the scaled model H̃ = scale·H, with ũ = scale·w:
+            // H̃ − ρ(s ũᵀ + ũ sᵀ) + (ρ² yᵀũ + ρ) s sᵀ.
+            None => {
+                let scale = if first {
+                    // H₀ = γI: the old model I scaled by γ.
+                    sy / dot(y, y)
+                } else if self.update == DenseUpdate::Bfgs {
+                    1.0
+                } else {
+                    1.0 / sbs.map_or(1.0, |sbs| (sy / sbs).min(1.0))
+                };
+                (scale, rho * rho * yw * scale + rho, -rho * scale, 0.0)
+            }
+        };
+        Update {
+            scale,
+            s: s.to_vec(),
+            w: w.to_vec(),
+            css,
+            csw,
+            cww,
+        }
+    }
 }
 
 impl Curvature for DenseInverse {
@@ -138,10 +248,8 @@ impl Curvature for DenseInverse {
         d
     }
 
-    /// The BFGS update of the (scaled) model H̃ = H/τ:
-    /// H ← (I − ρsyᵀ) H̃ (I − ρysᵀ) + ρssᵀ
-    ///   = H̃ − ρ(s uᵀ + u sᵀ) + (ρ² yᵀu + ρ) ssᵀ, with u = H̃y, ρ = 1/sᵀy.
-    /// A step without positive curvature (sᵀy ≤ 0) is skipped.
+    /// Learns the pair (s, y) by the model's update (see [`Update`]); a step
+    /// without positive curvature (sᵀy ≤ 0) is skipped.
     fn remember(&mut self, from: &[f64], to: &[f64], grad_from: &[f64], grad_to: &[f64]) {
         let s: Vec<f64> = to.iter().zip(from).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = grad_to.iter().zip(grad_from).map(|(a, b)| a - b).collect();
@@ -150,50 +258,37 @@ impl Curvature for DenseInverse {
             return;
         }
         let n = s.len();
-        // The factor 1/τ on the old model.
-        let scale = if self.h.is_empty() {
-            // H₀ = γI: the old model I scaled by γ.
+        let first = self.h.is_empty();
+        let sbs = self.model_curvature(&s, grad_from);
+        if first {
             self.n = n;
             self.h = vec![0.0; n * n];
             self.h
                 .par_chunks_mut(n)
                 .enumerate()
                 .for_each(|(i, row)| row[i] = 1.0);
-            sy / dot(&y, &y)
-        } else if self.self_scaling {
-            let sbs = self.model_curvature(&s, grad_from);
-            1.0 / sbs.map_or(1.0, |sbs| (sy / sbs).min(1.0))
-        } else {
-            1.0
-        };
+        }
         // H·y = H·g_to − H·g_from, with H·g_from = −d when d was the direction.
         let h_grad_to = self.apply(grad_to);
         let h_grad_from = match &self.last {
             Some((g, d)) if g.as_slice() == grad_from => d.iter().map(|v| -v).collect(),
             _ => self.apply(grad_from),
         };
-        let u: Vec<f64> = h_grad_to
+        let w: Vec<f64> = h_grad_to
             .iter()
             .zip(&h_grad_from)
-            .map(|(a, b)| scale * (a - b))
+            .map(|(a, b)| a - b)
             .collect();
-        let rho = 1.0 / sy;
-        let c = rho * rho * dot(&y, &u) + rho;
+        let update = self.coefficients(&s, &y, &w, sbs, first);
         // −H_new·g_to from H·g_to, without touching the matrix.
-        let (ug, sg) = (dot(&u, grad_to), dot(&s, grad_to));
+        let (sg, wg) = (dot(&s, grad_to), dot(&w, grad_to));
         let next = h_grad_to
             .iter()
-            .zip(s.iter().zip(&u))
-            .map(|(&hg, (&si, &ui))| -(scale * hg - rho * (si * ug + ui * sg) + c * si * sg))
+            .zip(s.iter().zip(&w))
+            .map(|(&hg, (&si, &wi))| -update.apply_to(hg, si, wi, sg, wg))
             .collect();
         self.next = Some((grad_to.to_vec(), next));
-        self.pending = Some(Update {
-            scale,
-            s,
-            u,
-            rho,
-            c,
-        });
+        self.pending = Some(update);
         self.updates += 1;
     }
 }
@@ -233,7 +328,7 @@ mod tests {
     fn update_matches_textbook_bfgs_and_secant_equation() {
         let n = 6;
         let (a, steps) = pairs(n, 5);
-        let mut model = DenseInverse::new(false);
+        let mut model = DenseInverse::new(DenseUpdate::Bfgs);
         let mut h: Option<DMatrix<f64>> = None;
         let (mut s, mut y) = (DVector::zeros(n), DVector::zeros(n));
         for (from, to) in &steps {
@@ -268,7 +363,7 @@ mod tests {
     fn self_scaled_update_keeps_secant_equation_and_definiteness() {
         let n = 5;
         let a = DMatrix::from_fn(n, n, |i, j| if i == j { 10.0 + i as f64 } else { 0.5 });
-        let mut model = DenseInverse::new(true);
+        let mut model = DenseInverse::new(DenseUpdate::SelfScaledBfgs);
         let mut x = DVector::from_fn(n, |i, _| 1.0 + i as f64);
         for _ in 0..4 {
             let g = &a * &x;
@@ -303,10 +398,105 @@ mod tests {
         assert!(h.cholesky().is_some(), "not positive definite");
     }
 
+    /// Self-scaled Broyden against the paper's recursion written out with
+    /// matrices (Urbán et al. 2025, eqs. 13–23, from the model's H and
+    /// B = H⁻¹ by nalgebra, not from the model's shortcuts): the matrices
+    /// agree after every update, the secant equation H·y = s holds and the
+    /// model stays symmetric positive definite.
+    #[test]
+    fn self_scaled_broyden_matches_the_papers_recursion() {
+        let n = 6;
+        let a = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                4.0 + 3.0 * i as f64
+            } else {
+                0.4 / (1.0 + (i + j) as f64)
+            }
+        });
+        // A non-quadratic term so that the curvature varies along the path.
+        let grad = |x: &DVector<f64>| &a * x + x.map(|v| v * v * v);
+        let mut model = DenseInverse::new(DenseUpdate::SelfScaledBroyden);
+        let mut x = DVector::from_fn(n, |i, _| 0.8 - 0.3 * i as f64);
+        let mut h = DMatrix::<f64>::identity(n, n);
+        let mut phis = Vec::new();
+        for k in 0..8 {
+            let g = grad(&x);
+            let d = DVector::from_vec(model.direction(g.as_slice()));
+            let next = &x + &d * (0.3 + 0.1 * (k % 3) as f64);
+            let g1 = grad(&next);
+            let (s, y) = (&next - &x, &g1 - &g);
+            // The paper's quantities from H (the reference matrix so far).
+            let rho = 1.0 / s.dot(&y);
+            let hy = &h * &y;
+            let yhy = y.dot(&hy);
+            let b_mat = h.clone().try_inverse().expect("H invertible");
+            let bk = rho * s.dot(&(&b_mat * &s));
+            let hk = rho * yhy;
+            let ak = bk * hk - 1.0;
+            let ck = (ak / (1.0 + ak)).abs().sqrt();
+            let rho_minus = (hk * (1.0 - ck)).min(1.0);
+            let theta = ((rho_minus - 1.0) / ak).max((1.0 / rho_minus).min((1.0 - bk) / bk));
+            let sigma = 1.0 + theta * ak;
+            let tau = if k == 0 {
+                hk / sigma
+            } else {
+                let root = sigma.abs().powf(1.0 / (1.0 - n as f64));
+                if theta <= 0.0 {
+                    ((1.0 / bk).min(1.0) * root).min(sigma)
+                } else {
+                    (1.0 / bk).min(1.0) * root.min(1.0 / theta)
+                }
+            };
+            let phi = (1.0 - theta) / sigma;
+            let v = &s * rho - &hy / yhy;
+            h = (&h - &hy * hy.transpose() / yhy + &v * v.transpose() * (phi * yhy)) / tau
+                + &s * s.transpose() * rho;
+            phis.push(phi);
+            model.remember(x.as_slice(), next.as_slice(), g.as_slice(), g1.as_slice());
+            let m = DMatrix::from_row_slice(n, n, model.matrix());
+            let scale = h.abs().max();
+            assert!(
+                (&m - &h).abs().max() < 1e-10 * scale,
+                "step {k}: {m} vs {h}"
+            );
+            let my = &m * &y;
+            assert!(
+                (&my - &s).abs().max() < 1e-10 * (1.0 + s.abs().max()),
+                "secant, step {k}"
+            );
+            assert!((&m - m.transpose()).abs().max() < 1e-12 * scale);
+            assert!(
+                m.clone().cholesky().is_some(),
+                "not positive definite at step {k}"
+            );
+            x = next;
+        }
+        // The family member is chosen per step, not fixed at BFGS (φ = 1).
+        assert!(phis.iter().any(|p| (p - 1.0).abs() > 1e-3), "φ: {phis:?}");
+        assert_eq!(model.updates(), 8);
+    }
+
+    /// Where its coefficients cannot be used (no model curvature along the
+    /// step), self-scaled Broyden makes the BFGS update: the secant equation
+    /// still holds.
+    #[test]
+    fn self_scaled_broyden_without_a_direction_falls_back_to_bfgs() {
+        let mut model = DenseInverse::new(DenseUpdate::SelfScaledBroyden);
+        let (from, to) = ([1.0, 2.0, -1.0], [0.5, 1.0, 0.0]);
+        let (g0, g1) = ([2.0, 8.0, -3.0], [1.0, 4.0, 0.0]);
+        model.remember(&from, &to, &g0, &g1);
+        let s: Vec<f64> = to.iter().zip(&from).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = g1.iter().zip(&g0).map(|(a, b)| a - b).collect();
+        let hy = model.apply(&y);
+        for (a, b) in hy.iter().zip(&s) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+    }
+
     /// A step without positive curvature is not learnt.
     #[test]
     fn skips_pairs_without_positive_curvature() {
-        let mut model = DenseInverse::new(true);
+        let mut model = DenseInverse::new(DenseUpdate::SelfScaledBfgs);
         model.remember(&[0.0, 0.0], &[1.0, 0.0], &[0.0, 0.0], &[-1.0, 0.0]);
         assert_eq!(model.updates(), 0);
         assert_eq!(model.direction(&[2.0, -1.0]), vec![-2.0, 1.0]);

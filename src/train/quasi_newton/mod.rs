@@ -44,7 +44,7 @@ use crate::config::QuasiNewtonMethod;
 use crate::net::Network;
 use crate::scalar::Real;
 use argmin::core::{Solver, State, TerminationReason, TerminationStatus};
-use dense::DenseInverse;
+use dense::{DenseInverse, DenseUpdate};
 use dfdx::prelude::*;
 use loss::{Evaluations, LossProblem};
 use memory::PairMemory;
@@ -89,8 +89,13 @@ impl Model {
             QuasiNewtonMethod::Lbfgs | QuasiNewtonMethod::Auto => {
                 Self::Pairs(PairMemory::new(memory))
             }
-            QuasiNewtonMethod::Bfgs => Self::Dense(DenseInverse::new(false)),
-            QuasiNewtonMethod::SsBfgs => Self::Dense(DenseInverse::new(true)),
+            QuasiNewtonMethod::Bfgs => Self::Dense(DenseInverse::new(DenseUpdate::Bfgs)),
+            QuasiNewtonMethod::SsBfgs => {
+                Self::Dense(DenseInverse::new(DenseUpdate::SelfScaledBfgs))
+            }
+            QuasiNewtonMethod::SsBroyden => {
+                Self::Dense(DenseInverse::new(DenseUpdate::SelfScaledBroyden))
+            }
         }
     }
 }
