@@ -3,10 +3,13 @@
 //! dfdx is reverse-mode only: it cannot differentiate a gradient. PINN
 //! residuals need ∂u/∂t, ∂²u/∂x², …, so instead of nesting autodiff we push a
 //! *jet* through the network: for every requested multi-index α we carry
-//! D_α of each layer's pre-activation and activation, recorded on one dfdx
-//! tape (a dfdx matmul per layer for all α at once, and a fused activation
-//! op with its own backward, see [`fused`]). One reverse pass of the scalar
-//! loss then gives every parameter gradient.
+//! D_α of each layer's pre-activation and activation. The whole network's
+//! jet is one op on the dfdx tape with its own backward ([`network`]: chunks
+//! of points through every layer, matrix products by `gemm` ([`matmul`]),
+//! the activation's Faà di Bruno sums fused per block ([`fused`]) with
+//! vectorized sine and cosine); the residual arithmetic after it is made of
+//! ordinary dfdx ops. One reverse pass of the scalar loss then gives every
+//! parameter gradient.
 //!
 //! - input:      x_norm = (x − c)/h, D_i x_norm = e_i / h_i (constant), higher orders 0;
 //! - affine:     D_α (s(aW + b)) = s (D_α a) W for |α| ≥ 1 (bias on the value only);
