@@ -30,7 +30,7 @@ mod field;
 mod fused;
 mod hard;
 mod leibniz;
-mod matmul;
+pub mod matmul;
 mod network;
 mod regression;
 mod taylor;
