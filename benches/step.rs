@@ -1,7 +1,7 @@
 //! One training step (jets + backward + Adam update) of simple sine
 //! networks, in f32 and f64:
 //! * `burgers`: 2-64-64-64-1 on 4096 points with u_t, u_x, u_xx (the
-//!   Burgers residual), the case `../shared/bench/jax_step_bench.py` times;
+//!   Burgers residual), the case `benches/jax_step_bench.py` times;
 //! * `heat-2d`: 3-64-64-64-64-1 on 4096 points with u_t, u_xx, u_yy;
 //! * `plate`: 2-64-64-64-1 on 2048 points with the 4th derivatives of the
 //!   biharmonic operator (15 multi-indices in the jet).
@@ -11,7 +11,7 @@
 //!
 //! After the criterion runs, when `python3 -c "import jax"` works (or the
 //! interpreter named by `PINN_JAX_PYTHON` can import jax) and the script
-//! `../shared/bench/jax_step_bench.py` is there, the Burgers case is timed
+//! `benches/jax_step_bench.py` is there, the Burgers case is timed
 //! the same way in both engines (median of 50 steps after a warm-up) in the
 //! same invocation, with as many threads as rayon has here, and the table
 //! prints pinn/JAX; the FLOP rate of each pinn step is given against the
@@ -210,13 +210,7 @@ fn gemm_rate<E: Real>() -> f64 {
 
 /// The JAX step's median in ms, or why there is none.
 fn jax_median_ms(precision: &str, threads: usize) -> Result<f64, String> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/bench/jax_step_bench.py"
-    );
-    if !std::path::Path::new(script).exists() {
-        return Err(format!("no {script}"));
-    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/jax_step_bench.py");
     let python = std::env::var("PINN_JAX_PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(&python)
         .args([script, precision, &threads.to_string()])
