@@ -180,22 +180,26 @@ pub fn product_term<E: num_traits::Float>(
             let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
             run!(|i| coef * f[i] * a[i] * b[i] * c[i])
         }
-        [a, b, c, d, rest @ ..] => {
+        [a, b, c, d] => {
             let (a, b, c, d) = (&a[..n], &b[..n], &c[..n], &d[..n]);
-            if rest.is_empty() {
-                run!(|i| coef * f[i] * a[i] * b[i] * c[i] * d[i])
-            } else {
-                // Rare (a 4th-order jet's derivative): fold through a copy.
-                let mut tmp: Vec<E> = (0..n)
-                    .map(|i| coef * f[i] * a[i] * b[i] * c[i] * d[i])
-                    .collect();
-                for r in rest {
-                    for (t, v) in tmp.iter_mut().zip(&r[..n]) {
-                        *t = *t * *v;
-                    }
+            run!(|i| coef * f[i] * a[i] * b[i] * c[i] * d[i])
+        }
+        // A 4th-order jet's backward: four blocks and the incoming gradient.
+        [a, b, c, d, e] => {
+            let (a, b, c, d, e) = (&a[..n], &b[..n], &c[..n], &d[..n], &e[..n]);
+            run!(|i| coef * f[i] * a[i] * b[i] * c[i] * d[i] * e[i])
+        }
+        [a, b, c, d, e, rest @ ..] => {
+            // Not reached by the jets (orders ≤ 4): fold through a copy.
+            let mut tmp: Vec<E> = (0..n)
+                .map(|i| coef * f[i] * a[i] * b[i] * c[i] * d[i] * e[i])
+                .collect();
+            for r in rest {
+                for (t, v) in tmp.iter_mut().zip(&r[..n]) {
+                    *t = *t * *v;
                 }
-                run!(|i| tmp[i])
             }
+            run!(|i| tmp[i])
         }
     }
 }
@@ -391,8 +395,8 @@ mod tests {
         let n = 37;
         let col = |k: usize| -> Vec<f64> { (0..n).map(|i| 1.0 + 0.01 * (i * k) as f64).collect() };
         let f = col(1);
-        let factors: Vec<Vec<f64>> = (2..8).map(col).collect();
-        for arity in 0..=6 {
+        let factors: Vec<Vec<f64>> = (2..9).map(col).collect();
+        for arity in 0..=7 {
             let refs: Vec<&[f64]> = factors[..arity].iter().map(|v| v.as_slice()).collect();
             let mut dst = col(9);
             product_term(&mut dst, 3.0, &f, &refs, true);

@@ -135,21 +135,45 @@ pub fn resize<E: Real>(v: &mut Vec<E>, n: usize) {
     v.resize(n, E::zero());
 }
 
-/// The blocks D_B z of a term's parts (and an extra factor), for [`product_term`].
-fn factors<'a, E>(
-    blocks: &'a [E],
-    size: usize,
-    parts: &[usize],
-    skip: Option<usize>,
-    extra: Option<&'a [E]>,
-) -> Vec<&'a [E]> {
-    parts
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != skip)
-        .map(|(_, &q)| &blocks[q * size..(q + 1) * size])
-        .chain(extra)
-        .collect()
+/// Most factors of one term: a 4th-order jet's four blocks and the
+/// backward's incoming gradient.
+const MAX_FACTORS: usize = 5;
+
+/// The blocks D_B z of a term's parts (and an extra factor), for
+/// [`product_term`]: on the stack, since this runs for every term of every
+/// chunk.
+struct Factors<'a, E> {
+    items: [&'a [E]; MAX_FACTORS],
+    len: usize,
+}
+
+impl<'a, E> Factors<'a, E> {
+    fn new(
+        blocks: &'a [E],
+        size: usize,
+        parts: &[usize],
+        skip: Option<usize>,
+        extra: Option<&'a [E]>,
+    ) -> Self {
+        let mut f = Self {
+            items: [&[]; MAX_FACTORS],
+            len: 0,
+        };
+        let picked = parts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != skip)
+            .map(|(_, &q)| &blocks[q * size..(q + 1) * size]);
+        for item in picked.chain(extra) {
+            f.items[f.len] = item;
+            f.len += 1;
+        }
+        f
+    }
+
+    fn as_slice(&self) -> &[&'a [E]] {
+        &self.items[..self.len]
+    }
 }
 
 fn multiplicity<E: Real>(t: &PartitionTerm) -> E {
@@ -176,8 +200,8 @@ pub fn activation_forward<E: Real>(
         let dst = &mut out[j * size..(j + 1) * size];
         for (i, t) in terms.iter().enumerate() {
             let (f, sign) = saved.derivative(plan.activation, t.parts.len());
-            let fs = factors(y, size, &t.parts, None, None);
-            product_term(dst, multiplicity::<E>(t) * sign, f, &fs, i > 0);
+            let fs = Factors::new(y, size, &t.parts, None, None);
+            product_term(dst, multiplicity::<E>(t) * sign, f, fs.as_slice(), i > 0);
         }
     }
 }
@@ -202,20 +226,15 @@ pub fn activation_backward<E: Real>(
             let np = t.parts.len();
             // ∂/∂z₀ through f^(|π|)(z₀): f^(|π|+1) · Π z_B.
             let (f, sign) = saved.derivative(act, np + 1);
-            let fs = factors(y, size, &t.parts, None, Some(gj));
-            product_term(&mut gy[..size], m * sign, f, &fs, written[0]);
+            let fs = Factors::new(y, size, &t.parts, None, Some(gj));
+            product_term(&mut gy[..size], m * sign, f, fs.as_slice(), written[0]);
             written[0] = true;
             // ∂/∂z_B for each factor: f^(|π|) · the product of the others.
             let (f, sign) = saved.derivative(act, np);
             for (i, &q) in t.parts.iter().enumerate() {
-                let fs = factors(y, size, &t.parts, Some(i), Some(gj));
-                product_term(
-                    &mut gy[q * size..(q + 1) * size],
-                    m * sign,
-                    f,
-                    &fs,
-                    written[q],
-                );
+                let fs = Factors::new(y, size, &t.parts, Some(i), Some(gj));
+                let dst = &mut gy[q * size..(q + 1) * size];
+                product_term(dst, m * sign, f, fs.as_slice(), written[q]);
                 written[q] = true;
             }
         }

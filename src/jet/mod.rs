@@ -194,11 +194,6 @@ where
         self.off(mask.choose(b, a.clone()))
     }
 
-    pub fn matmul(&mut self, a: &Mat<E>, w: &Mat<E>) -> Mat<E> {
-        let a = self.on(a);
-        self.off(a.matmul(w.clone()))
-    }
-
     /// The network's output jet (see [`network`]).
     pub fn network_jet(
         &mut self,

@@ -86,11 +86,21 @@ struct Update {
 }
 
 impl Update {
-    /// (H_new·v) from (H·v) and the dot products of v with s and w.
-    fn apply_to(&self, hv: f64, si: f64, wi: f64, sv: f64, wv: f64) -> f64 {
-        self.scale * hv
-            + si * (self.css * sv + self.csw * wv)
-            + wi * (self.csw * sv + self.cww * wv)
+    /// Row i of the update: H_new,i = scale·H_i + a·w + b·s with
+    /// [scale, a, b] returned, a = csw s_i + cww w_i, b = css s_i + csw w_i.
+    fn row(&self, i: usize) -> [f64; 3] {
+        let (si, wi) = (self.s[i], self.w[i]);
+        [
+            self.scale,
+            self.csw * si + self.cww * wi,
+            self.css * si + self.csw * wi,
+        ]
+    }
+
+    /// (H_new·v)_i from (H·v)_i and the dot products of v with w and s.
+    fn apply_to(&self, i: usize, hv: f64, wv: f64, sv: f64) -> f64 {
+        let [scale, a, b] = self.row(i);
+        scale * hv + a * wv + b * sv
     }
 }
 
@@ -152,12 +162,7 @@ impl DenseInverse {
             .par_chunks_mut(self.n)
             .enumerate()
             .map(|(i, row)| match &pending {
-                // Row i: scale·H_i + (csw s_i + cww w_i)·w + (css s_i + csw w_i)·s.
-                Some(p) => {
-                    let (si, wi) = (p.s[i], p.w[i]);
-                    let coef = [p.scale, p.csw * si + p.cww * wi, p.css * si + p.csw * wi];
-                    update_row_dot(row, coef, &p.w, &p.s, v)
-                }
+                Some(p) => update_row_dot(row, p.row(i), &p.w, &p.s, v),
                 None => dot(row, v),
             })
             .collect()
@@ -284,8 +289,8 @@ impl Curvature for DenseInverse {
         let (sg, wg) = (dot(&s, grad_to), dot(&w, grad_to));
         let next = h_grad_to
             .iter()
-            .zip(s.iter().zip(&w))
-            .map(|(&hg, (&si, &wi))| -update.apply_to(hg, si, wi, sg, wg))
+            .enumerate()
+            .map(|(i, &hg)| -update.apply_to(i, hg, wg, sg))
             .collect();
         self.next = Some((grad_to.to_vec(), next));
         self.pending = Some(update);
