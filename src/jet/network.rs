@@ -182,26 +182,19 @@ fn backward_chunk<E: Real>(
     let rows = st.acts[0].len() / d;
     st.grad_w.resize_with(layers.len(), Vec::new);
     st.grad_b.resize_with(layers.len(), Vec::new);
-    // Output layer: ∂W = aᵀ g, ∂a = g Wᵀ (its bias is added outside the op).
+    // The output layer's bias is added outside the op.
+    resize(&mut st.grad_b[hidden], 0);
+    // Output layer: ∂W = aᵀ g and ∂a = g Wᵀ with g = ∂L/∂out.
     let (fan_in, fan_out) = shapes[hidden];
-    resize(&mut st.grad_w[hidden], fan_in * fan_out);
-    matmul::tn(
+    let grad_a = Some(&mut st.grad_act);
+    let dims = (rows, fan_in, fan_out);
+    affine_backward(
         &mut st.grad_w[hidden],
         &st.acts[hidden],
         &st.out,
-        rows,
-        fan_in,
-        fan_out,
-    );
-    resize(&mut st.grad_b[hidden], 0);
-    resize(&mut st.grad_act, rows * fan_in);
-    matmul::nt(
-        &mut st.grad_act,
-        &st.out,
         &layers[hidden].0,
-        rows,
-        fan_out,
-        fan_in,
+        grad_a,
+        dims,
     );
     for l in (0..hidden).rev() {
         let (fan_in, fan_out) = shapes[l];
@@ -216,26 +209,35 @@ fn backward_chunk<E: Real>(
             &mut st.grad_pre,
             &mut st.grad_b[l],
         );
-        resize(&mut st.grad_w[l], fan_in * fan_out);
-        matmul::tn(
+        // The input jet needs no gradient.
+        let grad_a = (l > 0).then_some(&mut st.grad_act);
+        let dims = (rows, fan_in, fan_out);
+        affine_backward(
             &mut st.grad_w[l],
             &st.acts[l],
             &st.grad_pre,
-            rows,
-            fan_in,
-            fan_out,
+            &layers[l].0,
+            grad_a,
+            dims,
         );
-        if l > 0 {
-            resize(&mut st.grad_act, rows * fan_in);
-            matmul::nt(
-                &mut st.grad_act,
-                &st.grad_pre,
-                &layers[l].0,
-                rows,
-                fan_out,
-                fan_in,
-            );
-        }
+    }
+}
+
+/// The backward of y = a·W for one chunk: ∂W = aᵀ·g into `grad_w`, and
+/// ∂a = g·Wᵀ into `grad_a` when asked; dims (rows, fan_in, fan_out).
+fn affine_backward<E: Real>(
+    grad_w: &mut Vec<E>,
+    a: &[E],
+    g: &[E],
+    w: &[E],
+    grad_a: Option<&mut Vec<E>>,
+    (rows, fan_in, fan_out): (usize, usize, usize),
+) {
+    resize(grad_w, fan_in * fan_out);
+    matmul::tn(grad_w, a, g, rows, fan_in, fan_out);
+    if let Some(grad_a) = grad_a {
+        resize(grad_a, rows * fan_in);
+        matmul::nt(grad_a, g, w, rows, fan_out, fan_in);
     }
 }
 
