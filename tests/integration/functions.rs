@@ -101,16 +101,28 @@ fn applied(net: &Network<f64>, case: Case, d: &MultiIndex) -> Expr {
     }
 }
 
+/// `expr` at the sample points on the jets of `net`, recorded on `tr`.
+fn eval_on_jets<E: Real>(
+    tr: &mut Recording<E>,
+    net: &Network<E>,
+    expr: &Expr,
+) -> pinn::net::Vector<E>
+where
+    Cpu: Device<E>,
+{
+    let index = closure(&expr.derivatives());
+    let batch = Batch::new(net, &sample_points());
+    let mut outputs = Outputs::new(tr, net, &batch, &index);
+    expr.eval(&mut JetField::new(tr, &mut outputs)).value
+}
+
 /// Values of `expr` at the sample points on the jets of `net`, in precision E.
 fn on_jets<E: Real>(net: &Network<E>, expr: &Expr) -> Vec<f64>
 where
     Cpu: Device<E>,
 {
-    let index = closure(&expr.derivatives());
     let mut tr = Recording::<E>::new(&net.dev);
-    let batch = Batch::new(net, &sample_points());
-    let mut outputs = Outputs::new(&mut tr, net, &batch, &index);
-    let v = expr.eval(&mut JetField::new(&mut tr, &mut outputs)).value;
+    let v = eval_on_jets(&mut tr, net, expr);
     v.as_vec().into_iter().map(Into::into).collect()
 }
 
@@ -191,11 +203,8 @@ fn loss_and_gradient<E: Real>(net: &Network<E>, expr: &Expr) -> (f64, Vec<f64>)
 where
     Cpu: Device<E>,
 {
-    let index = closure(&expr.derivatives());
     let mut tr = Recording::<E>::new(&net.dev);
-    let batch = Batch::new(net, &sample_points());
-    let mut outputs = Outputs::new(&mut tr, net, &batch, &index);
-    let r = expr.eval(&mut JetField::new(&mut tr, &mut outputs)).value;
+    let r = eval_on_jets(&mut tr, net, expr);
     let loss = tr.mean_square(&r);
     let value = loss.as_vec()[0].into();
     (value, flatten_grads(&tr.backward(&loss, net)))
