@@ -177,6 +177,23 @@ fn pinn_dense(n: usize, self_scaling: bool) -> u64 {
         .iter
 }
 
+/// Prints the line search's evaluations per iteration of one dense run.
+fn report_dense_evaluations(n: usize, self_scaling: bool) {
+    let run = Executor::new(Quartic(n), Bfgs::dense(self_scaling, 0.0))
+        .configure(|s| s.param(start(n)).max_iters(DENSE_ITERS).counting(true))
+        .run()
+        .expect("a run");
+    let iters = run.state.iter.max(1) as f64;
+    let count = |name: &str| run.state.counts.get(name).copied().unwrap_or(0) as f64 / iters;
+    println!(
+        "dense n {n}{}: per iteration {:.2} cost and {:.2} gradient evaluations ({} it.)",
+        if self_scaling { " self-scaled" } else { "" },
+        count("cost_count"),
+        count("gradient_count"),
+        run.state.iter
+    );
+}
+
 fn dense(c: &mut Criterion) {
     let n = 300;
     let mut group = c.benchmark_group(format!("dense BFGS iteration, n {n}"));
@@ -185,6 +202,8 @@ fn dense(c: &mut Criterion) {
     group.bench_function("pinn Bfgs", |b| time_runs(b, || pinn_dense(n, false)));
     group.finish();
     let n = 2241;
+    report_dense_evaluations(n, false);
+    report_dense_evaluations(n, true);
     let mut group = c.benchmark_group(format!("dense BFGS iteration, n {n}"));
     group.sample_size(10);
     group.bench_function("pinn Bfgs", |b| time_runs(b, || pinn_dense(n, false)));

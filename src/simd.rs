@@ -261,31 +261,43 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     lane_sum(acc, tail)
 }
 
-/// `row[j] = scale·row[j] + a·u[j] + b·s[j]` for every j, then Σ row[j]·v[j]
-/// (one row of a dense rank-2 update fused with a matrix–vector product, in
-/// one pass over the row; the sum in [`dot`]'s order).
+/// One row of a symmetric matrix kept as its upper triangle, the part right
+/// of the diagonal (`row[k]` is H[i, i+1+k]; `u`, `s`, `v` and `col` start at
+/// index i+1 too): every entry becomes `scale·row[k] + a·u[k] + b·s[k]` (a
+/// row of a rank-2 update), then Σ row[k]·v[k] is returned (the row's part of
+/// (H·v)_i, in [`dot`]'s order) and `row[k]·vi` is added into `col[k]` (the
+/// mirrored entry's part of (H·v)_{i+1+k}), all in one pass over the row.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2+fma"))]
-pub fn update_row_dot(row: &mut [f64], coef: [f64; 3], u: &[f64], s: &[f64], v: &[f64]) -> f64 {
+pub fn update_upper_row_dot(
+    row: &mut [f64],
+    coef: [f64; 3],
+    [u, s, v]: [&[f64]; 3],
+    vi: f64,
+    col: &mut [f64],
+) -> f64 {
     let [scale, a, b] = coef;
     let n = row.len();
-    let (u, s, v) = (&u[..n], &s[..n], &v[..n]);
+    let (u, s, v, col) = (&u[..n], &s[..n], &v[..n], &mut col[..n]);
     let mut acc = [0.0; LANES];
     let split = n - n % LANES;
-    for (((cr, cu), cs), cv) in row[..split]
+    for ((((cr, cu), cs), cv), cc) in row[..split]
         .chunks_exact_mut(LANES)
         .zip(u[..split].chunks_exact(LANES))
         .zip(s[..split].chunks_exact(LANES))
         .zip(v[..split].chunks_exact(LANES))
+        .zip(col[..split].chunks_exact_mut(LANES))
     {
         for l in 0..LANES {
             cr[l] = scale * cr[l] + a * cu[l] + b * cs[l];
             acc[l] += cr[l] * cv[l];
+            cc[l] += cr[l] * vi;
         }
     }
     let mut tail = 0.0;
     for j in split..n {
         row[j] = scale * row[j] + a * u[j] + b * s[j];
         tail += row[j] * v[j];
+        col[j] += row[j] * vi;
     }
     lane_sum(acc, tail)
 }
@@ -382,9 +394,12 @@ mod tests {
             );
             let (u, s) = (b.clone(), a.clone());
             let mut row = a.clone();
-            let got = update_row_dot(&mut row, [0.5, 2.0, -3.0], &u, &s, &b);
+            let mut col: Vec<f64> = (0..n).map(|j| j as f64).collect();
+            let vi = 0.75;
+            let got = update_upper_row_dot(&mut row, [0.5, 2.0, -3.0], [&u, &s, &b], vi, &mut col);
             for j in 0..n {
                 assert_eq!(row[j], 0.5 * a[j] + 2.0 * u[j] + -3.0 * s[j]);
+                assert_eq!(col[j], j as f64 + row[j] * vi);
             }
             assert_eq!(got, dot(&row, &b), "n {n}");
         }

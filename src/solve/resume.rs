@@ -21,7 +21,7 @@ pub const CHECKPOINT: &str = "checkpoint.bin";
 /// The first bytes of a checkpoint file, then its format version.
 const MAGIC: &[u8; 8] = b"PINNCKPT";
 /// Raised whenever what a checkpoint holds changes: an older one is refused.
-pub const CHECKPOINT_FORMAT: u32 = 3;
+pub const CHECKPOINT_FORMAT: u32 = 4;
 
 /// Everything a checkpoint file holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]

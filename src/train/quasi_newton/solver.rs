@@ -8,6 +8,8 @@ use argmin::core::{
 };
 use argmin::solver::linesearch::LineSearch;
 use argmin::solver::linesearch::MoreThuenteLineSearch;
+use std::cell::Cell;
+use std::collections::HashMap;
 
 type Search = MoreThuenteLineSearch<Vec<f64>, Vec<f64>, f64>;
 pub(crate) type QuasiNewtonState = IterState<Vec<f64>, Vec<f64>, (), (), (), f64>;
@@ -67,14 +69,35 @@ pub fn is_non_finite(failure: &str) -> bool {
 }
 
 /// The problem lent to one line search: argmin's executor takes its problem
-/// by value, and a failed search must not lose it.
-struct Lent<'a, O>(&'a O);
+/// by value, and a failed search must not lose it. It counts its
+/// evaluations, which are added to the outer problem's counts whatever the
+/// search's outcome (argmin's `cost_count` and `gradient_count`).
+struct Lent<'a, O> {
+    problem: &'a O,
+    made: &'a Evaluations,
+}
+
+/// Evaluations made by a lent problem.
+#[derive(Default)]
+struct Evaluations {
+    costs: Cell<u64>,
+    gradients: Cell<u64>,
+}
+
+impl Evaluations {
+    /// Adds them into argmin's counts.
+    fn count_into(&self, counts: &mut HashMap<&'static str, u64>) {
+        *counts.entry("cost_count").or_insert(0) += self.costs.get();
+        *counts.entry("gradient_count").or_insert(0) += self.gradients.get();
+    }
+}
 
 impl<O: CostFunction> CostFunction for Lent<'_, O> {
     type Param = O::Param;
     type Output = O::Output;
     fn cost(&self, p: &Self::Param) -> Result<Self::Output, Error> {
-        self.0.cost(p)
+        self.made.costs.set(self.made.costs.get() + 1);
+        self.problem.cost(p)
     }
 }
 
@@ -82,7 +105,8 @@ impl<O: Gradient> Gradient for Lent<'_, O> {
     type Param = O::Param;
     type Gradient = O::Gradient;
     fn gradient(&self, p: &Self::Param) -> Result<Self::Gradient, Error> {
-        self.0.gradient(p)
+        self.made.gradients.set(self.made.gradients.get() + 1);
+        self.problem.gradient(p)
     }
 }
 
@@ -127,15 +151,20 @@ where
         let param = take(state.take_param(), "a parameter")?;
         let grad = take(state.take_gradient(), "a gradient")?;
         let cost = state.get_cost();
-        let inner = take(problem.problem.as_ref(), "a problem")?;
         let mut direction = self.curvature.direction(&grad);
         let mut shrinks = 0;
         let (next, next_cost) = loop {
             self.search.search_direction(direction.clone());
-            let searched = Executor::new(Lent(inner), self.search.clone())
+            let made = Evaluations::default();
+            let lent = Lent {
+                problem: take(problem.problem.as_ref(), "a problem")?,
+                made: &made,
+            };
+            let searched = Executor::new(lent, self.search.clone())
                 .configure(|s| s.param(param.clone()).gradient(grad.clone()).cost(cost))
                 .ctrlc(false)
                 .run();
+            made.count_into(&mut problem.counts);
             let failure = match searched {
                 Ok(mut result) => {
                     let next = take(result.state.take_param(), "a line search result")?;
@@ -158,7 +187,7 @@ where
                 None,
             ));
         };
-        let next_grad = inner.gradient(&next)?;
+        let next_grad = problem.gradient(&next)?;
         if next_grad.iter().any(|g| !g.is_finite()) {
             let why = format!("Line search terminated with: '{NON_FINITE} (in the gradient)'");
             return Ok((
