@@ -13,7 +13,7 @@
 use crate::config::RunConfig;
 use crate::constraint::HardConstraints;
 use crate::expr::{Expr, Residual};
-use crate::geometry::Region;
+use crate::geometry::{Geometry, Region};
 use crate::multi_index::MultiIndex;
 use crate::unknowns::Unknown;
 use std::path::PathBuf;
@@ -26,6 +26,7 @@ mod builtins;
 mod describe;
 mod error;
 mod explain;
+mod geometry;
 mod hard;
 mod load;
 mod observations;
@@ -119,8 +120,12 @@ pub struct Pde {
     pub outputs: Vec<String>,
     /// Named constants, already evaluated, in file order.
     pub constants: Vec<(String, f64)>,
-    /// `[lo, hi]` per input, in input order.
+    /// `[lo, hi]` per input, in input order (with a geometry: its bounding
+    /// box in the inputs it spans).
     pub domain: Vec<[f64; 2]>,
+    /// The shape of the domain in the inputs it spans (`[geometry]`); None:
+    /// the whole box.
+    pub geometry: Option<Arc<Geometry>>,
     /// PDE residuals (interior) and conditions (faces), each with its region.
     pub terms: Vec<(Term, Region)>,
     /// Unknown coefficients (inverse problems), in file order.
@@ -137,6 +142,20 @@ impl Pde {
     /// parser and the evaluation read the same name from their own lists).
     pub fn time_input(&self) -> Option<usize> {
         self.inputs.iter().position(|n| n == "t")
+    }
+
+    /// Whether `point` (all inputs) lies in the domain's shape (always, for
+    /// a box).
+    pub fn inside(&self, point: &[f64]) -> bool {
+        self.geometry.as_ref().is_none_or(|g| {
+            let spatial: Vec<f64> = g.space.iter().map(|&i| point[i]).collect();
+            g.contains(&spatial)
+        })
+    }
+
+    /// A sampler of this domain (its shape included).
+    pub fn sampler(&self, seed: u64) -> crate::geometry::Sampler {
+        crate::geometry::Sampler::new(&self.domain, seed).with_geometry(self.geometry.clone())
     }
 }
 

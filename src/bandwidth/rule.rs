@@ -261,6 +261,9 @@ pub fn data_frequencies(problem: &Problem) -> Vec<Option<f64>> {
             Region::Faces(faces) | Region::FacesWhere { faces, .. } => {
                 faces.iter().map(|f| Some(f.input)).collect()
             }
+            // On a shape's part the data is read over the box, as a
+            // residual's source is.
+            Region::Parts(_) | Region::PartsWhere { .. } => vec![None],
             // Periodicity prescribes no values.
             Region::Periodic { .. } => continue,
         };

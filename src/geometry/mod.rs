@@ -1,12 +1,16 @@
 //! The domain and where on it terms hold: the box, its faces, regions of
-//! faces, and the placement of collocation points ([`Sampler`]).
+//! faces, shapes beyond boxes ([`Geometry`]: primitives combined by union,
+//! difference and intersection, with named boundary parts), and the
+//! placement of collocation points ([`Sampler`]).
 //!
 //! This is a foundation module: problems declare regions, training draws
 //! points in them, and neither needs the other to do so.
 
 mod sampler;
+mod shape;
 
 pub use sampler::Sampler;
+pub use shape::{crossing_edges, signed_area, Geometry, Piece, Primitive, Shape};
 
 use crate::expr::Predicate;
 
@@ -34,6 +38,15 @@ pub enum Region {
         /// The predicate as written, for `pinn check`.
         text: String,
     },
+    /// The parts of the shape's boundary that these primitives of the
+    /// [`Geometry`] make (`on = "cylinder"`; `on = "boundary"` lists all).
+    Parts(Vec<usize>),
+    /// The part of those parts where `predicate` holds.
+    PartsWhere {
+        parts: Vec<usize>,
+        predicate: Predicate,
+        text: String,
+    },
 }
 
 impl Region {
@@ -41,7 +54,31 @@ impl Region {
     pub fn faces(&self) -> &[Face] {
         match self {
             Region::Faces(faces) | Region::FacesWhere { faces, .. } => faces,
-            Region::Interior | Region::Periodic { .. } => &[],
+            _ => &[],
+        }
+    }
+
+    /// The primitives of a part region (with or without a predicate), else none.
+    pub fn parts(&self) -> &[usize] {
+        match self {
+            Region::Parts(parts) | Region::PartsWhere { parts, .. } => parts,
+            _ => &[],
+        }
+    }
+
+    /// Whether the region lies on the boundary (faces or parts), where
+    /// points have normals.
+    pub fn on_boundary(&self) -> bool {
+        !matches!(self, Region::Interior | Region::Periodic { .. })
+    }
+
+    /// The predicate of a `where` region.
+    pub fn predicate(&self) -> Option<&Predicate> {
+        match self {
+            Region::FacesWhere { predicate, .. } | Region::PartsWhere { predicate, .. } => {
+                Some(predicate)
+            }
+            _ => None,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! from the message alone.
 
 use super::error::{ProblemError, Source};
-use super::raw::{Entries, NumOrText, RawCondition, RawProblem, RawTerm, RefValue};
+use super::raw::{Entries, NumOrText, RawCondition, RawDomain, RawProblem, RawTerm, RefValue};
 use super::settings::{self, SettingSpans};
 use super::{
     CodeTerms, EquationFile, Evaluation, FileRole, GridAxis, NamedFile, Pde, Problem, Reference,
@@ -15,11 +15,12 @@ use crate::expr::{
     is_reserved, lex, parse_constant, parse_equation, parse_expr, parse_faces, parse_predicate,
     BinOp, Code, Expr, Symbols, Tok,
 };
-use crate::geometry::{Face, Region, Sampler};
+use crate::geometry::{Face, Geometry, Region, Sampler};
 use crate::limits::{MAX_INPUTS, MAX_NAMES, MAX_OUTPUTS, MAX_TERMS};
 use crate::multi_index::MultiIndex;
 use crate::reference::{parse_table, TableProblem};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 type Result<T> = std::result::Result<T, ProblemError>;
@@ -51,7 +52,12 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     let unknowns = super::unknowns::declared(&raw.unknowns, &known, src)?;
     let names = unknowns.iter().map(|u| u.name.clone()).collect();
     let symbols = known.with_unknowns(names);
-    let domain = domain(&raw.domain, &symbols, src)?;
+    let geometry = super::geometry::declared(raw.geometry.as_ref(), &symbols, src)?.map(Arc::new);
+    let domain = domain(raw.domain.as_ref(), &symbols, geometry.as_deref(), src)?;
+    let space = Space {
+        domain: &domain,
+        geometry: geometry.as_ref(),
+    };
     if let Some(c) = raw
         .conditions
         .get(MAX_TERMS.saturating_sub(raw.residuals.get_ref().0.len()))
@@ -60,7 +66,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
         return Err(src.error(c.span(), message));
     }
     let mut terms = residuals(&raw.residuals, &symbols, codes, src)?;
-    conditions(&raw.conditions, &symbols, &domain, &mut terms, codes, src)?;
+    conditions(&raw.conditions, &symbols, &space, &mut terms, codes, src)?;
     let hard = super::hard::declared(
         raw.hard_constraints.as_ref(),
         &symbols,
@@ -68,7 +74,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
         &terms,
         src,
     )?;
-    let satisfied = super::hard::split_satisfied(&mut terms, hard.as_deref(), &domain);
+    let satisfied = super::hard::split_satisfied(&mut terms, hard.as_deref(), &space.sampler());
     let (reference, grid) = reference(raw.reference.as_ref(), &symbols, &domain, src)?;
     if let Some((text, Reference::Csv { path })) = raw_csv(&raw).zip(reference.as_ref()) {
         check_table(path, &text, &symbols, src)?;
@@ -108,6 +114,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
             outputs: symbols.outputs,
             constants: symbols.constants,
             domain,
+            geometry,
             terms,
             unknowns,
             hard,
@@ -455,13 +462,30 @@ fn constants(
         .collect())
 }
 
+/// The domain and its shape, as the conditions need them.
+pub(super) struct Space<'a> {
+    pub domain: &'a [[f64; 2]],
+    pub geometry: Option<&'a Arc<Geometry>>,
+}
+
+impl Space<'_> {
+    /// A sampler of the domain (seed 0: the probes of the checks).
+    pub fn sampler(&self) -> Sampler {
+        Sampler::new(self.domain, 0).with_geometry(self.geometry.cloned())
+    }
+}
+
+/// The box: `[lo, hi]` per input as written; with a geometry, the inputs it
+/// spans default to its bounding box, and a box given for them must hold it.
 fn domain(
-    raw: &Spanned<Entries<Spanned<Vec<Spanned<NumOrText>>>>>,
+    raw: Option<&Spanned<RawDomain>>,
     symbols: &Symbols,
+    geometry: Option<&Geometry>,
     src: &Source,
 ) -> Result<Vec<[f64; 2]>> {
     let mut domain: Vec<Option<[f64; 2]>> = vec![None; symbols.inputs.len()];
-    for (key, bounds) in &raw.get_ref().0 {
+    let entries = raw.map_or(&[][..], |r| r.get_ref().0.as_slice());
+    for (key, bounds) in entries {
         let Some(i) = symbols.inputs.iter().position(|n| n == key.get_ref()) else {
             return Err(src.error(
                 key.span(),
@@ -492,8 +516,28 @@ fn domain(
                 ),
             ));
         }
+        if let Some(g) = geometry {
+            if let Some(axis) = g.space.iter().position(|&s| s == i) {
+                let [glo, ghi] = g.bounds()[axis];
+                if lo_v > glo || hi_v < ghi {
+                    return Err(src.error(
+                        bounds.span(),
+                        format!(
+                            "the domain of '{}' must hold the shape of [geometry], which spans [{glo}, {ghi}] (leave it out to use that)",
+                            key.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
         domain[i] = Some([lo_v, hi_v]);
     }
+    if let Some(g) = geometry {
+        for (axis, &i) in g.space.iter().enumerate() {
+            domain[i] = domain[i].or(Some(g.bounds()[axis]));
+        }
+    }
+    let at = raw.map_or(0..0, |r| r.span());
     symbols
         .inputs
         .iter()
@@ -501,8 +545,8 @@ fn domain(
         .map(|(name, d)| {
             d.ok_or_else(|| {
                 src.error(
-                    raw.span(),
-                    format!("missing domain for input '{name}': add {name} = [lo, hi]"),
+                    at.clone(),
+                    format!("missing domain for input '{name}': add {name} = [lo, hi] to domain = {{ ... }}"),
                 )
             })
         })
@@ -642,7 +686,7 @@ fn residuals(
 fn conditions(
     raw: &[Spanned<RawCondition>],
     symbols: &Symbols,
-    domain: &[[f64; 2]],
+    space: &Space,
     terms: &mut Vec<(Term, Region)>,
     codes: &CodeTerms,
     src: &Source,
@@ -659,13 +703,13 @@ fn conditions(
     for c in raw {
         let (term, region) = match (&c.get_ref().on, &c.get_ref().require, &c.get_ref().periodic) {
             (Some(on), Some(require), None) => {
-                let (term, region) = face_condition(on, require, symbols, domain, codes, src)?;
+                let (term, region) = face_condition(on, require, symbols, space, codes, src)?;
                 match &c.get_ref().predicate {
-                    Some(p) => (term, restrict(region, p, symbols, domain, src)?),
+                    Some(p) => (term, restrict(region, p, symbols, space, src)?),
                     None => (term, region),
                 }
             }
-            (None, None, Some(input)) => periodic_condition(input, symbols, src)?,
+            (None, None, Some(input)) => periodic_condition(input, symbols, space, src)?,
             (_, _, Some(input)) => {
                 return Err(src.in_string(
                     input,
@@ -703,18 +747,17 @@ fn conditions(
     Ok(())
 }
 
-/// The part of the faces of `region` where predicate `p` holds; an error if
-/// it holds at none of 4096 points drawn on them.
+/// The part of the faces or parts of `region` where predicate `p` holds;
+/// an error if it holds at none of 4096 points drawn on them.
 fn restrict(
     region: Region,
     p: &Spanned<String>,
     symbols: &Symbols,
-    domain: &[[f64; 2]],
+    space: &Space,
     src: &Source,
 ) -> Result<Region> {
     let predicate = parse_predicate(p.get_ref(), symbols).map_err(|e| src.expr_error(p, e))?;
-    let faces = region.faces().to_vec();
-    let probe = Sampler::new(domain, 0).draw(&Region::Faces(faces.clone()), 4096);
+    let probe = space.sampler().draw(&region, 4096);
     if !probe.iter().any(|x| predicate.holds(x)) {
         return Err(src.in_string(
             p,
@@ -722,10 +765,18 @@ fn restrict(
             "this predicate holds nowhere on the condition's faces",
         ));
     }
-    Ok(Region::FacesWhere {
-        faces,
-        predicate,
-        text: p.get_ref().clone(),
+    let text = p.get_ref().clone();
+    Ok(match region {
+        Region::Parts(parts) => Region::PartsWhere {
+            parts,
+            predicate,
+            text,
+        },
+        other => Region::FacesWhere {
+            faces: other.faces().to_vec(),
+            predicate,
+            text,
+        },
     })
 }
 
@@ -734,13 +785,21 @@ fn face_condition(
     on: &Spanned<String>,
     require: &Spanned<RawTerm>,
     symbols: &Symbols,
-    domain: &[[f64; 2]],
+    space: &Space,
     codes: &CodeTerms,
     src: &Source,
 ) -> Result<(Term, Region)> {
-    let faces = faces(on, symbols, domain, src)?;
+    let region = match super::geometry::parts(on, space.geometry.map(|g| &**g), src) {
+        Some(parts) => Region::Parts(parts?),
+        None => Region::Faces(faces(on, symbols, space, src)?),
+    };
     let (expr, text, anchor) = term_expr(require, true, symbols, codes, src)?;
-    let expr = expr.without_normals(&|i| faces.iter().any(|f| f.input == i));
+    // On faces the normal is along the faces' inputs; on a shape's part it
+    // may point anywhere in the inputs the shape spans.
+    let expr = match (&region, space.geometry) {
+        (Region::Parts(_), Some(g)) => expr.without_normals(&|i| g.space.contains(&i)),
+        _ => expr.without_normals(&|i| region.faces().iter().any(|f| f.input == i)),
+    };
     if expr.is_data_only() {
         return Err(src.in_string(
             &anchor,
@@ -756,7 +815,7 @@ fn face_condition(
         expr,
         text,
     };
-    Ok((term, Region::Faces(faces)))
+    Ok((term, region))
 }
 
 /// `periodic = "x"`: every output and its first derivative along x take the
@@ -766,6 +825,7 @@ fn face_condition(
 fn periodic_condition(
     input: &Spanned<String>,
     symbols: &Symbols,
+    space: &Space,
     src: &Source,
 ) -> Result<(Term, Region)> {
     let Some(i) = symbols.inputs.iter().position(|n| n == input.get_ref()) else {
@@ -779,6 +839,16 @@ fn periodic_condition(
             ),
         ));
     };
+    if space.geometry.is_some_and(|g| g.space.contains(&i)) {
+        return Err(src.in_string(
+            input,
+            0,
+            format!(
+                "a periodic condition pairs two faces of a box, and '{}' is spanned by the shape of [geometry]",
+                input.get_ref()
+            ),
+        ));
+    }
     let expr = (0..symbols.outputs.len())
         .flat_map(|out| {
             [MultiIndex::value(), MultiIndex::new(vec![i])].map(|d| Expr::Output { out, d })
@@ -825,9 +895,10 @@ fn on_bound(v: f64, bound: f64, [lo, hi]: [f64; 2]) -> bool {
 fn faces(
     on: &Spanned<String>,
     symbols: &Symbols,
-    domain: &[[f64; 2]],
+    space: &Space,
     src: &Source,
 ) -> Result<Vec<Face>> {
+    let domain = space.domain;
     let specs = parse_faces(on.get_ref(), symbols).map_err(|e| src.expr_error(on, e))?;
     let mut faces = Vec::new();
     for s in specs {
@@ -857,6 +928,24 @@ fn faces(
                 s.offset,
                 format!("face {name} = {} is listed twice", s.value),
             ));
+        }
+        if let Some(g) = space.geometry.filter(|g| g.space.contains(&s.input)) {
+            if space
+                .sampler()
+                .draw(&Region::Faces(vec![face]), 16)
+                .is_empty()
+            {
+                return Err(src.in_string(
+                    on,
+                    s.offset,
+                    format!(
+                        "the shape {} has no boundary on {name} = {}; name its parts instead (on = \"{}\")",
+                        g.text,
+                        s.value,
+                        g.used().iter().map(|&k| g.names[k].as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
         }
         faces.push(face);
     }

@@ -183,7 +183,20 @@ impl Problem {
                 let name = &self.pde.inputs[*input];
                 format!("{name} = {lo} paired with {name} = {hi}")
             }
+            Region::Parts(parts) => self.parts_text(parts),
+            Region::PartsWhere { parts, text, .. } => {
+                format!("{} where {text}", self.parts_text(parts))
+            }
         }
+    }
+
+    /// The names of a shape's parts as `on` lists them.
+    pub fn parts_text(&self, parts: &[usize]) -> String {
+        let Some(g) = &self.pde.geometry else {
+            return String::new();
+        };
+        let names: Vec<&str> = parts.iter().map(|&k| g.names[k].as_str()).collect();
+        names.join(", ")
     }
 }
 

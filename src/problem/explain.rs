@@ -3,7 +3,7 @@
 use super::build::is_initial;
 use super::{Problem, Term};
 use crate::expr::Symbols;
-use crate::geometry::Region;
+use crate::geometry::{Primitive, Region};
 
 impl Problem {
     /// The kind of a term and where it holds, e.g. `Neumann condition
@@ -18,6 +18,15 @@ impl Problem {
                     "periodic condition: every output and its first {name}-derivative take the same values at {name} = {lo} and {name} = {hi}"
                 )
             }
+            Region::Parts(parts) => {
+                let kind = self.condition_kind(term);
+                let places: Vec<String> = parts.iter().map(|&k| self.describe_part(k)).collect();
+                format!("{kind}, on {}", places.join("; "))
+            }
+            Region::PartsWhere { parts, text, .. } => format!(
+                "{}, where {text}",
+                self.explain(term, &Region::Parts(parts.clone()))
+            ),
             Region::FacesWhere { faces, text, .. } => format!(
                 "{}, where {text}",
                 self.explain(term, &Region::Faces(faces.clone()))
@@ -48,6 +57,46 @@ impl Problem {
                 format!("{kind}, on {}", places.join(", "))
             }
         }
+    }
+
+    /// A part of the shape's boundary in words: its primitive, its measure
+    /// on the boundary and where its outward normal points.
+    fn describe_part(&self, k: usize) -> String {
+        let Some(g) = &self.pde.geometry else {
+            return String::new();
+        };
+        let point = |p: &[f64]| {
+            let parts: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+            format!("({})", parts.join(", "))
+        };
+        let what = match &g.primitives[k] {
+            Primitive::Rectangle { lo, hi } => format!("rectangle {} to {}", point(lo), point(hi)),
+            Primitive::Ball { center, radius } => {
+                let kind = if center.len() == 3 { "ball" } else { "disk" };
+                format!("{kind} of radius {radius} at {}", point(center))
+            }
+            Primitive::Ellipse { center, radii } => format!(
+                "ellipse of radii {} and {} at {}",
+                radii[0],
+                radii[1],
+                point(center)
+            ),
+            Primitive::Polygon { vertices } => format!("polygon of {} vertices", vertices.len()),
+        };
+        let unit = match g.dim() {
+            1 => "end points",
+            2 => "long",
+            _ => "in area",
+        };
+        let normal = match g.orientation(k) {
+            Some(s) if s < 0.0 => "outward normal into it (a hole: out of the domain)",
+            _ => "outward normal out of it",
+        };
+        format!(
+            "{} ({what}; {:.6} {unit} on the boundary; {normal})",
+            g.names[k],
+            g.part_measure(k)
+        )
     }
 
     /// Dirichlet (values only), Neumann (normal derivatives only), Robin

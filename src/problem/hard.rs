@@ -104,14 +104,14 @@ fn vanishes_everywhere(distance: &Expr, domain: &[[f64; 2]]) -> bool {
 pub(super) fn split_satisfied(
     terms: &mut Vec<(Term, Region)>,
     hard: Option<&HardConstraints>,
-    domain: &[[f64; 2]],
+    sampler: &Sampler,
 ) -> Vec<(Term, Region)> {
     let Some(hard) = hard else {
         return Vec::new();
     };
     let (satisfied, kept) = std::mem::take(terms)
         .into_iter()
-        .partition(|(t, r)| satisfied_by(t, r, hard, domain));
+        .partition(|(t, r)| satisfied_by(t, r, hard, sampler));
     *terms = kept;
     satisfied
 }
@@ -120,8 +120,8 @@ pub(super) fn split_satisfied(
 /// what it reads, on [`PROBES`] points of its faces for two unrelated
 /// smooth stand-ins for the network's raw outputs: then it holds for any
 /// network (a residual that depends on N at all differs between them).
-fn satisfied_by(term: &Term, region: &Region, hard: &HardConstraints, domain: &[[f64; 2]]) -> bool {
-    let faces = matches!(region, Region::Faces(_) | Region::FacesWhere { .. });
+fn satisfied_by(term: &Term, region: &Region, hard: &HardConstraints, sampler: &Sampler) -> bool {
+    let faces = region.on_boundary();
     let reads_constrained = term
         .expr
         .output_derivatives()
@@ -135,7 +135,9 @@ fn satisfied_by(term: &Term, region: &Region, hard: &HardConstraints, domain: &[
         return false;
     }
     let plan = TaylorPlan::new(&index);
-    let mut sampler = Sampler::new(domain, 1);
+    let mut sampler = sampler.clone();
+    let domain = sampler.domain().to_vec();
+    let domain = &domain;
     let points = sampler.draw(region, PROBES);
     let normals = sampler.normals(region, &points);
     let mut rng = StdRng::seed_from_u64(0x4841_5244);

@@ -17,7 +17,10 @@ pub(crate) struct RawProblem {
     pub outputs: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     pub constants: Entries<Spanned<NumOrText>>,
-    pub domain: Spanned<Entries<Spanned<Vec<Spanned<NumOrText>>>>>,
+    /// The box (with `[geometry]`, only the inputs the shape does not span
+    /// are required).
+    pub domain: Option<Spanned<RawDomain>>,
+    pub geometry: Option<Spanned<Entries<Spanned<RawGeometry>>>>,
     pub residuals: Spanned<Entries<Spanned<RawTerm>>>,
     #[serde(default)]
     pub conditions: Vec<Spanned<RawCondition>>,
@@ -56,6 +59,24 @@ pub(crate) struct RawHard {
     /// The output where the distance vanishes (0 when left out).
     pub value: Option<Spanned<String>>,
     pub distance: Spanned<String>,
+}
+
+/// `domain = { t = [0, 1], x = [-1, 1] }`: `[lo, hi]` per input.
+pub(crate) type RawDomain = Entries<Spanned<Vec<Spanned<NumOrText>>>>;
+
+/// An entry of `[geometry]`: the combination (`shape = "a - b"`), the
+/// inputs it spans (`space = ["x", "y"]`), or a named primitive
+/// (`hole = { disk = [0, 0], radius = 0.3 }`).
+pub(crate) enum RawGeometry {
+    Text(String),
+    Names(Vec<Spanned<String>>),
+    Primitive(Entries<Spanned<RawArray>>),
+}
+
+/// A number, or a list of them (nested for a polygon's vertices).
+pub(crate) enum RawArray {
+    Num(NumOrText),
+    List(Vec<Spanned<RawArray>>),
 }
 
 /// An unknown coefficient: `k = { init = 0.5, bounds = [0, inf], truth = 1 }`.
@@ -191,6 +212,66 @@ impl<'de> Deserialize<'de> for RefValue {
             }
         }
         d.deserialize_any(RefVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawGeometry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct GeometryVisitor;
+        impl<'de> Visitor<'de> for GeometryVisitor {
+            type Value = RawGeometry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a shape such as { disk = [0, 0], radius = 1 }, the combination shape = \"a - b\", or space = [\"x\", \"y\"]",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawGeometry, E> {
+                Ok(RawGeometry::Text(v.to_string()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawGeometry, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<Spanned<String>>()? {
+                    names.push(n);
+                }
+                Ok(RawGeometry::Names(names))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawGeometry, A::Error> {
+                collect_entries(map).map(RawGeometry::Primitive)
+            }
+        }
+        d.deserialize_any(GeometryVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawArray {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ArrayVisitor;
+        impl<'de> Visitor<'de> for ArrayVisitor {
+            type Value = RawArray;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, a constant expression string or a list of them")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawArray, E> {
+                Ok(RawArray::Num(NumOrText::Num(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawArray, E> {
+                Ok(RawArray::Num(NumOrText::Num(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawArray, E> {
+                Ok(RawArray::Num(NumOrText::Num(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawArray, E> {
+                Ok(RawArray::Num(NumOrText::Text(v.to_string())))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawArray, A::Error> {
+                let mut items = Vec::new();
+                while let Some(v) = seq.next_element::<Spanned<RawArray>>()? {
+                    items.push(v);
+                }
+                Ok(RawArray::List(items))
+            }
+        }
+        d.deserialize_any(ArrayVisitor)
     }
 }
 

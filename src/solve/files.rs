@@ -158,7 +158,11 @@ impl RunFolder {
         write_json(self.dir.join("model.json"), &model)?;
         super::unknowns::picture(self.dir.join("unknowns.png"), problem, &outcome.history)?;
         self.pictures(problem, eval, pred, outcome, names)?;
-        let predict_at = |points: &[Vec<f64>]| trained.net.predict(points);
+        let predict_at = |points: &[Vec<f64>]| {
+            let mut values = trained.net.predict(points);
+            super::mask_outside(problem, points, &mut values);
+            values
+        };
         self.field_pictures(problem, eval, pred, &predict_at)?;
         // Last: its presence tells a finished run from a killed one.
         write_json(

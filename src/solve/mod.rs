@@ -167,6 +167,21 @@ pub fn reference_solution(problem: &Problem) -> Result<Option<ReferenceSolution>
     })
 }
 
+/// Sets `values` (per output, per point) to NaN at the points outside the
+/// problem's shape: left out of errors, drawn blank.
+pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f64>]) {
+    if problem.pde.geometry.is_none() {
+        return;
+    }
+    for (k, p) in points.iter().enumerate() {
+        if !problem.pde.inside(p) {
+            for v in values.iter_mut() {
+                v[k] = f64::NAN;
+            }
+        }
+    }
+}
+
 /// The evaluation points (the grid, or a reference table's own points) and
 /// the reference values on them.
 pub fn evaluation(problem: &Problem) -> Result<EvaluationPoints, SolveError> {
@@ -185,13 +200,16 @@ pub fn evaluation(problem: &Problem) -> Result<EvaluationPoints, SolveError> {
     };
     let values = match &reference {
         Some(r) => {
-            let v = r.eval_points(&points)?;
+            let mut v = r.eval_points(&points)?;
             if v.len() != problem.pde.outputs.len() {
                 return Err(SolveError::ReferenceOutputs {
                     got: v.len(),
                     want: problem.pde.outputs.len(),
                 });
             }
+            // Points outside the shape are no part of the solution: a
+            // missing reference leaves them out of every error.
+            mask_outside(problem, &points, &mut v);
             Some(v)
         }
         None => None,

@@ -281,6 +281,7 @@ where
     }
     let outcome = trainer.run(&mut net).map_err(SolveError::Invalid)?;
     let mut prediction = predict(&net, &eval.points);
+    super::mask_outside(problem, &eval.points, &mut prediction);
     if let Some(r) = &eval.reference {
         // Outputs known up to a constant are written and drawn shifted to
         // the reference's mean, as they are compared.

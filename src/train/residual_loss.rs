@@ -114,9 +114,7 @@ where
         for (k, (_, region)) in problem.pde.terms.iter().enumerate() {
             let n_points = match region {
                 Region::Interior => config.sampling.interior_points,
-                Region::Faces(_) | Region::FacesWhere { .. } | Region::Periodic { .. } => {
-                    config.sampling.condition_points
-                }
+                _ => config.sampling.condition_points,
             };
             let shared = groups
                 .iter_mut()
@@ -151,7 +149,7 @@ where
             groups,
             data: problem.observations.as_ref().map(|o| DataTerm::new(o, net)),
             bounds: problem.pde.unknowns.iter().map(|u| u.bounds).collect(),
-            sampler: Sampler::new(&problem.pde.domain, seed),
+            sampler: problem.pde.sampler(seed),
             sampling: (
                 config.sampling.placement,
                 config.sampling.residual_exponent,
@@ -187,12 +185,12 @@ where
         let mut twin = None;
         match &region {
             Region::Interior => {}
-            Region::Faces(_) | Region::FacesWhere { .. } => {
-                batch = batch.with_normals(net, &self.sampler.normals(&region, &points));
-            }
             Region::Periodic { input } => {
                 let images = self.sampler.periodic_twins(*input, &points);
                 twin = Some(Batch::new(net, &images));
+            }
+            _ => {
+                batch = batch.with_normals(net, &self.sampler.normals(&region, &points));
             }
         }
         let g = &mut self.groups[gi];
