@@ -127,12 +127,12 @@ pub fn solve_in_temp(
 /// gives the largest jump of the reference's values and derivatives.
 pub fn reference_residuals(problem: &pinn::problem::Problem, h: f64) -> Vec<(String, f64, f64)> {
     use pinn::expr::Field;
-    use pinn::geometry::{Region, Sampler};
+    use pinn::geometry::Region;
     let Some(pinn::problem::Reference::Exprs(exprs)) = &problem.evaluation.reference else {
         panic!("{} has no closed-form reference", problem.name);
     };
     let zeros = vec![Expr::Num(0.0); exprs.len()];
-    let mut sampler = Sampler::new(&problem.pde.domain, 7);
+    let mut sampler = problem.pde.sampler(7);
     let mut worst = Vec::new();
     for (term, region) in &problem.pde.terms {
         let points = sampler.draw(region, 200);

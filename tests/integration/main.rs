@@ -9,6 +9,7 @@ mod conditions;
 mod fit;
 mod functions;
 mod fuzz;
+mod geometry;
 mod hard;
 mod hostile;
 mod init;

@@ -1,0 +1,442 @@
+//! Domains beyond boxes: sampled areas and boundary lengths against closed
+//! forms, outward normals of every primitive and of combinations (a hole's
+//! normals point into it), conditions on curved parts through the whole
+//! loss pipeline with a network set to the exact solution, masked
+//! evaluation, and malformed geometry reported at file:line:column.
+
+use pinn::geometry::{Geometry, Primitive, Region, Shape};
+use std::f64::consts::PI;
+
+use crate::common::{exact_net, pinn, refused, Wave};
+use crate::conditions::{losses, problem};
+
+fn geometry(primitives: Vec<Primitive>, shape: Shape) -> Geometry {
+    let names = (0..primitives.len()).map(|k| format!("p{k}")).collect();
+    let space = (0..primitives[0].dim()).collect();
+    Geometry::new(space, names, primitives, shape, String::new())
+}
+
+fn square() -> Primitive {
+    Primitive::Rectangle {
+        lo: vec![-1.0, -1.0],
+        hi: vec![1.0, 1.0],
+    }
+}
+
+fn disk(c: [f64; 2], r: f64) -> Primitive {
+    Primitive::Ball {
+        center: c.to_vec(),
+        radius: r,
+    }
+}
+
+fn minus(a: usize, b: usize) -> Shape {
+    Shape::Difference(Box::new(Shape::Primitive(a)), Box::new(Shape::Primitive(b)))
+}
+
+fn plus(a: usize, b: usize) -> Shape {
+    Shape::Union(Box::new(Shape::Primitive(a)), Box::new(Shape::Primitive(b)))
+}
+
+/// Sobol estimates (2^16 points of the bounding box) against closed forms:
+/// the quasi-Monte Carlo error is ~1e-4 of the box here.
+#[test]
+fn areas_match_closed_forms() {
+    let cases: Vec<(&str, Geometry, f64)> = vec![
+        (
+            "disk",
+            geometry(vec![disk([0.0, 0.0], 0.7)], Shape::Primitive(0)),
+            PI * 0.49,
+        ),
+        (
+            "square minus disk",
+            geometry(vec![square(), disk([0.2, -0.1], 0.4)], minus(0, 1)),
+            4.0 - PI * 0.16,
+        ),
+        (
+            "ellipse",
+            geometry(
+                vec![Primitive::Ellipse {
+                    center: [1.0, 2.0],
+                    radii: [2.0, 0.5],
+                }],
+                Shape::Primitive(0),
+            ),
+            PI,
+        ),
+        (
+            "L-shaped polygon",
+            geometry(
+                vec![Primitive::Polygon {
+                    vertices: vec![
+                        [0.0, 0.0],
+                        [2.0, 0.0],
+                        [2.0, 1.0],
+                        [1.0, 1.0],
+                        [1.0, 2.0],
+                        [0.0, 2.0],
+                    ],
+                }],
+                Shape::Primitive(0),
+            ),
+            3.0,
+        ),
+        (
+            "two overlapping disks",
+            geometry(
+                vec![disk([0.0, 0.0], 1.0), disk([1.0, 0.0], 1.0)],
+                plus(0, 1),
+            ),
+            // Two unit disks at distance 1 overlap in 2π/3 − √3/2.
+            2.0 * PI - (2.0 * PI / 3.0 - 3f64.sqrt() / 2.0),
+        ),
+        (
+            "ball",
+            geometry(
+                vec![Primitive::Ball {
+                    center: vec![0.0, 0.0, 0.0],
+                    radius: 1.0,
+                }],
+                Shape::Primitive(0),
+            ),
+            4.0 * PI / 3.0,
+        ),
+    ];
+    for (name, g, exact) in cases {
+        let box_volume: f64 = g.bounds().iter().map(|[lo, hi]| hi - lo).product();
+        let err = (g.volume - exact).abs() / box_volume;
+        assert!(err < 2e-3, "{name}: {} vs {exact}", g.volume);
+    }
+}
+
+/// The share of interior points the sampler keeps in a disk inside a square
+/// box is the area ratio π/4 (Monte Carlo, 20,000 draws: ±0.006 at 2σ).
+#[test]
+fn interior_points_fill_the_shape_uniformly() {
+    let text = r#"
+name = "disk"
+inputs = ["x", "y"]
+outputs = ["u"]
+[geometry]
+plate = { disk = [0, 0], radius = 1 }
+[residuals]
+pde = "u_xx + u_yy"
+[[conditions]]
+on = "boundary"
+require = "u = 0"
+"#;
+    let p = problem(text);
+    let points = p.pde.sampler(3).draw(&Region::Interior, 20_000);
+    assert_eq!(points.len(), 20_000);
+    assert!(points.iter().all(|q| q[0].hypot(q[1]) <= 1.0 + 1e-12));
+    // Uniform by area: the inner disk of radius 1/√2 holds half of them.
+    let inner = points
+        .iter()
+        .filter(|q| q[0].hypot(q[1]) < 0.5f64.sqrt())
+        .count();
+    let share = inner as f64 / 20_000.0;
+    assert!((share - 0.5).abs() < 0.02, "{share}");
+}
+
+/// Boundary lengths (the sampler's weights) against closed forms, hole and
+/// union included: shared edges are counted once and inner ones not at all.
+#[test]
+fn boundary_lengths_match_closed_forms() {
+    let hole = geometry(vec![square(), disk([0.0, 0.0], 0.3)], minus(0, 1));
+    assert!((hole.part_measure(0) - 8.0).abs() < 1e-12);
+    assert!((hole.part_measure(1) - 2.0 * PI * 0.3).abs() < 1e-12);
+    // Two unit squares side by side: the shared edge x = 1 is inside.
+    let side = geometry(
+        vec![
+            Primitive::Rectangle {
+                lo: vec![0.0, 0.0],
+                hi: vec![1.0, 1.0],
+            },
+            Primitive::Rectangle {
+                lo: vec![1.0, 0.0],
+                hi: vec![2.0, 1.0],
+            },
+        ],
+        plus(0, 1),
+    );
+    assert!((side.part_measure(0) + side.part_measure(1) - 6.0).abs() < 1e-3);
+    // An L from two overlapping rectangles that share the edge x = 0 from 0
+    // to 1: perimeter 8, the common stretch once.
+    let l = geometry(
+        vec![
+            Primitive::Rectangle {
+                lo: vec![0.0, 0.0],
+                hi: vec![2.0, 1.0],
+            },
+            Primitive::Rectangle {
+                lo: vec![0.0, 0.0],
+                hi: vec![1.0, 2.0],
+            },
+        ],
+        plus(0, 1),
+    );
+    let total = l.part_measure(0) + l.part_measure(1);
+    assert!((total - 8.0).abs() < 2e-3, "{total}");
+    // Two unit circles at distance 1: each keeps 2/3 of its circumference.
+    let lens = geometry(
+        vec![disk([0.0, 0.0], 1.0), disk([1.0, 0.0], 1.0)],
+        plus(0, 1),
+    );
+    assert!((lens.part_measure(0) - 4.0 * PI / 3.0).abs() < 2e-3);
+    // The ellipse's perimeter against Ramanujan's second formula (error
+    // ~3h⁵/2¹⁷ of it, below 1e-9 here).
+    let (a, b) = (2.0f64, 0.5f64);
+    let e = geometry(
+        vec![Primitive::Ellipse {
+            center: [0.0, 0.0],
+            radii: [a, b],
+        }],
+        Shape::Primitive(0),
+    );
+    let h = ((a - b) / (a + b)).powi(2);
+    let ramanujan = PI * (a + b) * (1.0 + 3.0 * h / (10.0 + (4.0 - 3.0 * h).sqrt()));
+    assert!(
+        (e.part_measure(0) - ramanujan).abs() < 1e-6 * ramanujan,
+        "{}",
+        e.part_measure(0)
+    );
+}
+
+/// Outward normals at points drawn on each primitive's boundary, and after
+/// a difference (the hole's point into it, toward its centre) and a union.
+#[test]
+fn normals_point_out_of_the_shape() {
+    let text = r#"
+name = "normals"
+inputs = ["x", "y"]
+outputs = ["u"]
+[geometry]
+plate = { rectangle = [[-1, -1], [1, 1]] }
+hole = { disk = [0.2, 0.1], radius = 0.3 }
+bump = { ellipse = [1, 0], radii = [0.5, 0.25] }
+notch = { polygon = [[-1.2, -0.2], [-0.8, -0.2], [-0.8, 0.2], [-1.2, 0.2]] }
+shape = "plate + bump - hole - notch"
+[residuals]
+pde = "u_xx + u_yy"
+[[conditions]]
+name = "hole"
+on = "hole"
+require = "u = 0"
+[[conditions]]
+name = "bump"
+on = "bump"
+require = "u = 0"
+[[conditions]]
+name = "notch"
+on = "notch"
+require = "u = 0"
+[[conditions]]
+name = "plate"
+on = "plate"
+require = "u = 0"
+"#;
+    let p = problem(text);
+    let mut sampler = p.pde.sampler(5);
+    for (term, region) in &p.pde.terms[1..] {
+        let points = sampler.draw(region, 400);
+        assert!(points.len() >= 390, "{}: {}", term.name, points.len());
+        let normals = sampler.normals(region, &points);
+        for (q, n) in points.iter().zip(&normals) {
+            assert!(
+                (n[0].hypot(n[1]) - 1.0).abs() < 1e-12,
+                "{}: {n:?}",
+                term.name
+            );
+            // One step out along the normal leaves the shape, one step in stays.
+            let out = [q[0] + 1e-4 * n[0], q[1] + 1e-4 * n[1]];
+            let inn = [q[0] - 1e-4 * n[0], q[1] - 1e-4 * n[1]];
+            assert!(
+                !p.pde.inside(&out) && p.pde.inside(&inn),
+                "{} at {q:?}: {n:?}",
+                term.name
+            );
+            match term.name.as_str() {
+                "hole" => {
+                    // Into the hole: toward its centre.
+                    let (dx, dy) = (q[0] - 0.2, q[1] - 0.1);
+                    assert!((n[0] * dx + n[1] * dy) / dx.hypot(dy) < -1.0 + 1e-9);
+                }
+                "bump" => {
+                    // (x − 1)/a², y/b², normalized: the ellipse's gradient.
+                    let (gx, gy) = ((q[0] - 1.0) / 0.25, q[1] / 0.0625);
+                    let g = gx.hypot(gy);
+                    assert!((n[0] - gx / g).abs() < 1e-9 && (n[1] - gy / g).abs() < 1e-9);
+                    assert!(
+                        q[0] > 1.0,
+                        "the bump's boundary inside the plate is not boundary"
+                    );
+                }
+                "notch" => assert!(
+                    q[0] >= -1.0 - 1e-12,
+                    "the notch outside the plate is not boundary"
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// u = sin(x + 2y) + 0.5 on a square with a hole (centre (0.2, 0.1), radius
+/// 0.3) and a polygon cut: on the hole the outward normal is −(p − c)/r, so
+/// u_n = −((x − 0.2)·cos(x + 2y) + (y − 0.1)·2cos(x + 2y))/0.3.
+const HOLE: &str = r#"
+name = "hole"
+inputs = ["x", "y"]
+outputs = ["u"]
+constants = { r = 0.3 }
+[geometry]
+plate = { rectangle = [[-1, -1], [1, 1]] }
+hole = { disk = [0.2, 0.1], radius = "r" }
+cut = { polygon = [[0.5, 1.2], [1.2, 0.5], [1.2, 1.2]] }
+shape = "plate - hole - cut"
+[residuals]
+pde = "u_xx + u_yy + 5 * (u - 0.5)"
+[[conditions]]
+name = "dirichlet"
+on = "boundary"
+require = "u = sin(x + 2 * y) + 0.5"
+[[conditions]]
+name = "neumann"
+on = "hole"
+require = "u_n = -((x - 0.2) * cos(x + 2 * y) + (y - 0.1) * 2 * cos(x + 2 * y)) / r"
+[[conditions]]
+name = "robin"
+on = "cut"
+require = "u_n + 3 * u = (cos(x + 2 * y) + 2 * cos(x + 2 * y)) / sqrt(2) + 3 * (sin(x + 2 * y) + 0.5)"
+[[conditions]]
+name = "wrong_sign"
+on = "hole"
+require = "u_n = ((x - 0.2) * cos(x + 2 * y) + (y - 0.1) * 2 * cos(x + 2 * y)) / r"
+[[conditions]]
+name = "walls"
+on = "x = -1, y = -1"
+require = "u = sin(x + 2 * y) + 0.5"
+[reference]
+u = "sin(x + 2 * y) + 0.5"
+"#;
+
+#[test]
+fn conditions_on_curved_parts_vanish_on_the_exact_solution() {
+    let p = problem(HOLE);
+    let wave = Wave {
+        a: vec![1.0, 2.0],
+        phase: 0.0,
+        amplitude: vec![1.0],
+    };
+    let net = exact_net(&p, &[wave], &[0.5]);
+    for (name, loss) in losses(&p, &net) {
+        if name == "wrong_sign" {
+            // (2 u_n)² over the hole: well away from zero.
+            assert!(
+                loss > 0.1,
+                "the hole's outward normal must point into it: {loss}"
+            );
+        } else {
+            assert!(loss < 1e-24, "{name}: loss {loss} on the exact solution");
+        }
+    }
+    // 0.1 too large everywhere: Dirichlet misses by 0.1, Robin by 3·0.1, the
+    // PDE by 5·0.1; the normal derivatives are unchanged.
+    let shifted = exact_net(
+        &p,
+        &[Wave {
+            a: vec![1.0, 2.0],
+            phase: 0.0,
+            amplitude: vec![1.0],
+        }],
+        &[0.6],
+    );
+    let l: std::collections::HashMap<String, f64> = losses(&p, &shifted).into_iter().collect();
+    assert!((l["dirichlet"] - 0.01).abs() < 1e-12, "{l:?}");
+    assert!((l["walls"] - 0.01).abs() < 1e-12, "{l:?}");
+    assert!((l["robin"] - 0.09).abs() < 1e-12, "{l:?}");
+    assert!((l["pde"] - 0.25).abs() < 1e-12, "{l:?}");
+    assert!(l["neumann"] < 1e-24, "{l:?}");
+}
+
+/// Points of the box outside the shape are left out of the errors.
+#[test]
+fn evaluation_is_masked_to_the_shape() {
+    let p = problem(HOLE);
+    let eval = pinn::solve::evaluation(&p).expect("evaluation");
+    let reference = eval.reference.expect("a reference");
+    let outside: Vec<bool> = eval.points.iter().map(|q| !p.pde.inside(q)).collect();
+    assert!(outside.iter().any(|o| *o) && !outside.iter().all(|o| *o));
+    for (k, out) in outside.iter().enumerate() {
+        assert_eq!(reference[0][k].is_nan(), *out, "{:?}", eval.points[k]);
+    }
+}
+
+#[test]
+fn pinn_check_describes_every_part_and_its_normal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hole.toml");
+    std::fs::write(&path, HOLE).unwrap();
+    let (code, out, err) = pinn(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("hole (disk of radius 0.3 at (0.2, 0.1); 1.884956 long"),
+        "{out}"
+    );
+    assert!(out.contains("outward normal into it (a hole"), "{out}");
+    assert!(out.contains("plate (rectangle (-1, -1) to (1, 1)"), "{out}");
+}
+
+/// Malformed geometry: an error at the offending text, exit code 2.
+#[test]
+fn malformed_geometry_is_refused_with_its_place() {
+    let base = |geometry: &str, on: &str| {
+        format!(
+            "name = \"g\"\ninputs = [\"x\", \"y\"]\noutputs = [\"u\"]\n[geometry]\n{geometry}\n[residuals]\npde = \"u_xx + u_yy\"\n[[conditions]]\non = \"{on}\"\nrequire = \"u = 0\"\n"
+        )
+    };
+    let cases = [
+        (base("a = { triangle = [0, 0] }", "boundary"), "g.toml:5:7: error: unknown shape"),
+        (
+            base("a = { disk = [0, 0], radius = 1 }\nb = { disk = [5, 0], radius = 1 }\nshape = \"a & b\"", "boundary"),
+            "g.toml:7:9: error: the shape is empty",
+        ),
+        (
+            base("a = { polygon = [[0, 0], [1, 1], [1, 0], [0, 1]] }", "boundary"),
+            "g.toml:5:17: error: the polygon crosses itself",
+        ),
+        (
+            base("a = { disk = [0, 0], radius = -1 }", "boundary"),
+            "the radius must be positive",
+        ),
+        (
+            base("a = { disk = [0, 0], radius = 1 }\nb = { disk = [0.2, 0], radius = 0.1 }\nshape = \"a - c\"", "boundary"),
+            "g.toml:7:14: error: unknown shape 'c' (declared: a, b)",
+        ),
+        (
+            base("a = { disk = [0, 0], radius = 1 }", "rim"),
+            "unknown part 'rim'",
+        ),
+        (
+            base("a = { disk = [0, 0], radius = 1 }\nb = { disk = [0, 0], radius = 0.5 }\nshape = \"a + b\"", "b"),
+            "no part of shape 'b's boundary lies on the boundary",
+        ),
+        (
+            base("a = { rectangle = [[1, 0], [0, 1]] }", "boundary"),
+            "the first corner must lie below the second",
+        ),
+        (
+            base("a = { disk = [0, 0, 0], radius = 1 }", "boundary"),
+            "this shape has 3 coordinates, but the geometry spans 2 inputs",
+        ),
+    ];
+    for (text, expected) in &cases {
+        refused(text, "g.toml", expected);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, &cases[0].0).unwrap();
+    let (code, _, err) = pinn(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.toml:5:7: error: unknown shape"), "{err}");
+}
