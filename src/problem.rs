@@ -30,6 +30,7 @@ mod geometry;
 mod hard;
 mod load;
 mod observations;
+mod quantities;
 mod raw;
 mod settings;
 mod unknowns;
@@ -171,6 +172,33 @@ pub struct Evaluation {
     /// The outputs (x and y components) that form a velocity field, drawn
     /// as speed and arrows.
     pub velocity: Option<(usize, usize)>,
+    /// Derived quantities to report (`[quantities]`), in file order.
+    pub quantities: Vec<Quantity>,
+}
+
+/// A number derived from the solution: an integral over a region, or a
+/// value at a point (minus its value at another).
+#[derive(Clone, Debug)]
+pub struct Quantity {
+    pub name: String,
+    /// The expression as written.
+    pub text: String,
+    /// In the outputs, their derivatives, the inputs and the outward normal.
+    pub expr: Expr,
+    pub place: QuantityPlace,
+    pub reference: Option<f64>,
+}
+
+/// Where a [`Quantity`] is taken.
+#[derive(Clone, Debug)]
+pub enum QuantityPlace {
+    /// ∫ expr over the region (its measure: area, length, …).
+    Integral(Region),
+    /// expr(at) − expr(minus), or expr(at) alone.
+    Points {
+        at: Vec<f64>,
+        minus: Option<Vec<f64>>,
+    },
 }
 
 /// A validated problem, ready to sample and train.

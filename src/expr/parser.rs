@@ -175,6 +175,15 @@ impl Symbols {
         self.output(stem)
     }
 
+    /// Reads `n_x` as the outward normal's component along input `x`, when
+    /// no input, output or constant is named `n`.
+    fn normal_component(&self, name: &str) -> Option<usize> {
+        if self.input("n").is_some() || self.output("n").is_some() || self.constant("n").is_some() {
+            return None;
+        }
+        self.input(name.strip_prefix("n_")?)
+    }
+
     /// ∂u/∂n = Σᵢ nᵢ ∂u/∂xᵢ: on a face of the box only the component of the
     /// face's own input is non-zero, so one expression serves every face.
     fn normal_derivative(&self, out: usize) -> Expr {
@@ -674,6 +683,9 @@ impl<'a> Parser<'a> {
         }
         if let Some(out) = s.normal_subscript(name) {
             return Ok(s.normal_derivative(out));
+        }
+        if let Some(i) = s.normal_component(name) {
+            return Ok(Expr::Normal(i));
         }
         match s.subscript_derivative(name) {
             Some(Ok((out, d))) => supported(at, out, d),

@@ -6,9 +6,11 @@
 //! This is a foundation module: problems declare regions, training draws
 //! points in them, and neither needs the other to do so.
 
+mod quadrature;
 mod sampler;
 mod shape;
 
+pub use quadrature::{quadrature, Quadrature};
 pub use sampler::Sampler;
 pub use shape::{crossing_edges, signed_area, Geometry, Piece, Primitive, Shape};
 

@@ -497,6 +497,9 @@ pub struct Geometry {
 /// Points of the bounding box behind [`Geometry::volume`].
 pub const VOLUME_PROBES: u32 = 1 << 16;
 
+/// Steps per piece of [`Geometry::outline`].
+pub const OUTLINE_STEPS: usize = 400;
+
 /// Points per piece behind [`Geometry::shares`].
 pub const SHARE_PROBES: usize = 4096;
 
@@ -687,6 +690,37 @@ impl Geometry {
             }
         }
         best.map_or_else(|| vec![0.0; p.len()], |(_, n)| n)
+    }
+
+    /// The shape's boundary as polylines (2D shapes; none otherwise): every
+    /// piece walked in [`OUTLINE_STEPS`] steps, cut where it leaves the
+    /// boundary.
+    pub fn outline(&self) -> Vec<Vec<[f64; 2]>> {
+        if self.dim() != 2 {
+            return Vec::new();
+        }
+        let mut lines = Vec::new();
+        for k in self.used() {
+            for piece in &self.pieces[k] {
+                let mut run: Vec<[f64; 2]> = Vec::new();
+                for i in 0..=OUTLINE_STEPS {
+                    // The last step closes a curve (u = 1 is u = 0 again).
+                    let u = (i as f64 / OUTLINE_STEPS as f64).min(1.0 - 1e-12);
+                    let (p, n) = piece.at(&[u]);
+                    if self.on_boundary(k, &p, &n).is_some() {
+                        run.push([p[0], p[1]]);
+                    } else if run.len() > 1 {
+                        lines.push(std::mem::take(&mut run));
+                    } else {
+                        run.clear();
+                    }
+                }
+                if run.len() > 1 {
+                    lines.push(run);
+                }
+            }
+        }
+        lines
     }
 
     /// The sign that turns primitive k's outward normals into the shape's

@@ -90,6 +90,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
         )?),
         None => None,
     };
+    let quantities = super::quantities::declared(&raw.quantities, &symbols, &space, src)?;
     let named_files = named_files(&raw);
     let mut names: Vec<String> = terms.iter().map(|(t, _)| t.name.clone()).collect();
     if observations.is_some() {
@@ -127,6 +128,7 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
             grid,
             up_to_constant,
             velocity,
+            quantities,
         },
     };
     problem
@@ -463,7 +465,7 @@ fn constants(
 }
 
 /// The domain and its shape, as the conditions need them.
-pub(super) struct Space<'a> {
+pub(crate) struct Space<'a> {
     pub domain: &'a [[f64; 2]],
     pub geometry: Option<&'a Arc<Geometry>>,
 }
@@ -665,7 +667,7 @@ fn residuals(
             return Err(src.in_string(
                 &anchor,
                 0,
-                format!("residual '{name}' reads a normal derivative, which exists only on faces: put it in a condition"),
+                format!("residual '{name}' reads the outward normal (u_n, n_x, ...), which exists only on the boundary: put it in a condition"),
             ));
         }
         if expr.is_data_only() {
@@ -892,7 +894,7 @@ fn on_bound(v: f64, bound: f64, [lo, hi]: [f64; 2]) -> bool {
     (v - bound).abs() <= 1e-12 * (hi - lo)
 }
 
-fn faces(
+pub(super) fn faces(
     on: &Spanned<String>,
     symbols: &Symbols,
     space: &Space,

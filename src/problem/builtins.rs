@@ -4,7 +4,7 @@
 use super::EquationFile;
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 8] = [
+const BUILTINS: [(&str, &str); 9] = [
     ("burgers", include_str!("../../equations/burgers.toml")),
     ("heat", include_str!("../../equations/heat.toml")),
     ("kovasznay", include_str!("../../equations/kovasznay.toml")),
@@ -13,6 +13,10 @@ const BUILTINS: [(&str, &str); 8] = [
         include_str!("../../equations/taylor-green.toml"),
     ),
     ("cavity", include_str!("../../equations/cavity.toml")),
+    (
+        "plate-hole",
+        include_str!("../../equations/plate_hole.toml"),
+    ),
     (
         "burgers-identify",
         include_str!("../../equations/burgers_identify.toml"),

@@ -28,6 +28,22 @@ impl Problem {
         for (name, [lo, hi]) in self.pde.inputs.iter().zip(&self.pde.domain) {
             let _ = writeln!(s, "  {name} in [{lo}, {hi}]");
         }
+        if let Some(g) = &self.pde.geometry {
+            let space: Vec<&str> = g
+                .space
+                .iter()
+                .map(|&i| self.pde.inputs[i].as_str())
+                .collect();
+            let measure = ["length", "area", "volume"][g.dim() - 1];
+            let _ = writeln!(
+                s,
+                "geometry: {} in ({}), {measure} {:.6} (of the box: {:.6})",
+                g.text,
+                space.join(", "),
+                g.volume,
+                g.bounds().iter().map(|[lo, hi]| hi - lo).product::<f64>()
+            );
+        }
         let _ = writeln!(s, "outputs: {}", self.pde.outputs.join(", "));
         if !self.pde.constants.is_empty() {
             let _ = writeln!(s, "constants:");
@@ -152,6 +168,33 @@ impl Problem {
             .map(|(name, g)| format!("{name}: {} points in [{}, {}]", g.n, g.lo, g.hi))
             .collect();
         let _ = writeln!(s, "grid: {}", axes.join("; "));
+        if self.pde.geometry.is_some() {
+            let _ = writeln!(
+                s,
+                "  (points outside the shape are left out of errors and drawn blank)"
+            );
+        }
+        for q in &self.evaluation.quantities {
+            let place = match &q.place {
+                super::QuantityPlace::Integral(r) => {
+                    format!("integral over {} of", self.region_text(r))
+                }
+                super::QuantityPlace::Points { at, minus } => {
+                    let show = |p: &[f64]| {
+                        let v: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+                        format!("({})", v.join(", "))
+                    };
+                    match minus {
+                        Some(m) => format!("at {} minus at {}:", show(at), show(m)),
+                        None => format!("at {}:", show(at)),
+                    }
+                }
+            };
+            let reference = q
+                .reference
+                .map_or(String::new(), |r| format!(" (reference {r})"));
+            let _ = writeln!(s, "quantity {}: {place} {}{reference}", q.name, q.text);
+        }
         s
     }
 

@@ -31,6 +31,8 @@ pub(crate) struct RawProblem {
     pub observations: Option<Spanned<RawObservations>>,
     pub reference: Option<Spanned<Entries<Spanned<RefValue>>>>,
     pub hard_constraints: Option<Spanned<Entries<Spanned<RawHard>>>>,
+    #[serde(default)]
+    pub quantities: Entries<Spanned<RawQuantity>>,
     pub network: Option<NetConfig>,
     pub adam: Option<AdamConfig>,
     pub quasi_newton: Option<QuasiNewtonConfig>,
@@ -77,6 +79,20 @@ pub(crate) enum RawGeometry {
 pub(crate) enum RawArray {
     Num(NumOrText),
     List(Vec<Spanned<RawArray>>),
+}
+
+/// A derived quantity: `{ integral = "p * n_x", over = "cylinder" }` or
+/// `{ value = "p", at = [0.15, 0.2], minus = [0.25, 0.2] }`, with an
+/// optional `reference` value.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuantity {
+    pub integral: Option<Spanned<String>>,
+    pub over: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+    pub at: Option<Spanned<Vec<Spanned<NumOrText>>>>,
+    pub minus: Option<Spanned<Vec<Spanned<NumOrText>>>>,
+    pub reference: Option<Spanned<NumOrText>>,
 }
 
 /// An unknown coefficient: `k = { init = 0.5, bounds = [0, inf], truth = 1 }`.

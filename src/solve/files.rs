@@ -233,6 +233,10 @@ impl RunFolder {
             panels.push(Panel::field("reference", &ref_speed).with_arrows(&r[iu], &r[iv]));
             panels.push(Panel::error("|velocity error|", &error));
         }
+        let panels: Vec<Panel> = panels
+            .into_iter()
+            .map(|p| p.with_outline(&plane.outline))
+            .collect();
         let (u, v) = (&problem.pde.outputs[iu], &problem.pde.outputs[iv]);
         heatmaps(
             self.dir.join("speed.png"),
@@ -325,6 +329,10 @@ impl RunFolder {
             panels.push(Panel::field("reference", r));
             panels.push(Panel::error("|error|", &err));
         }
+        let panels: Vec<Panel> = panels
+            .into_iter()
+            .map(|p| p.with_outline(&plane.outline))
+            .collect();
         heatmaps(
             self.dir.join(format!("{out}.png")),
             &format!("{}: {out}{}", problem.title, plane.label),
@@ -416,6 +424,21 @@ fn metrics(problem: &Problem, net: &SavedNet, trained: &Trained) -> serde_json::
     }
     if !summary.choices.is_empty() {
         m["chosen"] = serde_json::json!(summary.choices);
+    }
+    if !summary.quantities.is_empty() {
+        let map: serde_json::Map<String, serde_json::Value> = summary
+            .quantities
+            .iter()
+            .map(|q| {
+                let entry = serde_json::json!({
+                    "value": finite_or_null(q.value),
+                    "reference": q.reference,
+                    "relative_error": q.relative_error().map(finite_or_null),
+                });
+                (q.name.clone(), entry)
+            })
+            .collect();
+        m["quantities"] = serde_json::Value::Object(map);
     }
     if let Some(hard) = &problem.pde.hard {
         let formulas: Vec<String> = (0..problem.pde.outputs.len())

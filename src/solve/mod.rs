@@ -8,6 +8,7 @@
 mod files;
 mod observe;
 mod planes;
+mod quantities;
 mod resume;
 mod run;
 mod unknowns;
@@ -19,6 +20,7 @@ pub use run::{
     Trained, TrainedNet, MAX_DENSE_PARAMS,
 };
 
+pub use quantities::{quantities, QuantityValue};
 pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;
@@ -70,6 +72,8 @@ pub struct Summary {
     pub choices: Vec<String>,
     /// Unknown coefficients found (inverse problems), in file order.
     pub unknowns: Vec<Identified>,
+    /// Derived quantities (`[quantities]`), in file order.
+    pub quantities: Vec<QuantityValue>,
     /// The run folder, when the run wrote one.
     pub out_dir: Option<PathBuf>,
 }
@@ -105,12 +109,17 @@ impl Summary {
         } else {
             format!("{}; ", unknowns::line(&self.unknowns))
         };
+        let derived: String = self
+            .quantities
+            .iter()
+            .map(|q| format!("; {}", q.describe()))
+            .collect();
         let folder = self
             .out_dir
             .as_ref()
             .map_or(String::new(), |d| format!(" -> {}", d.display()));
         format!(
-            "{}: {found}{err}, {:.1} s, {steps} steps ({} Adam + {} {}; {}{kept}){folder}",
+            "{}: {found}{err}{derived}, {:.1} s, {steps} steps ({} Adam + {} {}; {}{kept}){folder}",
             self.problem,
             self.wall_seconds,
             self.adam_steps,

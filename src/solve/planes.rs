@@ -22,6 +22,9 @@ pub struct Plane {
     pub reference: Option<Vec<Vec<f64>>>,
     /// Where the plane lies when an input is held fixed, e.g. ` at t = 1`.
     pub label: String,
+    /// The outline of the domain's shape in the plane's coordinates (none
+    /// for a box, or a shape that does not span the plane's two inputs).
+    pub outline: Vec<Vec<[f64; 2]>>,
 }
 
 /// The plane to draw, or None for one input or more than three.
@@ -64,6 +67,7 @@ pub fn plane(
             pred,
             reference,
             label: String::new(),
+            outline: outline(problem, (0, 1)),
         });
     }
     // Three inputs (t, x, y): the last value of the first input, which is the
@@ -81,7 +85,25 @@ pub fn plane(
         pred: last(&pred),
         reference: reference.as_ref().map(last),
         label: format!(" at {} = {}", name(0), crate::report::value_label(fixed)),
+        outline: outline(problem, (1, 2)),
     })
+}
+
+/// The shape's outline in the plane of inputs (`x`, `y`), when the shape
+/// spans exactly those two.
+fn outline(problem: &Problem, (x, y): (usize, usize)) -> Vec<Vec<[f64; 2]>> {
+    let Some(g) = &problem.pde.geometry else {
+        return Vec::new();
+    };
+    match g.space.as_slice() {
+        [a, b] if (*a, *b) == (x, y) => g.outline(),
+        [a, b] if (*a, *b) == (y, x) => g
+            .outline()
+            .into_iter()
+            .map(|line| line.into_iter().map(|[p, q]| [q, p]).collect())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// For a reference given at scattered points: per output with reference

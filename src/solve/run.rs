@@ -309,6 +309,7 @@ where
         omega_choice: prepared.omega_choice.clone(),
         choices: prepared.choices.clone(),
         unknowns: identified(problem, &values),
+        quantities: super::quantities(&net, problem),
         out_dir: None,
     };
     Ok(Trained {

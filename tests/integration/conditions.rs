@@ -255,7 +255,7 @@ fn malformed_conditions_are_reported_at_their_place() {
         assert!(e.contains(words), "{tail}: {e}");
     }
     let residual = format!("{}pde = \"u_n\"\n", &head[..head.find("pde").unwrap_or(0)]);
-    let message = "bad.toml:6:8: error: residual 'pde' reads a normal derivative";
+    let message = "bad.toml:6:8: error: residual 'pde' reads the outward normal";
     refused(&residual, "bad.toml", message);
 }
 

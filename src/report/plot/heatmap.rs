@@ -33,6 +33,8 @@ pub struct Panel<'a> {
     /// A vector field (x and y components on the same grid) drawn as arrows
     /// over the colours.
     pub arrows: Option<(&'a [f64], &'a [f64])>,
+    /// Lines drawn over the colours: the outline of the domain's shape.
+    pub outline: &'a [Vec<[f64; 2]>],
 }
 
 impl<'a> Panel<'a> {
@@ -42,7 +44,14 @@ impl<'a> Panel<'a> {
             values,
             scale: PanelScale::Field,
             arrows: None,
+            outline: &[],
         }
+    }
+
+    /// The same panel with `outline` drawn on top.
+    pub fn with_outline(mut self, outline: &'a [Vec<[f64; 2]>]) -> Self {
+        self.outline = outline;
+        self
     }
 
     /// The same panel with arrows of the field (`u`, `v`) on top.
@@ -56,6 +65,7 @@ impl<'a> Panel<'a> {
             values,
             scale: PanelScale::Error,
             arrows: None,
+            outline: &[],
         }
     }
 }
@@ -250,6 +260,13 @@ fn draw_panel(
     }))?;
     if let Some((u, v)) = panel.arrows {
         draw_arrows(&mut chart, (x, y), (u, v))?;
+    }
+    for line in panel.outline {
+        let points = line.iter().map(|p| (p[0], p[1]));
+        chart.draw_series(std::iter::once(PathElement::new(
+            points.collect::<Vec<_>>(),
+            BLACK.stroke_width(px(2)),
+        )))?;
     }
     // Frame the field so light colours do not bleed into the page.
     chart.plotting_area().draw(&Rectangle::new(
