@@ -183,8 +183,7 @@ fn boundary_lengths_match_closed_forms() {
         plus(0, 1),
     );
     assert!((lens.part_measure(0) - 4.0 * PI / 3.0).abs() < 2e-3);
-    // The ellipse's perimeter against Ramanujan's second formula (error
-    // ~3h⁵/2¹⁷ of it, below 1e-9 here).
+    // The ellipse's perimeter, against the Gauss–Kummer series.
     let (a, b) = (2.0f64, 0.5f64);
     let e = geometry(
         vec![Primitive::Ellipse {
@@ -193,10 +192,9 @@ fn boundary_lengths_match_closed_forms() {
         }],
         Shape::Primitive(0),
     );
-    let h = ((a - b) / (a + b)).powi(2);
-    let ramanujan = PI * (a + b) * (1.0 + 3.0 * h / (10.0 + (4.0 - 3.0 * h).sqrt()));
+    let exact_perimeter = ellipse_perimeter(a, b);
     assert!(
-        (e.part_measure(0) - ramanujan).abs() < 1e-6 * ramanujan,
+        (e.part_measure(0) - exact_perimeter).abs() < 1e-9 * exact_perimeter,
         "{}",
         e.part_measure(0)
     );
@@ -439,4 +437,109 @@ fn malformed_geometry_is_refused_with_its_place() {
     let (code, _, err) = pinn(&["check", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bad.toml:5:7: error: unknown shape"), "{err}");
+}
+
+/// The perimeter of an ellipse by the Gauss–Kummer series
+/// π(a + b) Σ C(1/2, n)² hⁿ, h = ((a − b)/(a + b))² (80 terms: below 1e-15
+/// for h < 0.5).
+fn ellipse_perimeter(a: f64, b: f64) -> f64 {
+    let h = ((a - b) / (a + b)).powi(2);
+    let (mut c, mut sum) = (1.0f64, 1.0f64);
+    for n in 1..80 {
+        c *= (0.5 - (n - 1) as f64) / n as f64;
+        sum += c * c * h.powi(n);
+    }
+    PI * (a + b) * sum
+}
+
+/// I₀(x) and J₁(x) by their power series (enough terms for |x| < 2).
+fn bessel_i0(x: f64) -> f64 {
+    let (mut term, mut sum) = (1.0, 1.0);
+    for k in 1..30 {
+        term *= (x / 2.0).powi(2) / (k * k) as f64;
+        sum += term;
+    }
+    sum
+}
+
+fn bessel_j1(x: f64) -> f64 {
+    let (mut term, mut sum) = (x / 2.0, x / 2.0);
+    for k in 1..30 {
+        term *= -(x / 2.0).powi(2) / (k * (k + 1)) as f64;
+        sum += term;
+    }
+    sum
+}
+
+/// The quadrature of smooth integrands over a circle, an ellipse, a hole's
+/// boundary (with its normals) and the inside of a shape, against closed forms.
+#[test]
+fn quadrature_matches_closed_forms() {
+    use pinn::geometry::quadrature;
+    let (c, r) = ([0.2, -0.1], 0.7);
+    let circle = geometry(vec![disk(c, r)], Shape::Primitive(0));
+    let domain = circle.bounds();
+    let rule = quadrature(&domain, Some(&circle), &Region::Parts(vec![0]));
+    // ∮ x² ds = 2πr(cx² + r²/2); ∮ e^y ds = 2πr e^cy I₀(r).
+    let got = rule.integrate(|p, _| p[0] * p[0] + p[1].exp());
+    let exact =
+        2.0 * PI * r * (c[0] * c[0] + r * r / 2.0) + 2.0 * PI * r * c[1].exp() * bessel_i0(r);
+    assert!((got - exact).abs() < 1e-6 * exact, "{got} vs {exact}");
+    // A hole's normals point into it: ∮ n·(p − c) ds = −2πr² there.
+    let hole = geometry(vec![square(), disk([0.2, 0.1], 0.3)], minus(0, 1));
+    let rule = quadrature(&hole.bounds(), Some(&hole), &Region::Parts(vec![1]));
+    let got = rule.integrate(|p, n| n[0] * (p[0] - 0.2) + n[1] * (p[1] - 0.1));
+    assert!((got + 2.0 * PI * 0.09).abs() < 1e-12, "{got}");
+    // The square's edges: ∮ n·p ds = 2·area = 8 (divergence theorem).
+    let rule = quadrature(&hole.bounds(), Some(&hole), &Region::Parts(vec![0]));
+    let got = rule.integrate(|p, n| n[0] * p[0] + n[1] * p[1]);
+    assert!((got - 8.0).abs() < 1e-12, "{got}");
+    // The ellipse's perimeter, against the Gauss–Kummer series.
+    let (a, b) = (2.0f64, 0.5f64);
+    let e = geometry(
+        vec![Primitive::Ellipse {
+            center: [0.0, 0.0],
+            radii: [a, b],
+        }],
+        Shape::Primitive(0),
+    );
+    let got = quadrature(&e.bounds(), Some(&e), &Region::Parts(vec![0])).integrate(|_, _| 1.0);
+    let exact_perimeter = ellipse_perimeter(a, b);
+    assert!(
+        (got - exact_perimeter).abs() < 1e-9 * exact_perimeter,
+        "{got} vs {exact_perimeter}"
+    );
+    // Inside the plate with a hole: the area, by quasi-Monte Carlo.
+    let area = quadrature(&hole.bounds(), Some(&hole), &Region::Interior).integrate(|_, _| 1.0);
+    assert!((area - (4.0 - PI * 0.09)).abs() < 2e-3, "{area}");
+}
+
+/// Quantities of a network set to the exact solution of HOLE: the flux
+/// through the hole, ∮ u_n ds = −∫_disk Δu = 5∫_disk sin(x + 2y)
+/// = 5 sin(0.4)·2πr J₁(√5 r)/√5 (the mean-value property of plane waves),
+/// and a point difference.
+#[test]
+fn quantities_of_the_exact_solution_match_closed_forms() {
+    let text = format!(
+        "{HOLE}\n[quantities]\nflux = {{ integral = \"u_n\", over = \"hole\" }}\ndu = {{ value = \"u\", at = [0.5, -0.5], minus = [-0.5, 0.5], reference = 1 }}\n"
+    );
+    let p = problem(&text);
+    let net = exact_net(
+        &p,
+        &[Wave {
+            a: vec![1.0, 2.0],
+            phase: 0.0,
+            amplitude: vec![1.0],
+        }],
+        &[0.5],
+    );
+    let q = pinn::solve::quantities(&net, &p);
+    let k = 5f64.sqrt();
+    let flux = 5.0 * 0.4f64.sin() * 2.0 * PI * 0.3 * bessel_j1(k * 0.3) / k;
+    assert_eq!(q[0].name, "flux");
+    assert!((q[0].value - flux).abs() < 1e-9, "{} vs {flux}", q[0].value);
+    let du = (0.5f64 - 1.0).sin() - (-0.5f64 + 1.0).sin();
+    assert!((q[1].value - du).abs() < 1e-12, "{} vs {du}", q[1].value);
+    assert_eq!(q[1].reference, Some(1.0));
+    assert!((q[1].relative_error().unwrap() - (du - 1.0).abs()).abs() < 1e-12);
 }
