@@ -497,9 +497,6 @@ pub(super) fn parts(
     src: &Source,
 ) -> Option<Result<Vec<usize>>> {
     let text = on.get_ref();
-    if text.contains('=') {
-        return None;
-    }
     let named = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let items: Vec<(usize, &str)> = text
         .split(',')
@@ -509,6 +506,19 @@ pub(super) fn parts(
             Some((at, item.trim()))
         })
         .collect();
+    if text.contains('=') {
+        // A part among faces: one condition holds on faces or on parts.
+        let part = items.iter().find(|(_, s)| {
+            *s == "boundary" || geometry.is_some_and(|g| g.names.iter().any(|n| n == s))
+        });
+        return part.map(|&(at, name)| {
+            Err(src.in_string(
+                on,
+                at,
+                format!("'{name}' is a part of the shape and the rest are faces: put them in two conditions (on = \"{name}\" in one)"),
+            ))
+        });
+    }
     if !items.iter().all(|(_, s)| named(s)) {
         return None;
     }

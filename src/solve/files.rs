@@ -120,7 +120,8 @@ impl RunFolder {
     pub fn history_log(&self, problem: &Problem, names: &[String]) -> HistoryLog {
         HistoryLog {
             path: self.dir.join("history.csv"),
-            header: history_header(problem, names, true),
+            // Error columns only where there is a reference to measure them.
+            header: history_header(problem, names, problem.evaluation.reference.is_some()),
             rows: Vec::new(),
         }
     }

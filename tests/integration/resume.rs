@@ -211,3 +211,15 @@ fn a_checkpoint_of_another_run_or_format_is_refused() {
     let (code, out, err) = pinn(&["resume", dir_s, "-q"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// A problem without a reference writes its history as it goes (a killed
+/// run keeps the rows it had), and resumes to the uninterrupted model.
+#[test]
+fn a_run_without_a_reference_keeps_its_history_when_killed() {
+    let text = problem("ss-bfgs").replace(
+        "[reference]\nu = \"exp(-alpha * pi^2 * t) * sin(pi * x)\"\n",
+        "",
+    );
+    assert!(!text.contains("[reference]"));
+    resumes_to_the_uninterrupted_model(&text, "no reference");
+}
