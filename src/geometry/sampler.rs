@@ -148,7 +148,11 @@ impl Sampler {
     /// by rejection from the box.
     fn inside(&mut self, g: &Geometry, n: usize, fixed: Option<(usize, f64)>) -> Vec<Vec<f64>> {
         let dim = self.domain.len();
-        let domain = self.domain.clone();
+        // Candidates from the shape's own box, which it fills well.
+        let mut domain = self.domain.clone();
+        for (&i, b) in g.space.iter().zip(g.bounds()) {
+            domain[i] = b;
+        }
         let mut out = Vec::with_capacity(n);
         let (mut batch, mut drawn) = (n.max(64), 0usize);
         for _ in 0..ROUNDS {

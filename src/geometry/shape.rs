@@ -549,17 +549,33 @@ impl Geometry {
         self.space.len()
     }
 
-    /// The bounding box of the shape's primitives (of what a union could
-    /// reach; a difference or intersection may be smaller).
+    /// A box that holds the shape: the hull of a union's, the left
+    /// operand's of a difference, the overlap of an intersection's (of zero
+    /// width where they do not overlap).
     pub fn bounds(&self) -> Vec<[f64; 2]> {
-        let mut out = vec![[f64::INFINITY, f64::NEG_INFINITY]; self.dim()];
-        for p in &self.primitives {
-            for (o, [lo, hi]) in out.iter_mut().zip(p.bounds()) {
-                o[0] = o[0].min(lo);
-                o[1] = o[1].max(hi);
+        self.bounds_of(&self.shape)
+    }
+
+    fn bounds_of(&self, shape: &Shape) -> Vec<[f64; 2]> {
+        match shape {
+            Shape::Primitive(k) => self.primitives[*k].bounds(),
+            Shape::Difference(a, _) => self.bounds_of(a),
+            Shape::Union(a, b) | Shape::Intersection(a, b) => {
+                let union = matches!(shape, Shape::Union(..));
+                self.bounds_of(a)
+                    .iter()
+                    .zip(self.bounds_of(b))
+                    .map(|([alo, ahi], [blo, bhi])| {
+                        if union {
+                            [alo.min(blo), ahi.max(bhi)]
+                        } else {
+                            let lo = alo.max(blo);
+                            [lo, ahi.min(bhi).max(lo)]
+                        }
+                    })
+                    .collect()
             }
         }
-        out
     }
 
     /// Whether the spatial point `p` is in the shape (closed, up to `tol`).

@@ -4,7 +4,7 @@
 use super::EquationFile;
 
 /// Equation files shipped with the crate, by name.
-const BUILTINS: [(&str, &str); 9] = [
+const BUILTINS: [(&str, &str); 10] = [
     ("burgers", include_str!("../../equations/burgers.toml")),
     ("heat", include_str!("../../equations/heat.toml")),
     ("kovasznay", include_str!("../../equations/kovasznay.toml")),
@@ -17,6 +17,7 @@ const BUILTINS: [(&str, &str); 9] = [
         "plate-hole",
         include_str!("../../equations/plate_hole.toml"),
     ),
+    ("cylinder", include_str!("../../equations/cylinder.toml")),
     (
         "burgers-identify",
         include_str!("../../equations/burgers_identify.toml"),

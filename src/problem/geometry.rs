@@ -118,8 +118,23 @@ pub(super) fn declared(
             "the shape is empty: no point of its bounding box lies inside it (an intersection of shapes that do not overlap, or a difference that removes everything)",
         ));
     }
+    let box_volume: f64 = geometry.bounds().iter().map(|[lo, hi]| hi - lo).product();
+    if geometry.volume < MIN_FILL * box_volume {
+        let span = shape_text.as_ref().map_or(raw.span(), |t| t.span());
+        return Err(src.error(
+            span,
+            format!(
+                "the shape fills {:.1e} of its bounding box, below {MIN_FILL}: points inside it would be drawn too slowly",
+                geometry.volume / box_volume
+            ),
+        ));
+    }
     Ok(Some(geometry))
 }
+
+/// The least share of its bounding box a shape may fill (interior points
+/// are drawn in the box and kept inside).
+const MIN_FILL: f64 = 1e-3;
 
 fn check_name(key: &Spanned<String>, symbols: &Symbols, src: &Source) -> Result<()> {
     let name = key.get_ref();

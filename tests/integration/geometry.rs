@@ -420,6 +420,10 @@ fn malformed_geometry_is_refused_with_its_place() {
             "no part of shape 'b's boundary lies on the boundary",
         ),
         (
+            base("a = { disk = [0, 0], radius = 1 }\nb = { disk = [0, 0], radius = 0.9998 }\nshape = \"a - b\"", "boundary"),
+            "of its bounding box, below 0.001: points inside it would be drawn too slowly",
+        ),
+        (
             base("a = { rectangle = [[1, 0], [0, 1]] }", "boundary"),
             "the first corner must lie below the second",
         ),
@@ -542,4 +546,69 @@ fn quantities_of_the_exact_solution_match_closed_forms() {
     assert!((q[1].value - du).abs() < 1e-12, "{} vs {du}", q[1].value);
     assert_eq!(q[1].reference, Some(1.0));
     assert!((q[1].relative_error().unwrap() - (du - 1.0).abs()).abs() < 1e-12);
+}
+
+/// Malformed quantities: an error at the offending text.
+#[test]
+fn malformed_quantities_are_refused_with_their_place() {
+    let with = |q: &str| format!("{HOLE}\n[quantities]\n{q}\n");
+    let cases = [
+        (
+            "a = { integral = \"u\" }",
+            "an integral needs over = \"interior\"",
+        ),
+        (
+            "a = { integral = \"u\", value = \"u\", over = \"hole\" }",
+            "a quantity is either",
+        ),
+        (
+            "a = { integral = \"u_n\", over = \"interior\" }",
+            "the outward normal (u_n, n_x, ...) exists only on the boundary",
+        ),
+        (
+            "a = { value = \"u\", at = [0, 0] }",
+            "this point is outside the domain",
+        ),
+        (
+            "a = { value = \"u\", at = [0.5] }",
+            "expected one coordinate per input (x, y), found 1",
+        ),
+        (
+            "a = { integral = \"u\", over = \"rim\" }",
+            "unknown part 'rim'",
+        ),
+        (
+            "a = { integral = \"w\", over = \"hole\" }",
+            "unknown name 'w'",
+        ),
+    ];
+    for (q, expected) in cases {
+        refused(&with(q), "q.toml", expected);
+    }
+}
+
+/// The cylinder built-in: its shape, parts and the benchmark's quantities.
+#[test]
+fn the_cylinder_builtin_declares_the_dfg_benchmark() {
+    let p = pinn::problem::EquationFile::load("cylinder")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .problem;
+    let g = p.pde.geometry.as_ref().expect("a shape");
+    assert!((g.volume - (2.2 * 0.41 - PI * 0.0025)).abs() < 1e-3);
+    let k = g.names.iter().position(|n| n == "cylinder").unwrap();
+    assert!((g.part_measure(k) - 2.0 * PI * 0.05).abs() < 1e-12);
+    let names: Vec<&str> = p
+        .evaluation
+        .quantities
+        .iter()
+        .map(|q| q.name.as_str())
+        .collect();
+    assert_eq!(names, ["c_D", "c_L", "dp"]);
+    let refs: Vec<f64> = p
+        .evaluation
+        .quantities
+        .iter()
+        .filter_map(|q| q.reference)
+        .collect();
+    assert_eq!(refs, [5.57953523384, 0.010618948146, 0.11752016697]);
 }

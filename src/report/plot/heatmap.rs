@@ -90,7 +90,10 @@ pub fn heatmaps(
             .filter(|p| p.scale == PanelScale::Field)
             .flat_map(|p| p.values),
     );
-    let size = (PANEL_WIDTH * panels.len() as u32, HEIGHT);
+    let size = (
+        PANEL_WIDTH * panels.len() as u32,
+        height(x_axis.1, y_axis.1, panels),
+    );
     render(path, size, |root| {
         let body = titled(root, title)?;
         for (area, panel) in body.split_evenly((1, panels.len())).iter().zip(panels) {
@@ -112,6 +115,20 @@ pub fn heatmaps(
         }
         Ok(())
     })
+}
+
+/// The picture's height: [`HEIGHT`], or, for a shape (panels with an
+/// outline, whose axes are lengths alike), one that keeps the shape's
+/// proportions (a 2.2 × 0.41 channel is drawn flat, a disk round).
+fn height(x: &[f64], y: &[f64], panels: &[Panel<'_>]) -> u32 {
+    if panels.iter().all(|p| p.outline.is_empty()) {
+        return HEIGHT;
+    }
+    let span = |v: &[f64]| v[v.len() - 1] - v[0];
+    // The plot's width inside a panel, and what a panel adds around it.
+    let (plot_width, around) = (PANEL_WIDTH - COLORBAR_WIDTH - 80, 150.0);
+    let plot_height = (f64::from(plot_width) * span(y) / span(x)).clamp(100.0, 800.0);
+    (plot_height + around) as u32
 }
 
 fn validate(path: &Path, x: &[f64], y: &[f64], panels: &[Panel<'_>]) -> Result<(), ReportError> {
