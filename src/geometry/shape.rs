@@ -98,9 +98,7 @@ impl Piece {
                         }
                     })
                     .collect();
-                let mut n = vec![0.0; dim];
-                n[*axis] = *outward;
-                (p, n)
+                (p, axis_normal(dim, *axis, *outward))
             }
             Piece::Segment { a, b } => {
                 let t = u.first().copied().unwrap_or(0.5);
@@ -160,9 +158,7 @@ impl Piece {
                     let out = (lo - p[i]).max(p[i] - hi).max(0.0);
                     d2 += out * out;
                 }
-                let mut n = vec![0.0; p.len()];
-                n[*axis] = *outward;
-                (d2.sqrt(), n)
+                (d2.sqrt(), axis_normal(p.len(), *axis, *outward))
             }
             Piece::Segment { a, b } => {
                 let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
@@ -201,6 +197,13 @@ impl Piece {
             Piece::Sphere { .. } | Piece::EllipseCurve { .. } => false,
         }
     }
+}
+
+/// The unit vector ±e_axis in `dim` dimensions.
+fn axis_normal(dim: usize, axis: usize, sign: f64) -> Vec<f64> {
+    let mut n = vec![0.0; dim];
+    n[axis] = sign;
+    n
 }
 
 /// The outward normal of the edge a → b of a counter-clockwise polygon.

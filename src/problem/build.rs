@@ -791,10 +791,7 @@ fn face_condition(
     codes: &CodeTerms,
     src: &Source,
 ) -> Result<(Term, Region)> {
-    let region = match super::geometry::parts(on, space.geometry.map(|g| &**g), src) {
-        Some(parts) => Region::Parts(parts?),
-        None => Region::Faces(faces(on, symbols, space, src)?),
-    };
+    let region = boundary_place(on, symbols, space, src)?;
     let (expr, text, anchor) = term_expr(require, true, symbols, codes, src)?;
     // On faces the normal is along the faces' inputs; on a shape's part it
     // may point anywhere in the inputs the shape spans.
@@ -894,7 +891,23 @@ fn on_bound(v: f64, bound: f64, [lo, hi]: [f64; 2]) -> bool {
     (v - bound).abs() <= 1e-12 * (hi - lo)
 }
 
-pub(super) fn faces(
+/// The boundary an `on` (or a quantity's `over`) names: parts of the shape
+/// (`cylinder`, `boundary`) or box faces (`x = 0, x = 1`).
+pub(super) fn boundary_place(
+    on: &Spanned<String>,
+    symbols: &Symbols,
+    space: &Space,
+    src: &Source,
+) -> Result<Region> {
+    Ok(
+        match super::geometry::parts(on, space.geometry.map(|g| &**g), src) {
+            Some(parts) => Region::Parts(parts?),
+            None => Region::Faces(faces(on, symbols, space, src)?),
+        },
+    )
+}
+
+fn faces(
     on: &Spanned<String>,
     symbols: &Symbols,
     space: &Space,

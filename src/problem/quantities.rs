@@ -8,7 +8,7 @@
 //! dp = { value = "p", at = [0.15, 0.2], minus = [0.25, 0.2], reference = 0.1175 }
 //! ```
 
-use super::build::{faces, number, Space};
+use super::build::{boundary_place, number, Space};
 use super::error::Source;
 use super::raw::{Entries, NumOrText, RawQuantity};
 use super::{ProblemError, Quantity, QuantityPlace};
@@ -100,11 +100,9 @@ fn integral_place(
     if over.get_ref().trim() == "interior" {
         return Ok(QuantityPlace::Integral(Region::Interior));
     }
-    let region = match super::geometry::parts(over, space.geometry.map(|g| &**g), src) {
-        Some(parts) => Region::Parts(parts?),
-        None => Region::Faces(faces(over, symbols, space, src)?),
-    };
-    Ok(QuantityPlace::Integral(region))
+    Ok(QuantityPlace::Integral(boundary_place(
+        over, symbols, space, src,
+    )?))
 }
 
 fn point_place(

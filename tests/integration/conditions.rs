@@ -62,41 +62,53 @@ on = "x = 0, x = 1"
 require = "u_n = (1 - 2 * x) * cos(x + 2 * y)"
 "#;
 
-#[test]
-fn dirichlet_neumann_and_robin_vanish_on_the_exact_solution() {
-    let p = problem(STEADY);
+/// u = sin(x + 2y) + `offset`, exactly, as a one-hidden-layer sine network
+/// of `p`.
+pub fn plane_wave_net(p: &Problem, offset: f64) -> Network<f64> {
     let wave = Wave {
         a: vec![1.0, 2.0],
         phase: 0.0,
         amplitude: vec![1.0],
     };
-    let net = exact_net(&p, &[wave], &[0.5]);
-    for (name, loss) in losses(&p, &net) {
-        if name == "wrong_sign" {
-            // (2cos(x + 2y))² averaged over the x faces: about 1.2, far from 0.
-            assert!(loss > 0.1, "the inward normal must not satisfy u_n: {loss}");
+    exact_net(p, &[wave], &[offset])
+}
+
+/// On the exact solution every term's loss vanishes to f64 rounding of
+/// O(1) values (the squares are O(1e-30)) but `wrong`'s, which must not.
+pub fn assert_exact_but(p: &Problem, wrong: &str) {
+    for (name, loss) in losses(p, &plane_wave_net(p, 0.5)) {
+        if name == wrong {
+            assert!(
+                loss > 0.1,
+                "{wrong} must not vanish on the exact solution: {loss}"
+            );
         } else {
-            // f64 rounding of O(1) values: the squares are O(1e-30).
             assert!(loss < 1e-24, "{name}: loss {loss} on the exact solution");
         }
     }
 }
 
-#[test]
-fn a_shifted_solution_violates_the_dirichlet_and_robin_conditions() {
-    let p = problem(STEADY);
-    let wave = Wave {
-        a: vec![1.0, 2.0],
-        phase: 0.0,
-        amplitude: vec![1.0],
-    };
-    let net = exact_net(&p, &[wave], &[0.6]);
-    let l: std::collections::HashMap<String, f64> = losses(&p, &net).into_iter().collect();
-    // u is 0.1 too large everywhere: Dirichlet misses by 0.1, Robin by 3 · 0.1,
-    // the PDE by 5 · 0.1; the normal derivatives are unchanged.
+/// Losses with u 0.1 too large everywhere: Dirichlet misses by 0.1, Robin
+/// (u_n + 3u) by 3 · 0.1, the PDE (… + 5(u − 0.5)) by 5 · 0.1; the normal
+/// derivatives are unchanged.
+pub fn shifted_losses(p: &Problem) -> std::collections::HashMap<String, f64> {
+    let l: std::collections::HashMap<String, f64> =
+        losses(p, &plane_wave_net(p, 0.6)).into_iter().collect();
     assert!((l["dirichlet"] - 0.01).abs() < 1e-12, "{l:?}");
     assert!((l["robin"] - 0.09).abs() < 1e-12, "{l:?}");
     assert!((l["pde"] - 0.25).abs() < 1e-12, "{l:?}");
+    l
+}
+
+#[test]
+fn dirichlet_neumann_and_robin_vanish_on_the_exact_solution() {
+    // (2cos(x + 2y))² averaged over the x faces: about 1.2, far from 0.
+    assert_exact_but(&problem(STEADY), "wrong_sign");
+}
+
+#[test]
+fn a_shifted_solution_violates_the_dirichlet_and_robin_conditions() {
+    let l = shifted_losses(&problem(STEADY));
     assert!(l["neumann_x"] < 1e-24 && l["neumann_y"] < 1e-24, "{l:?}");
 }
 
