@@ -58,11 +58,20 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
             })
             .collect::<Result<_, _>>()?,
     };
-    let n = eval.points.len();
+    // Only grid points inside the domain's shape (all of them for a box).
+    let candidates: Vec<usize> = (0..eval.points.len())
+        .filter(|&i| problem.pde.inside(&eval.points[i]))
+        .collect();
+    let n = candidates.len();
     if opts.points == 0 || opts.points > n {
         return Err(SolveError::Invalid(format!(
-            "cannot draw {} points from a grid of {n}",
-            opts.points
+            "cannot draw {} points from a grid of {n}{}",
+            opts.points,
+            if n < eval.points.len() {
+                " inside the shape"
+            } else {
+                ""
+            }
         )));
     }
     if !(opts.noise.is_finite() && opts.noise >= 0.0) {
@@ -71,7 +80,10 @@ pub fn observe(problem: &Problem, opts: &ObserveOptions) -> Result<ObservationTa
         ));
     }
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let picked = rand::seq::index::sample(&mut rng, n, opts.points).into_vec();
+    let picked: Vec<usize> = rand::seq::index::sample(&mut rng, n, opts.points)
+        .into_iter()
+        .map(|k| candidates[k])
+        .collect();
     let mut columns: Vec<Vec<f64>> = outputs
         .iter()
         .map(|&j| picked.iter().map(|&i| reference[j][i]).collect())

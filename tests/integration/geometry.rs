@@ -676,3 +676,21 @@ fn where_restricts_a_part() {
     }
     assert_exact_but(&p, "wrong_sign");
 }
+
+/// `pinn observe` on a shape draws only grid points inside it.
+#[test]
+fn observations_are_drawn_inside_the_shape() {
+    let p = problem(HOLE);
+    let options = pinn::solve::ObserveOptions {
+        points: 2000,
+        noise: 0.0,
+        seed: 1,
+        outputs: None,
+    };
+    let table = pinn::solve::observe(&p, &options).expect("observations");
+    assert_eq!(table.rows.len(), 2000);
+    assert!(table
+        .rows
+        .iter()
+        .all(|r| p.pde.inside(&r[..2]) && r[2].is_finite()));
+}
