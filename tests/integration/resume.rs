@@ -223,3 +223,56 @@ fn a_run_without_a_reference_keeps_its_history_when_killed() {
     assert!(!text.contains("[reference]"));
     resumes_to_the_uninterrupted_model(&text, "no reference");
 }
+
+/// A problem on a shape (a plate with a hole, RAD points inside it, a
+/// Neumann condition on the hole) resumes to the uninterrupted model too:
+/// its points and normals come back from the checkpoint.
+#[test]
+fn a_run_on_a_shape_resumes_to_the_same_model() {
+    let text = r#"name = "hole-checkpoint"
+inputs = ["x", "y"]
+outputs = ["u"]
+
+[geometry]
+plate = { rectangle = [[-1, -1], [1, 1]] }
+hole = { disk = [0.1, 0], radius = 0.3 }
+shape = "plate - hole"
+
+[residuals]
+pde = "u_xx + u_yy + 2 * pi^2 * sin(pi * x) * sin(pi * y)"
+
+[[conditions]]
+on = "plate"
+require = "u = sin(pi * x) * sin(pi * y)"
+
+[[conditions]]
+name = "hole"
+on = "hole"
+require = "u_n = -((x - 0.1) * pi * cos(pi * x) * sin(pi * y) + y * pi * sin(pi * x) * cos(pi * y)) / 0.3"
+
+[reference]
+u = "sin(pi * x) * sin(pi * y)"
+
+[network]
+width = 8
+precision = "f32"
+
+[adam]
+steps = 300
+
+[quasi_newton]
+method = "ss-bfgs"
+iters = 400
+resample_every = 50
+
+[sampling]
+interior_points = 256
+condition_points = 32
+placement = "residual"
+
+[train]
+eval_every = 10
+checkpoint_every = 0
+"#;
+    resumes_to_the_uninterrupted_model(text, "shape");
+}
