@@ -340,8 +340,19 @@ fn primitive(
                 ));
             }
             let vertices: Vec<[f64; 2]> = vertices.iter().map(|v| [v[0], v[1]]).collect();
+            let n = vertices.len();
+            if let Some(i) = (0..n).find(|&i| vertices[i] == vertices[(i + 1) % n]) {
+                return Err(src.error(
+                    value.span(),
+                    format!(
+                        "vertices {} and {} of the polygon are the same point {:?}",
+                        i + 1,
+                        (i + 1) % n + 1,
+                        vertices[i]
+                    ),
+                ));
+            }
             if let Some((i, j)) = crossing_edges(&vertices) {
-                let n = vertices.len();
                 return Err(src.error(
                     value.span(),
                     format!(

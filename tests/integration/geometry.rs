@@ -360,6 +360,10 @@ fn malformed_geometry_is_refused_with_its_place() {
             "g.toml:5:17: error: the polygon crosses itself",
         ),
         (
+            base("a = { polygon = [[0, 0], [1, 0], [1, 0], [0, 1]] }", "boundary"),
+            "g.toml:5:17: error: vertices 2 and 3 of the polygon are the same point [1.0, 0.0]",
+        ),
+        (
             base("a = { disk = [0, 0], radius = -1 }", "boundary"),
             "the radius must be positive",
         ),
