@@ -52,11 +52,15 @@ pub(crate) fn build(raw: RawProblem, src: &Source, codes: &CodeTerms) -> Result<
     let unknowns = super::unknowns::declared(&raw.unknowns, &known, src)?;
     let names = unknowns.iter().map(|u| u.name.clone()).collect();
     let symbols = known.with_unknowns(names);
-    let geometry = super::geometry::declared(raw.geometry.as_ref(), &symbols, src)?.map(Arc::new);
+    let (geometry, sides) = match super::geometry::declared(raw.geometry.as_ref(), &symbols, src)? {
+        Some((g, sides)) => (Some(Arc::new(g)), sides),
+        None => (None, Vec::new()),
+    };
     let domain = domain(raw.domain.as_ref(), &symbols, geometry.as_deref(), src)?;
     let space = Space {
         domain: &domain,
         geometry: geometry.as_ref(),
+        sides: &sides,
     };
     if let Some(c) = raw
         .conditions
@@ -468,6 +472,8 @@ fn constants(
 pub(crate) struct Space<'a> {
     pub domain: &'a [[f64; 2]],
     pub geometry: Option<&'a Arc<Geometry>>,
+    /// Names of box faces of the shape (`inlet = "x = 0"` in `[geometry]`).
+    pub sides: &'a [(String, Spanned<String>)],
 }
 
 impl Space<'_> {
@@ -899,6 +905,29 @@ pub(super) fn boundary_place(
     space: &Space,
     src: &Source,
 ) -> Result<Region> {
+    let items = super::geometry::items(on.get_ref());
+    let side = |name: &str| space.sides.iter().find(|(n, _)| n == name).map(|(_, t)| t);
+    let named: Vec<_> = items.iter().filter(|(_, s)| side(s).is_some()).collect();
+    if let Some(&&(at, name)) = named.first() {
+        if named.len() < items.len() {
+            return Err(src.in_string(
+                on,
+                at,
+                format!("'{name}' names faces and the rest do not: put them in two conditions"),
+            ));
+        }
+        // The named sides' faces, each checked where it is defined.
+        let mut all: Vec<Face> = Vec::new();
+        for (at, name) in &items {
+            for f in faces(side(name).expect("checked"), symbols, space, src)? {
+                if all.contains(&f) {
+                    return Err(src.in_string(on, *at, format!("'{name}' repeats a face")));
+                }
+                all.push(f);
+            }
+        }
+        return Ok(Region::Faces(all));
+    }
     Ok(
         match super::geometry::parts(on, space.geometry.map(|g| &**g), src) {
             Some(parts) => Region::Parts(parts?),

@@ -7,6 +7,7 @@
 //! channel = { rectangle = [[0, 0], [2.2, 0.41]] }
 //! cylinder = { disk = [0.2, 0.2], radius = 0.05 }
 //! shape = "channel - cylinder"       # + union, - difference, & intersection
+//! inlet = "x = 0"                    # a name for faces of the shape's box
 //! ```
 
 use super::build::number;
@@ -26,23 +27,34 @@ const RESERVED: [&str; 3] = ["shape", "space", "boundary"];
 /// The primitive kinds and the keys each takes.
 const KINDS: &str = "rectangle (or box) = [[lo...], [hi...]], disk (or ball) = [center...] with radius, ellipse = [cx, cy] with radii = [a, b], polygon = [[x, y], ...]";
 
-/// The geometry of `raw`, if the file has one.
+/// Names for box faces of the shape (`inlet = "x = 0"`), with their text.
+pub(super) type Sides = Vec<(String, Spanned<String>)>;
+
+/// The geometry of `raw` and its named sides, if the file has one.
 pub(super) fn declared(
     raw: Option<&Spanned<Entries<Spanned<RawGeometry>>>>,
     symbols: &Symbols,
     src: &Source,
-) -> Result<Option<Geometry>> {
+) -> Result<Option<(Geometry, Sides)>> {
     let Some(raw) = raw else {
         return Ok(None);
     };
     let (mut shape_text, mut space) = (None, None);
     let (mut names, mut primitives) = (Vec::new(), Vec::new());
+    let mut sides: Sides = Vec::new();
     for (key, value) in &raw.get_ref().0 {
         match (key.get_ref().as_str(), value.get_ref()) {
             ("shape", RawGeometry::Text(t)) => {
                 shape_text = Some(Spanned::new(value.span(), t.clone()));
             }
             ("space", RawGeometry::Names(n)) => space = Some((value.span(), n)),
+            (name, RawGeometry::Text(t)) if name != "shape" && name != "space" => {
+                check_name(key, symbols, src)?;
+                if sides.iter().any(|(n, _)| n == name) {
+                    return Err(src.error(key.span(), format!("side '{name}' is declared twice")));
+                }
+                sides.push((name.to_string(), Spanned::new(value.span(), t.clone())));
+            }
             ("shape" | "space", _) => {
                 let want = if key.get_ref() == "shape" {
                     "a combination of the named shapes, e.g. shape = \"plate - hole\""
@@ -129,7 +141,7 @@ pub(super) fn declared(
             ),
         ));
     }
-    Ok(Some(geometry))
+    Ok(Some((geometry, sides)))
 }
 
 /// The least share of its bounding box a shape may fill (interior points
@@ -514,6 +526,17 @@ impl Combination<'_> {
     }
 }
 
+/// The comma-separated items of `text`, trimmed, with their offsets.
+pub(super) fn items(text: &str) -> Vec<(usize, &str)> {
+    text.split(',')
+        .scan(0, |start, item| {
+            let at = *start + item.len() - item.trim_start().len();
+            *start += item.len() + 1;
+            Some((at, item.trim()))
+        })
+        .collect()
+}
+
 /// The parts named in `on` (`cylinder`, `inlet, outlet`, `boundary`): the
 /// primitives whose boundary they are. None when `on` is not a list of
 /// names (then it is a list of faces).
@@ -524,14 +547,7 @@ pub(super) fn parts(
 ) -> Option<Result<Vec<usize>>> {
     let text = on.get_ref();
     let named = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let items: Vec<(usize, &str)> = text
-        .split(',')
-        .scan(0, |start, item| {
-            let at = *start + item.len() - item.trim_start().len();
-            *start += item.len() + 1;
-            Some((at, item.trim()))
-        })
-        .collect();
+    let items = items(text);
     if text.contains('=') {
         // A part among faces: one condition holds on faces or on parts.
         let part = items.iter().find(|(_, s)| {

@@ -685,3 +685,47 @@ fn observations_are_drawn_inside_the_shape() {
         .iter()
         .all(|r| p.pde.inside(&r[..2]) && r[2].is_finite()));
 }
+
+/// Named sides: `inlet = "x = 0"` in `[geometry]` makes `on = "inlet"` the
+/// faces it names; errors point into the definition or the use.
+#[test]
+fn named_sides_stand_for_faces() {
+    let text = |extra: &str, on: &str| {
+        format!(
+            "name = \"c\"\ninputs = [\"x\", \"y\"]\noutputs = [\"u\"]\n[geometry]\nbox = {{ rectangle = [[0, 0], [2, 1]] }}\nhole = {{ disk = [0.5, 0.5], radius = 0.2 }}\nshape = \"box - hole\"\n{extra}\n[residuals]\npde = \"u_xx + u_yy\"\n[[conditions]]\non = \"{on}\"\nrequire = \"u = 0\"\n"
+        )
+    };
+    let p = problem(&text(
+        "inlet = \"x = 0\"\nwalls = \"y = 0, y = 1\"",
+        "inlet, walls",
+    ));
+    let faces: Vec<(usize, bool)> = p.pde.terms[1]
+        .1
+        .faces()
+        .iter()
+        .map(|f| (f.input, f.upper))
+        .collect();
+    assert_eq!(faces, [(0, false), (1, false), (1, true)]);
+    let cases = [
+        (
+            text("inlet = \"x = 3\"", "inlet"),
+            "c.toml:8:14: error: x = 3 is not on the boundary",
+        ),
+        (
+            text("inlet = \"x = 0\"", "inlet, hole"),
+            "'inlet' names faces and the rest do not",
+        ),
+        // A side and a shape of one name: TOML's own duplicate key.
+        (
+            text("hole = \"x = 0\"", "hole"),
+            "c.toml:8:1: error: duplicate key",
+        ),
+        (
+            text("inlet = \"x = 0\"\nleft = \"x = 0\"", "inlet, left"),
+            "'left' repeats a face",
+        ),
+    ];
+    for (t, expected) in &cases {
+        refused(t, "c.toml", expected);
+    }
+}
