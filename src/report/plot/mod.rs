@@ -73,14 +73,22 @@ pub(crate) fn font_bold(size: f64) -> FontDesc<'static> {
 }
 
 /// Draws a picture title at the top with some air above it and returns the
-/// area below.
+/// area below; a title too long for the picture (one panel of a long
+/// problem title) is set smaller until it fits, down to half size.
 pub(crate) fn titled<'a>(
     root: &Area<'a>,
     title: &str,
 ) -> Result<Area<'a>, Box<dyn std::error::Error>> {
-    Ok(root
-        .margin(px(8), 0, 0, 0)
-        .titled(title, font_bold(TITLE_SIZE))?)
+    let (width, _) = root.dim_in_pixel();
+    let mut size = TITLE_SIZE;
+    while size > TITLE_SIZE / 2.0 {
+        let (w, _) = root.estimate_text_size(title, &font_bold(size).into())?;
+        if w + px(16) <= width {
+            break;
+        }
+        size -= 1.0;
+    }
+    Ok(root.margin(px(8), 0, 0, 0).titled(title, font_bold(size))?)
 }
 
 /// Renders a `size` PNG with `draw` (supersampled) into a temporary file
