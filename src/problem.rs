@@ -148,10 +148,7 @@ impl Pde {
     /// Whether `point` (all inputs) lies in the domain's shape (always, for
     /// a box).
     pub fn inside(&self, point: &[f64]) -> bool {
-        self.geometry.as_ref().is_none_or(|g| {
-            let spatial: Vec<f64> = g.space.iter().map(|&i| point[i]).collect();
-            g.contains(&spatial)
-        })
+        self.geometry.as_ref().is_none_or(|g| g.holds(point))
     }
 
     /// A sampler of this domain (its shape included).

@@ -101,13 +101,7 @@ pub fn quadrature(domain: &[[f64; 2]], geometry: Option<&Geometry>, region: &Reg
             out
         }
         (Region::Parts(parts) | Region::PartsWhere { parts, .. }, Some(g)) => {
-            let mut out = Quadrature::default();
-            for &k in parts {
-                for piece in &g.pieces[k] {
-                    pieces_rule(g, k, piece, dim, &mut out);
-                }
-            }
-            out.times(&others, domain)
+            pieces_rule(g, &g.part_pieces(parts), dim).times(&others, domain)
         }
         _ => Quadrature::default(),
     };
@@ -155,8 +149,7 @@ fn inside(domain: &[[f64; 2]], g: &Geometry, fixed: Option<(usize, f64)>) -> Qua
         if let Some((i, v)) = fixed {
             p[i] = v;
         }
-        let spatial: Vec<f64> = g.space.iter().map(|&i| p[i]).collect();
-        if g.contains(&spatial) {
+        if g.holds(&p) {
             out.push(p, vec![0.0; dim], w);
         }
     }
@@ -188,19 +181,22 @@ fn face_rule(
         rule.normals.iter_mut().for_each(|n| *n = normal());
         return rule;
     };
-    let mut out = Quadrature::default();
-    for k in g.used() {
-        for piece in g.pieces[k].iter().filter(|p| p.in_plane(axis, at, g.tol)) {
-            pieces_rule(g, k, piece, dim, &mut out);
-        }
-    }
-    out.times(others, domain)
+    pieces_rule(g, &g.pieces_in_plane(axis, at), dim).times(others, domain)
 }
 
-/// Adds the nodes of `piece` (of primitive k) that lie on the shape's
+/// The nodes of `pieces` (`(primitive, piece)`) that lie on the shape's
 /// boundary, with the shape's outward normals, in full input coordinates
 /// (inputs the shape does not span at 0, filled in by [`Quadrature::times`]).
-fn pieces_rule(g: &Geometry, k: usize, piece: &Piece, dim: usize, out: &mut Quadrature) {
+fn pieces_rule(g: &Geometry, pieces: &[(usize, usize)], dim: usize) -> Quadrature {
+    let mut out = Quadrature::default();
+    for &(k, j) in pieces {
+        piece_rule(g, k, &g.pieces[k][j], dim, &mut out);
+    }
+    out
+}
+
+/// Adds the nodes of `piece` (of primitive k) that lie on the boundary.
+fn piece_rule(g: &Geometry, k: usize, piece: &Piece, dim: usize, out: &mut Quadrature) {
     let measure = piece.measure();
     let nodes: Vec<(Vec<f64>, Vec<f64>, f64)> = match piece {
         Piece::EllipseCurve { center, radii, .. } => (0..CURVE_NODES)
@@ -227,7 +223,7 @@ fn pieces_rule(g: &Geometry, k: usize, piece: &Piece, dim: usize, out: &mut Quad
         _ => {
             // [0, 1]^params: composite Gauss–Legendre per parameter, except
             // a sphere's angle (trapezoid).
-            let params = piece.params(g.dim());
+            let params = g.piece_params();
             let mut grid: Vec<(Vec<f64>, f64)> = vec![(Vec::new(), 1.0)];
             for d in 0..params {
                 let line: Vec<(f64, f64)> = match piece {
@@ -264,11 +260,7 @@ fn pieces_rule(g: &Geometry, k: usize, piece: &Piece, dim: usize, out: &mut Quad
         let Some(sign) = g.on_boundary(k, &s, &n) else {
             continue;
         };
-        let (mut p, mut normal) = (vec![0.0; dim], vec![0.0; dim]);
-        for (a, &i) in g.space.iter().enumerate() {
-            p[i] = s[a];
-            normal[i] = sign * n[a];
-        }
-        out.push(p, normal, w);
+        let outward: Vec<f64> = n.iter().map(|v| sign * v).collect();
+        out.push(g.embed(&s, dim), g.embed(&outward, dim), w);
     }
 }

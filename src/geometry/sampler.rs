@@ -104,13 +104,7 @@ impl Sampler {
             Region::Interior => self.inside(g, n, None),
             Region::Faces(faces) => self.shape_faces(g, faces, n),
             Region::Periodic { input } => self.shape_faces(g, &[lower(*input)], n),
-            Region::Parts(parts) => {
-                let pieces: Vec<(usize, usize)> = parts
-                    .iter()
-                    .flat_map(|&k| (0..g.pieces[k].len()).map(move |j| (k, j)))
-                    .collect();
-                self.on_pieces(g, &pieces, n)
-            }
+            Region::Parts(parts) => self.on_pieces(g, &g.part_pieces(parts), n),
             Region::FacesWhere {
                 faces, predicate, ..
             } => self.restricted(&Region::Faces(faces.clone()), predicate, n),
@@ -139,11 +133,6 @@ impl Sampler {
         out
     }
 
-    /// The spatial coordinates of a point of the domain.
-    fn spatial(g: &Geometry, p: &[f64]) -> Vec<f64> {
-        g.space.iter().map(|&i| p[i]).collect()
-    }
-
     /// `n` points inside the shape (with input `fixed.0` held at `fixed.1`),
     /// by rejection from the box.
     fn inside(&mut self, g: &Geometry, n: usize, fixed: Option<(usize, f64)>) -> Vec<Vec<f64>> {
@@ -161,7 +150,7 @@ impl Sampler {
                 if let Some((i, v)) = fixed {
                     p[i] = v;
                 }
-                if out.len() < n && g.contains(&Self::spatial(g, &p)) {
+                if out.len() < n && g.holds(&p) {
                     out.push(p);
                 }
             }
@@ -180,14 +169,11 @@ impl Sampler {
     /// boundary, split by the measure of each on the boundary, the inputs
     /// the shape does not span uniform over their ranges.
     fn on_pieces(&mut self, g: &Geometry, pieces: &[(usize, usize)], n: usize) -> Vec<Vec<f64>> {
-        let weights: Vec<f64> = pieces
-            .iter()
-            .map(|&(k, j)| g.pieces[k][j].measure() * g.shares[k][j])
-            .collect();
+        let weights: Vec<f64> = pieces.iter().map(|&(k, j)| g.piece_measure(k, j)).collect();
         let counts = split(n, &weights);
         let dim = self.domain.len();
         let others: Vec<usize> = (0..dim).filter(|i| !g.space.contains(i)).collect();
-        let params = g.dim().saturating_sub(1);
+        let params = g.piece_params();
         let mut out = Vec::with_capacity(n);
         for (&(k, j), &count) in pieces.iter().zip(&counts) {
             let piece = &g.pieces[k][j];
@@ -201,10 +187,7 @@ impl Sampler {
                     if got == count || g.on_boundary(k, &s, &normal).is_none() {
                         continue;
                     }
-                    let mut p = vec![0.0; dim];
-                    for (&i, v) in g.space.iter().zip(&s) {
-                        p[i] = *v;
-                    }
+                    let mut p = g.embed(&s, dim);
                     for (&i, v) in others.iter().zip(&u[params..]) {
                         let [lo, hi] = self.domain[i];
                         p[i] = lo + (hi - lo) * v;
@@ -221,22 +204,6 @@ impl Sampler {
     /// spans is the shape's boundary in that plane; a face of another input
     /// (t = 0) is the shape's inside with that input held.
     fn shape_faces(&mut self, g: &Geometry, faces: &[Face], n: usize) -> Vec<Vec<f64>> {
-        let used = g.used();
-        let in_plane = |f: &Face| -> Vec<(usize, usize)> {
-            let Some(axis) = g.space.iter().position(|&i| i == f.input) else {
-                return Vec::new();
-            };
-            let at = self.bound(f);
-            used.iter()
-                .flat_map(|&k| {
-                    g.pieces[k]
-                        .iter()
-                        .enumerate()
-                        .filter(move |(_, p)| p.in_plane(axis, at, g.tol))
-                        .map(move |(j, _)| (k, j))
-                })
-                .collect()
-        };
         let others_extent = |skip: Option<usize>| -> f64 {
             (0..self.domain.len())
                 .filter(|i| !g.space.contains(i) && Some(*i) != skip)
@@ -248,17 +215,13 @@ impl Sampler {
         type FacePlan = (Face, Vec<(usize, usize)>, f64);
         let plan: Vec<FacePlan> = faces
             .iter()
-            .map(|f| {
-                if g.space.contains(&f.input) {
-                    let pieces = in_plane(f);
-                    let length: f64 = pieces
-                        .iter()
-                        .map(|&(k, j)| g.pieces[k][j].measure() * g.shares[k][j])
-                        .sum();
+            .map(|f| match g.space.iter().position(|&i| i == f.input) {
+                Some(axis) => {
+                    let pieces = g.pieces_in_plane(axis, self.bound(f));
+                    let length: f64 = pieces.iter().map(|&(k, j)| g.piece_measure(k, j)).sum();
                     (*f, pieces, length * others_extent(None))
-                } else {
-                    (*f, Vec::new(), g.volume * others_extent(Some(f.input)))
                 }
+                None => (*f, Vec::new(), g.volume * others_extent(Some(f.input))),
             })
             .collect();
         let weights: Vec<f64> = plan.iter().map(|(_, _, w)| *w).collect();
@@ -282,13 +245,7 @@ impl Sampler {
         if let (Some(g), parts @ [_, ..]) = (&self.geometry, region.parts()) {
             return points
                 .iter()
-                .map(|p| {
-                    let mut n = vec![0.0; self.domain.len()];
-                    for (&i, v) in g.space.iter().zip(g.normal(parts, &Self::spatial(g, p))) {
-                        n[i] = v;
-                    }
-                    n
-                })
+                .map(|p| g.embed(&g.normal(parts, &g.spatial(p)), self.domain.len()))
                 .collect();
         }
         let faces = region.faces();

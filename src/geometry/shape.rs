@@ -58,11 +58,6 @@ pub enum Piece {
 const ELLIPSE_STEPS: usize = 4096;
 
 impl Piece {
-    /// Parameters a point of the piece is drawn from (in [0, 1) each).
-    pub fn params(&self, dim: usize) -> usize {
-        dim.saturating_sub(1)
-    }
-
     /// Length (2D), area (3D) or 1 (a point, 1D).
     pub fn measure(&self) -> f64 {
         match self {
@@ -662,34 +657,80 @@ impl Geometry {
         box_volume * inside as f64 / f64::from(VOLUME_PROBES)
     }
 
+    /// Parameters a point of a boundary piece is drawn from (in [0, 1) each).
+    pub fn piece_params(&self) -> usize {
+        self.dim().saturating_sub(1)
+    }
+
+    /// [`Shape`]'s [`Geometry::on_boundary`] at evenly spread points of
+    /// piece j of primitive k ([`SHARE_PROBES`] of them; one for a point).
+    fn probes(&self, k: usize, j: usize) -> impl Iterator<Item = Option<f64>> + '_ {
+        let params = self.piece_params();
+        let count = if params == 0 { 1 } else { SHARE_PROBES as u32 };
+        (0..count).map(move |i| {
+            let u: Vec<f64> = (0..params as u32)
+                .map(|d| sobol_burley::sample(i, d, 0x5EED) as f64)
+                .collect();
+            let (p, n) = self.pieces[k][j].at(&u);
+            self.on_boundary(k, &p, &n)
+        })
+    }
+
     /// The share of piece j of primitive k on the shape's boundary.
     fn probe_share(&self, k: usize, j: usize) -> f64 {
-        let piece = &self.pieces[k][j];
-        let params = piece.params(self.dim());
-        if params == 0 {
-            let (p, n) = piece.at(&[]);
-            return f64::from(u8::from(self.on_boundary(k, &p, &n).is_some()));
-        }
-        let kept = (0..SHARE_PROBES as u32)
-            .filter(|&i| {
-                let u: Vec<f64> = (0..params as u32)
-                    .map(|d| sobol_burley::sample(i, d, 0x5EED) as f64)
-                    .collect();
-                let (p, n) = piece.at(&u);
-                self.on_boundary(k, &p, &n).is_some()
-            })
-            .count();
-        kept as f64 / SHARE_PROBES as f64
+        let (kept, all) = self.probes(k, j).fold((0usize, 0usize), |(kept, all), s| {
+            (kept + usize::from(s.is_some()), all + 1)
+        });
+        kept as f64 / all as f64
+    }
+
+    /// The measure of piece j of primitive k that lies on the boundary.
+    pub fn piece_measure(&self, k: usize, j: usize) -> f64 {
+        self.pieces[k][j].measure() * self.shares[k][j]
     }
 
     /// The measure (length, area) of primitive k's part of the shape's
     /// boundary.
     pub fn part_measure(&self, k: usize) -> f64 {
-        self.pieces[k]
-            .iter()
-            .zip(&self.shares[k])
-            .map(|(p, s)| p.measure() * s)
+        (0..self.pieces[k].len())
+            .map(|j| self.piece_measure(k, j))
             .sum()
+    }
+
+    /// Every piece `(primitive, piece)` of the primitives `parts`.
+    pub fn part_pieces(&self, parts: &[usize]) -> Vec<(usize, usize)> {
+        parts
+            .iter()
+            .flat_map(|&k| (0..self.pieces[k].len()).map(move |j| (k, j)))
+            .collect()
+    }
+
+    /// The pieces of the shape's primitives in the plane where spatial
+    /// coordinate `axis` is `at` (a box face such as `x = 0`).
+    pub fn pieces_in_plane(&self, axis: usize, at: f64) -> Vec<(usize, usize)> {
+        self.part_pieces(&self.used())
+            .into_iter()
+            .filter(|&(k, j)| self.pieces[k][j].in_plane(axis, at, self.tol))
+            .collect()
+    }
+
+    /// The coordinates of `point` (all inputs) the shape spans.
+    pub fn spatial(&self, point: &[f64]) -> Vec<f64> {
+        self.space.iter().map(|&i| point[i]).collect()
+    }
+
+    /// Whether `point` (all inputs) lies in the shape.
+    pub fn holds(&self, point: &[f64]) -> bool {
+        self.contains(&self.spatial(point))
+    }
+
+    /// The spatial vector `s` among `dim` inputs (zero in the others).
+    pub fn embed(&self, s: &[f64], dim: usize) -> Vec<f64> {
+        let mut out = vec![0.0; dim];
+        for (&i, v) in self.space.iter().zip(s) {
+            out[i] = *v;
+        }
+        out
     }
 
     /// The outward normal of the shape at the spatial boundary point `p`,
@@ -746,16 +787,7 @@ impl Geometry {
     /// where its boundary is the shape's (−1: a hole), from the first probe
     /// point of its pieces on the boundary.
     pub fn orientation(&self, k: usize) -> Option<f64> {
-        let params = self.dim().saturating_sub(1);
-        self.pieces[k].iter().find_map(|piece| {
-            (0..SHARE_PROBES as u32).find_map(|i| {
-                let u: Vec<f64> = (0..params as u32)
-                    .map(|d| sobol_burley::sample(i, d, 0x5EED) as f64)
-                    .collect();
-                let (p, n) = piece.at(&u);
-                self.on_boundary(k, &p, &n)
-            })
-        })
+        (0..self.pieces[k].len()).find_map(|j| self.probes(k, j).flatten().next())
     }
 
     /// The primitives used in the combination.

@@ -179,16 +179,10 @@ impl Problem {
                 super::QuantityPlace::Integral(r) => {
                     format!("integral over {} of", self.region_text(r))
                 }
-                super::QuantityPlace::Points { at, minus } => {
-                    let show = |p: &[f64]| {
-                        let v: Vec<String> = p.iter().map(|x| x.to_string()).collect();
-                        format!("({})", v.join(", "))
-                    };
-                    match minus {
-                        Some(m) => format!("at {} minus at {}:", show(at), show(m)),
-                        None => format!("at {}:", show(at)),
-                    }
-                }
+                super::QuantityPlace::Points { at, minus } => match minus {
+                    Some(m) => format!("at {} minus at {}:", point_text(at), point_text(m)),
+                    None => format!("at {}:", point_text(at)),
+                },
             };
             let reference = q
                 .reference
@@ -241,6 +235,12 @@ impl Problem {
         let names: Vec<&str> = parts.iter().map(|&k| g.names[k].as_str()).collect();
         names.join(", ")
     }
+}
+
+/// A point as `(0.2, 0.1)`.
+pub(super) fn point_text(p: &[f64]) -> String {
+    let v: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+    format!("({})", v.join(", "))
 }
 
 fn indent(text: &str) -> String {

@@ -1,6 +1,7 @@
 //! What each term of a problem is, in words, for `pinn check`.
 
 use super::build::is_initial;
+use super::describe::point_text;
 use super::{Problem, Term};
 use crate::expr::Symbols;
 use crate::geometry::{Primitive, Region};
@@ -65,21 +66,19 @@ impl Problem {
         let Some(g) = &self.pde.geometry else {
             return String::new();
         };
-        let point = |p: &[f64]| {
-            let parts: Vec<String> = p.iter().map(|v| v.to_string()).collect();
-            format!("({})", parts.join(", "))
-        };
         let what = match &g.primitives[k] {
-            Primitive::Rectangle { lo, hi } => format!("rectangle {} to {}", point(lo), point(hi)),
+            Primitive::Rectangle { lo, hi } => {
+                format!("rectangle {} to {}", point_text(lo), point_text(hi))
+            }
             Primitive::Ball { center, radius } => {
                 let kind = if center.len() == 3 { "ball" } else { "disk" };
-                format!("{kind} of radius {radius} at {}", point(center))
+                format!("{kind} of radius {radius} at {}", point_text(center))
             }
             Primitive::Ellipse { center, radii } => format!(
                 "ellipse of radii {} and {} at {}",
                 radii[0],
                 radii[1],
-                point(center)
+                point_text(center)
             ),
             Primitive::Polygon { vertices } => format!("polygon of {} vertices", vertices.len()),
         };

@@ -141,10 +141,7 @@ fn point_place(
             .iter()
             .zip(space.domain)
             .all(|(v, [lo, hi])| v >= lo && v <= hi);
-        let in_shape = space.geometry.is_none_or(|g| {
-            let s: Vec<f64> = g.space.iter().map(|&i| x[i]).collect();
-            g.contains(&s)
-        });
+        let in_shape = space.geometry.is_none_or(|g| g.holds(&x));
         if !(in_box && in_shape) {
             return Err(src.error(p.span(), "this point is outside the domain"));
         }
