@@ -75,23 +75,44 @@ fn short_training_reduces_the_error_on_heat() {
 
 #[test]
 fn adam_leaves_most_of_a_time_budget_to_lbfgs() {
-    let (summary, _dir) = solve_heat(|config| {
+    let budget = 2.0;
+    let (summary, dir) = solve_heat(|config| {
         config.adam.steps = 1_000_000;
         config.quasi_newton.iters = 1_000_000;
         config.sampling.interior_points = 256;
-        config.train.max_seconds = Some(2.0);
+        config.train.max_seconds = Some(budget);
         // On a busy machine the held-out loss can stall for a quarter of
         // 2 s; this test is about the budget's split, not the stall stop.
         config.train.stall_share = 0.0;
     });
-    // Adam may use 30% of the 2 s; L-BFGS must have run in the rest.
     assert!(summary.quasi_newton_iters > 0, "{}", summary.line());
-    assert_eq!(
-        summary.stop.reason,
-        StopReason::TimeBudget,
-        "{}",
+    // Adam may use 30% of the budget (the history's clock at its last
+    // recorded step; a tenth of the budget of slack for a busy machine).
+    let history = std::fs::read_to_string(dir.path().join("history.csv")).expect("history.csv");
+    let header: Vec<&str> = history.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (seconds, quasi_newton) = (column("seconds"), column("quasi_newton"));
+    let last_adam: f64 = history
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect::<Vec<_>>())
+        .filter(|row| row[quasi_newton] == "0")
+        .map(|row| row[seconds].parse::<f64>().unwrap())
+        .fold(0.0, f64::max);
+    assert!(
+        (0.2 * budget..=0.4 * budget).contains(&last_adam),
+        "Adam's last step at {last_adam} s of {budget}: {}",
         summary.line()
     );
+    // The quasi-Newton phase then runs to the budget, unless a fast machine
+    // takes heat to the end of f32 in less: then the line search gives out
+    // (said so), and only once the error is far below Adam's.
+    let error = summary.errors.as_ref().unwrap().rel_l2[0];
+    match summary.stop.reason {
+        StopReason::TimeBudget => {}
+        StopReason::LineSearchFailed => assert!(error < 1e-4, "{}", summary.line()),
+        other => panic!("stopped by {other:?}: {}", summary.line()),
+    }
 }
 
 /// Runs 60 quasi-Newton iterations of `kind` on heat with fresh points every
