@@ -44,6 +44,18 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Judge a finished run's network again (errors against the reference,
+    /// derived quantities) on the run's own problem, or on an edited
+    /// equation file (e.g. with a quantity added after training); writes
+    /// nothing.
+    Evaluate {
+        /// The run folder (holding model.json).
+        dir: PathBuf,
+        /// A built-in name or equation file to judge against instead of the
+        /// folder's problem.toml.
+        #[arg(long)]
+        equation: Option<String>,
+    },
     /// List the built-in equations.
     List,
     /// Measure the NTK bandwidth of freshly initialized networks against ω and fit bandwidth = κ·ω.
@@ -399,6 +411,7 @@ fn main() -> ExitCode {
         Command::Observe(args) => run_observe(args),
         Command::Solve(args) => run_solve(*args),
         Command::Resume { dir, quiet } => run_resume(&dir, quiet),
+        Command::Evaluate { dir, equation } => run_evaluate(&dir, equation.as_deref()),
         Command::Ntk(args) => run_ntk(args),
         Command::Fit(args) => run_fit(*args),
     };
@@ -582,6 +595,30 @@ fn run_resume(dir: &std::path::Path, quiet: bool) -> Result<(), Failure> {
     })?;
     println!("{}", summary.line());
     failed_numerically(&summary.stop)
+}
+
+fn run_evaluate(dir: &std::path::Path, equation: Option<&str>) -> Result<(), Failure> {
+    let input = |m: String| Failure::Input(InputError(anyhow::Error::msg(m)));
+    let problem = match equation {
+        Some(e) => load(e)?.problem,
+        None => {
+            let text = pinn::solve::run_problem_text(dir).map_err(|e| input(e.to_string()))?;
+            let source = dir.join("problem.toml").display().to_string();
+            EquationFile::from_toml(&text, &source)
+                .map_err(|e| input(e.to_string()))?
+                .problem
+        }
+    };
+    let judgement = pinn::solve::reevaluate(dir, &problem).map_err(|e| match e {
+        SolveError::Invalid(m) => input(m),
+        e => Failure::Run(e.into()),
+    })?;
+    let errors = pinn::solve::errors_text(&problem.pde.outputs, judgement.errors.as_ref());
+    println!("{}: {errors}", problem.name);
+    for q in &judgement.quantities {
+        println!("  {}", q.describe());
+    }
+    Ok(())
 }
 
 /// A run that stopped on a NaN or an infinity wrote what it had (its last

@@ -13,7 +13,7 @@
 use crate::config::RunConfig;
 use crate::constraint::HardConstraints;
 use crate::expr::{Expr, Residual};
-use crate::geometry::{Geometry, Region};
+use crate::geometry::{Geometry, Region, Shape};
 use crate::multi_index::MultiIndex;
 use crate::unknowns::Unknown;
 use std::path::PathBuf;
@@ -191,6 +191,9 @@ pub struct Quantity {
 pub enum QuantityPlace {
     /// ∫ expr over the region (its measure: area, length, …).
     Integral(Region),
+    /// ∫ expr over the interior of the domain inside `shape`, a combination
+    /// of the geometry's primitives (`within = "near"`).
+    Within { shape: Shape, text: String },
     /// expr(at) − expr(minus), or expr(at) alone.
     Points {
         at: Vec<f64>,

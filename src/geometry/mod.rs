@@ -10,7 +10,7 @@ mod quadrature;
 mod sampler;
 mod shape;
 
-pub use quadrature::{quadrature, Quadrature};
+pub use quadrature::{quadrature, quadrature_within, Quadrature};
 pub use sampler::Sampler;
 pub use shape::{crossing_edges, signed_area, Geometry, Piece, Primitive, Shape};
 

@@ -9,8 +9,15 @@
 //! are on it (first order at the cut). The interior of a shape uses 2^16
 //! Sobol points of the box, the ones outside dropped (quasi-Monte Carlo,
 //! about 1e-4 of the box's volume).
+//!
+//! The interior inside a disk (a quantity's `within`) is integrated in
+//! polar coordinates about its centre, from the edge of a concentric hole
+//! of the shape (the annulus around a cylinder) out: Gauss–Legendre in the
+//! radius, the trapezoid rule in the angle, so a smooth integrand there
+//! converges exponentially — the weighted volume form of a force, whose
+//! weight vanishes on the disk's edge, needs it.
 
-use super::{Face, Geometry, Piece, Region};
+use super::{Face, Geometry, Piece, Primitive, Region, Shape};
 use gauss_quad::legendre::GaussLegendre;
 use std::f64::consts::PI;
 
@@ -115,6 +122,97 @@ pub fn quadrature(domain: &[[f64; 2]], geometry: Option<&Geometry>, region: &Reg
     rule
 }
 
+/// The rule of the interior of the domain inside `within`, a combination of
+/// `g`'s primitives: polar about a 2D disk's centre, else tensor
+/// Gauss–Legendre (Sobol points in 3D) over the box both the shape and the
+/// combination fit in, with the nodes outside the domain or `within` dropped.
+pub fn quadrature_within(domain: &[[f64; 2]], g: &Geometry, within: &Shape) -> Quadrature {
+    let dim = domain.len();
+    let others: Vec<usize> = (0..dim).filter(|i| !g.space.contains(i)).collect();
+    let spatial = match within {
+        Shape::Primitive(k) if g.dim() == 2 => match &g.primitives[*k] {
+            Primitive::Ball { center, radius } => Some(polar(g, center, *radius)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let spatial = spatial.unwrap_or_else(|| {
+        let bounds: Vec<[f64; 2]> = g
+            .bounds_of(within)
+            .iter()
+            .zip(g.bounds())
+            .map(|([lo, hi], [glo, ghi])| [lo.max(glo), hi.min(ghi).max(lo.max(glo))])
+            .collect();
+        if g.dim() < 3 {
+            box_rule(&bounds, g.dim(), None)
+        } else {
+            sobol_rule(&bounds, |_| true)
+        }
+    });
+    let mut out = Quadrature::default();
+    for (p, w) in spatial.points.iter().zip(&spatial.weights) {
+        if g.contains_within(within, p) {
+            out.push(g.embed(p, dim), vec![0.0; dim], *w);
+        }
+    }
+    out.times(&others, domain)
+}
+
+/// Polar nodes of the disk about `center` of `radius`, from the largest
+/// concentric hole of the shape out (a hole: a disk of the geometry with
+/// that centre whose inside, just within its edge, is outside the shape).
+fn polar(g: &Geometry, center: &[f64], radius: f64) -> Quadrature {
+    let directions = |r: f64| {
+        (0..CURVE_NODES).map(move |i| {
+            let t = 2.0 * PI * i as f64 / CURVE_NODES as f64;
+            vec![center[0] + r * t.cos(), center[1] + r * t.sin()]
+        })
+    };
+    let hole = g
+        .primitives
+        .iter()
+        .filter_map(|p| match p {
+            Primitive::Ball {
+                center: c,
+                radius: r,
+            } if *r < radius && c.iter().zip(center).all(|(a, b)| (a - b).abs() <= g.tol) => {
+                Some(*r)
+            }
+            _ => None,
+        })
+        .filter(|&r| directions(r * (1.0 - 1e-6)).all(|p| !g.contains(&p)))
+        .fold(0.0, f64::max);
+    let mut out = Quadrature::default();
+    for (r, w) in composite(hole, radius) {
+        for p in directions(r) {
+            out.push(p, vec![0.0; 2], w * r * 2.0 * PI / CURVE_NODES as f64);
+        }
+    }
+    out
+}
+
+/// Sobol points of the box `bounds` where `keep` holds, each weighted by
+/// the box's volume over the points drawn.
+fn sobol_rule(bounds: &[[f64; 2]], keep: impl Fn(&[f64]) -> bool) -> Quadrature {
+    let dim = bounds.len();
+    let volume: f64 = bounds.iter().map(|[lo, hi]| hi - lo).product();
+    let w = volume / f64::from(INTERIOR_POINTS);
+    let mut out = Quadrature::default();
+    for k in 0..INTERIOR_POINTS {
+        let p: Vec<f64> = bounds
+            .iter()
+            .enumerate()
+            .map(|(d, [lo, hi])| {
+                lo + (hi - lo) * f64::from(sobol_burley::sample(k, d as u32, 0x0A0A))
+            })
+            .collect();
+        if keep(&p) {
+            out.push(p, vec![0.0; dim], w);
+        }
+    }
+    out
+}
+
 /// Tensor composite Gauss–Legendre over the box (input `fixed.0` held at
 /// `fixed.1`).
 fn box_rule(domain: &[[f64; 2]], dim: usize, fixed: Option<(usize, f64)>) -> Quadrature {
@@ -137,23 +235,21 @@ fn inside(domain: &[[f64; 2]], g: &Geometry, fixed: Option<(usize, f64)>) -> Qua
     let free: Vec<usize> = (0..dim)
         .filter(|&i| Some(i) != fixed.map(|f| f.0))
         .collect();
-    let volume: f64 = free.iter().map(|&i| domain[i][1] - domain[i][0]).product();
-    let w = volume / f64::from(INTERIOR_POINTS);
-    let mut out = Quadrature::default();
-    for k in 0..INTERIOR_POINTS {
+    let full = |q: &[f64]| {
         let mut p = vec![0.0; dim];
-        for (d, &i) in free.iter().enumerate() {
-            let [lo, hi] = domain[i];
-            p[i] = lo + (hi - lo) * f64::from(sobol_burley::sample(k, d as u32, 0x0A0A));
+        for (&i, v) in free.iter().zip(q) {
+            p[i] = *v;
         }
         if let Some((i, v)) = fixed {
             p[i] = v;
         }
-        if g.holds(&p) {
-            out.push(p, vec![0.0; dim], w);
-        }
-    }
-    out
+        p
+    };
+    let bounds: Vec<[f64; 2]> = free.iter().map(|&i| domain[i]).collect();
+    let mut rule = sobol_rule(&bounds, |q| g.holds(&full(q)));
+    rule.points.iter_mut().for_each(|q| *q = full(q));
+    rule.normals.iter_mut().for_each(|n| *n = vec![0.0; dim]);
+    rule
 }
 
 /// The rule of one box face: on a shape, its boundary in that plane (an

@@ -554,7 +554,8 @@ impl Geometry {
         self.bounds_of(&self.shape)
     }
 
-    fn bounds_of(&self, shape: &Shape) -> Vec<[f64; 2]> {
+    /// A box that holds `shape`, a combination of this geometry's primitives.
+    pub fn bounds_of(&self, shape: &Shape) -> Vec<[f64; 2]> {
         match shape {
             Shape::Primitive(k) => self.primitives[*k].bounds(),
             Shape::Difference(a, _) => self.bounds_of(a),
@@ -579,6 +580,12 @@ impl Geometry {
     /// Whether the spatial point `p` is in the shape (closed, up to `tol`).
     pub fn contains(&self, p: &[f64]) -> bool {
         self.contains_in(&self.shape, p, self.tol)
+    }
+
+    /// Whether the spatial point `p` is in the shape and in `within`, another
+    /// combination of its primitives (closed, up to `tol`).
+    pub fn contains_within(&self, within: &Shape, p: &[f64]) -> bool {
+        self.contains(p) && self.contains_in(within, p, self.tol)
     }
 
     fn contains_in(&self, shape: &Shape, p: &[f64], margin: f64) -> bool {

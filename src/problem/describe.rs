@@ -179,6 +179,9 @@ impl Problem {
                 super::QuantityPlace::Integral(r) => {
                     format!("integral over {} of", self.region_text(r))
                 }
+                super::QuantityPlace::Within { text, .. } => {
+                    format!("integral over the interior within {text} of")
+                }
                 super::QuantityPlace::Points { at, minus } => match minus {
                     Some(m) => format!("at {} minus at {}:", point_text(at), point_text(m)),
                     None => format!("at {}:", point_text(at)),

@@ -526,6 +526,28 @@ impl Combination<'_> {
     }
 }
 
+/// A quantity's `within`: a combination of the geometry's primitives, used
+/// in the shape or not, that must overlap it.
+pub(super) fn within(text: &Spanned<String>, g: &Geometry, src: &Source) -> Result<Shape> {
+    let shape = combination(text, &g.names, src)?;
+    let bounds = g.bounds_of(&shape);
+    let overlaps = bounds
+        .iter()
+        .zip(g.bounds())
+        .all(|([lo, hi], [glo, ghi])| lo.max(glo) < hi.min(ghi));
+    if !overlaps {
+        return Err(src.error(
+            text.span(),
+            format!(
+                "'{}' does not overlap the shape {}",
+                text.get_ref().trim(),
+                g.text
+            ),
+        ));
+    }
+    Ok(shape)
+}
+
 /// The comma-separated items of `text`, trimmed, with their offsets.
 pub(super) fn items(text: &str) -> Vec<(usize, &str)> {
     text.split(',')

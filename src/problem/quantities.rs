@@ -6,6 +6,7 @@
 //! [quantities]
 //! drag = { integral = "p * n_x - 2 * nu * u_x * n_x", over = "cylinder", reference = 5.58 }
 //! dp = { value = "p", at = [0.15, 0.2], minus = [0.25, 0.2], reference = 0.1175 }
+//! mass = { integral = "u", over = "interior", within = "near" }  # near: a shape of [geometry]
 //! ```
 
 use super::build::{boundary_place, number, Space};
@@ -97,12 +98,25 @@ fn integral_place(
             "an integral needs over = \"interior\", a part of the shape (over = \"cylinder\") or faces (over = \"x = 0\")",
         ));
     };
-    if over.get_ref().trim() == "interior" {
-        return Ok(QuantityPlace::Integral(Region::Interior));
+    let interior = over.get_ref().trim() == "interior";
+    match (&body.within, space.geometry.as_deref()) {
+        (Some(w), _) if !interior => Err(src.error(
+            w.span(),
+            "within narrows over = \"interior\"; a boundary integral takes its part in over",
+        )),
+        (Some(w), None) => Err(src.error(
+            w.span(),
+            "within names shapes of [geometry]; this file has none",
+        )),
+        (Some(w), Some(g)) => Ok(QuantityPlace::Within {
+            shape: super::geometry::within(w, g, src)?,
+            text: w.get_ref().trim().to_string(),
+        }),
+        (None, _) if interior => Ok(QuantityPlace::Integral(Region::Interior)),
+        (None, _) => Ok(QuantityPlace::Integral(boundary_place(
+            over, symbols, space, src,
+        )?)),
     }
-    Ok(QuantityPlace::Integral(boundary_place(
-        over, symbols, space, src,
-    )?))
 }
 
 fn point_place(
@@ -112,7 +126,7 @@ fn point_place(
     space: &Space,
     src: &Source,
 ) -> Result<QuantityPlace> {
-    if let Some(o) = &body.over {
+    if let Some(o) = body.over.as_ref().or(body.within.as_ref()) {
         return Err(src.error(
             o.span(),
             "a value is taken at points (at, minus), not over a region",

@@ -89,6 +89,9 @@ pub(crate) enum RawArray {
 pub(crate) struct RawQuantity {
     pub integral: Option<Spanned<String>>,
     pub over: Option<Spanned<String>>,
+    /// With `over = "interior"`: only inside this combination of the
+    /// geometry's shapes (`within = "near"`).
+    pub within: Option<Spanned<String>>,
     pub value: Option<Spanned<String>>,
     pub at: Option<Spanned<Vec<Spanned<NumOrText>>>>,
     pub minus: Option<Spanned<Vec<Spanned<NumOrText>>>>,

@@ -9,6 +9,7 @@ mod files;
 mod observe;
 mod planes;
 mod quantities;
+mod reevaluate;
 mod resume;
 mod run;
 mod unknowns;
@@ -16,11 +17,12 @@ mod unknowns;
 pub use observe::{observe, ObservationTable, ObserveOptions};
 pub use resume::{resume, CheckpointFile, Checkpointing, CHECKPOINT, CHECKPOINT_FORMAT};
 pub use run::{
-    prepare, ready, resolve_omega, train_and_evaluate, train_prepared, Prepared, TrainOptions,
-    Trained, TrainedNet, MAX_DENSE_PARAMS,
+    judged, prepare, ready, resolve_omega, train_and_evaluate, train_prepared, Prepared,
+    TrainOptions, Trained, TrainedNet, MAX_DENSE_PARAMS,
 };
 
 pub use quantities::{quantities, QuantityValue};
+pub use reevaluate::{reevaluate, run_problem_text, Judgement};
 pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;
@@ -82,23 +84,7 @@ impl Summary {
     /// The one line a run ends with.
     pub fn line(&self) -> String {
         let steps = self.adam_steps + self.quasi_newton_iters;
-        let err = match &self.errors {
-            Some(e) => {
-                // Outputs without reference values are left out.
-                let rel: Vec<String> = self
-                    .outputs
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, n)| e.describe(j).map(|d| format!("{n} {d}")))
-                    .collect();
-                format!(
-                    "relative L2 {}, max |error| {:.3e}",
-                    rel.join(", "),
-                    e.max_abs
-                )
-            }
-            None => "no reference to compare with".to_string(),
-        };
+        let err = errors_text(&self.outputs, self.errors.as_ref());
         let kept = if self.kept_step == steps {
             String::new()
         } else {
@@ -127,6 +113,26 @@ impl Summary {
             self.quasi_newton.label(),
             self.stop,
         )
+    }
+}
+
+/// `relative L2 u 4.9e-5, max |error| 5.9e-4` (outputs without reference
+/// values left out), or that there is no reference.
+pub fn errors_text(outputs: &[String], errors: Option<&Errors>) -> String {
+    match errors {
+        Some(e) => {
+            let rel: Vec<String> = outputs
+                .iter()
+                .enumerate()
+                .filter_map(|(j, n)| e.describe(j).map(|d| format!("{n} {d}")))
+                .collect();
+            format!(
+                "relative L2 {}, max |error| {:.3e}",
+                rel.join(", "),
+                e.max_abs
+            )
+        }
+        None => "no reference to compare with".to_string(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! expression's jets at the nodes of the region's quadrature rule, or at
 //! the quantity's points, summed with their weights.
 
-use crate::geometry::quadrature;
+use crate::geometry::{quadrature, quadrature_within};
 use crate::jet::{Batch, JetField, Outputs, Tracer};
 use crate::multi_index::closure;
 use crate::net::Network;
@@ -73,6 +73,15 @@ where
     let (points, normals, weights) = match &q.place {
         QuantityPlace::Integral(region) => {
             let rule = quadrature(&problem.pde.domain, problem.pde.geometry.as_deref(), region);
+            (rule.points, rule.normals, rule.weights)
+        }
+        QuantityPlace::Within { shape, .. } => {
+            let geometry = problem
+                .pde
+                .geometry
+                .as_deref()
+                .expect("within needs a geometry");
+            let rule = quadrature_within(&problem.pde.domain, geometry, shape);
             (rule.points, rule.normals, rule.weights)
         }
         QuantityPlace::Points { at, minus } => {

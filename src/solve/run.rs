@@ -4,10 +4,10 @@
 
 use super::resume::{CheckpointFile, Checkpointing};
 use super::unknowns::{identified, initial_raw, resolve_initial};
-use super::{evaluation, EvaluationPoints, SolveError, Summary};
+use super::{evaluation, EvaluationPoints, QuantityValue, SolveError, Summary};
 use crate::bandwidth::OmegaChoice;
 use crate::config::{Balance, Omega, Precision, QuasiNewtonMethod, RunConfig};
-use crate::evaluate::{align_constants, errors, time_slices};
+use crate::evaluate::{align_constants, errors, time_slices, Errors};
 use crate::jet::predict;
 use crate::net::{save, Network, SavedNet};
 use crate::problem::Problem;
@@ -152,6 +152,32 @@ impl TrainedNet {
             Self::F64(n) => n.n_params(),
         }
     }
+
+    /// The derived quantities of `problem` (`[quantities]`).
+    pub fn quantities(&self, problem: &Problem) -> Vec<QuantityValue> {
+        match self {
+            Self::F32(n) => super::quantities(n, problem),
+            Self::F64(n) => super::quantities(n, problem),
+        }
+    }
+}
+
+/// A network's prediction at the evaluation points, masked outside the
+/// shape and (outputs known up to a constant) shifted to the reference's
+/// mean as it is compared, and its errors against the reference.
+pub fn judged(
+    problem: &Problem,
+    eval: &EvaluationPoints,
+    mut prediction: Vec<Vec<f64>>,
+) -> (Vec<Vec<f64>>, Option<Errors>) {
+    super::mask_outside(problem, &eval.points, &mut prediction);
+    let Some(r) = &eval.reference else {
+        return (prediction, None);
+    };
+    let slices = time_slices(&problem.pde.inputs, &eval.points);
+    let prediction = align_constants(&prediction, r, &problem.evaluation.up_to_constant, &slices);
+    let errors = errors(&prediction, r);
+    (prediction, Some(errors))
 }
 
 /// Everything a training run produced: the network, its history, its
@@ -280,14 +306,7 @@ where
         trainer = trainer.observer(ProgressObserver::new(steps));
     }
     let outcome = trainer.run(&mut net).map_err(SolveError::Invalid)?;
-    let mut prediction = predict(&net, &eval.points);
-    super::mask_outside(problem, &eval.points, &mut prediction);
-    if let Some(r) = &eval.reference {
-        // Outputs known up to a constant are written and drawn shifted to
-        // the reference's mean, as they are compared.
-        let slices = time_slices(&problem.pde.inputs, &eval.points);
-        prediction = align_constants(&prediction, r, &problem.evaluation.up_to_constant, &slices);
-    }
+    let (prediction, errors) = judged(problem, &eval, predict(&net, &eval.points));
     let values: Vec<f64> = problem
         .pde
         .unknowns
@@ -298,7 +317,7 @@ where
     let summary = Summary {
         problem: problem.name.clone(),
         outputs: problem.pde.outputs.clone(),
-        errors: eval.reference.as_ref().map(|r| errors(&prediction, r)),
+        errors,
         wall_seconds: start.elapsed().as_secs_f64(),
         adam_steps: outcome.steps(Phase::Adam),
         quasi_newton_iters: outcome.steps(Phase::QuasiNewton),

@@ -90,3 +90,55 @@ fn the_readme_equation_files_parse() {
         }
     }
 }
+
+/// `pinn evaluate` judges a finished run's network again: the same error
+/// as the run reported, a quantity added to the equation file afterwards,
+/// and a clear refusal for a folder without a network or a problem of
+/// another shape.
+#[test]
+fn evaluate_judges_a_finished_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_s = run.to_str().unwrap();
+    let args = [
+        "solve",
+        "plate-hole",
+        "--adam-steps",
+        "100",
+        "--quasi-newton-iters",
+        "50",
+        "-q",
+        "--out",
+        run_s,
+    ];
+    let (code, _, err) = pinn(&args);
+    assert_eq!(code, 0, "{err}");
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    let rel = metrics["rel_l2"]["u"].as_f64().unwrap();
+    let (code, out, err) = pinn(&["evaluate", run_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("relative L2 u {rel:.3e}")), "{out}");
+    // A quantity the run did not have: the area of the plate with a hole.
+    let text = format!(
+        "{}\n[quantities]\narea = {{ integral = \"1\", over = \"interior\", reference = 3.717 }}\n",
+        pinn::problem::builtin("plate-hole").unwrap().1
+    );
+    let edited = dir.path().join("edited.toml");
+    std::fs::write(&edited, text).unwrap();
+    let (code, out, err) = pinn(&["evaluate", run_s, "--equation", edited.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("area 3.71"), "{out}");
+    let (code, _, err) = pinn(&["evaluate", run_s, "--equation", "kovasznay"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the network maps 2 inputs to 1 outputs"),
+        "{err}"
+    );
+    let (code, _, err) = pinn(&["evaluate", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("problem.toml") || err.contains("model.json"),
+        "{err}"
+    );
+}

@@ -472,6 +472,62 @@ fn quadrature_matches_closed_forms() {
     assert!((area - (4.0 - PI * 0.09)).abs() < 2e-3, "{area}");
 }
 
+/// I₁(x) by its power series (|x| < 2).
+fn bessel_i1(x: f64) -> f64 {
+    let (mut term, mut sum) = (x / 2.0, x / 2.0);
+    for k in 1..30 {
+        term *= (x / 2.0).powi(2) / (k * (k + 1)) as f64;
+        sum += term;
+    }
+    sum
+}
+
+/// Integrals over the interior inside another primitive (a quantity's
+/// `within`): the annulus between a hole and a concentric disk in polar
+/// coordinates, a rectangle cut by the shape's edge, a ball in 3D.
+#[test]
+fn quadrature_within_matches_closed_forms() {
+    use pinn::geometry::quadrature_within;
+    let (c, r, outer) = ([0.2, 0.1], 0.3, 0.6);
+    let g = geometry(
+        vec![
+            square(),
+            disk(c, r),
+            disk(c, outer),
+            rect(&[0.6, -2.0], &[2.0, 2.0]),
+        ],
+        minus(0, 1),
+    );
+    let domain = g.bounds();
+    let ring = quadrature_within(&domain, &g, &Shape::Primitive(2));
+    let area = ring.integrate(|_, _| 1.0);
+    let exact = PI * (outer * outer - r * r);
+    assert!((area - exact).abs() < 1e-12, "{area} vs {exact}");
+    // ∫ e^x over the annulus = e^cx · 2π [ρ I₁(ρ)] from r to outer
+    // (the mean of e^x over a circle of radius ρ is e^cx I₀(ρ)).
+    let got = ring.integrate(|p, _| p[0].exp());
+    let exact = c[0].exp() * 2.0 * PI * (outer * bessel_i1(outer) - r * bessel_i1(r));
+    assert!((got - exact).abs() < 1e-10 * exact, "{got} vs {exact}");
+    // A rectangle reaching past the square: only [0.6, 1] × [−1, 1] counts.
+    let strip = quadrature_within(&domain, &g, &Shape::Primitive(3));
+    let got = strip.integrate(|p, _| p[0] * p[1] * p[1]);
+    let exact = (1.0 - 0.36) / 2.0 * (2.0 / 3.0);
+    assert!((got - exact).abs() < 1e-12, "{got} vs {exact}");
+    // 3D: the ball of radius 0.5 inside a box, by quasi-Monte Carlo.
+    let cube = Primitive::Rectangle {
+        lo: vec![-1.0; 3],
+        hi: vec![1.0; 3],
+    };
+    let ball = Primitive::Ball {
+        center: vec![0.0; 3],
+        radius: 0.5,
+    };
+    let g3 = geometry(vec![cube, ball], Shape::Primitive(0));
+    let volume = quadrature_within(&g3.bounds(), &g3, &Shape::Primitive(1)).integrate(|_, _| 1.0);
+    let exact = 4.0 / 3.0 * PI * 0.125;
+    assert!((volume - exact).abs() < 5e-3 * exact, "{volume} vs {exact}");
+}
+
 /// Quantities of a network set to the exact solution of HOLE: the flux
 /// through the hole, ∮ u_n ds = −∫_disk Δu = 5∫_disk sin(x + 2y)
 /// = 5 sin(0.4)·2πr J₁(√5 r)/√5 (the mean-value property of plane waves),
@@ -479,8 +535,9 @@ fn quadrature_matches_closed_forms() {
 #[test]
 fn quantities_of_the_exact_solution_match_closed_forms() {
     let text = format!(
-        "{HOLE}\n[quantities]\nflux = {{ integral = \"u_n\", over = \"hole\" }}\ndu = {{ value = \"u\", at = [0.5, -0.5], minus = [-0.5, 0.5], reference = 1 }}\n"
-    );
+        "{HOLE}\n[quantities]\nflux = {{ integral = \"u_n\", over = \"hole\" }}\ndu = {{ value = \"u\", at = [0.5, -0.5], minus = [-0.5, 0.5], reference = 1 }}\nring = {{ integral = \"u\", over = \"interior\", within = \"near\" }}\n"
+    )
+    .replace("shape = \"plate - hole - cut\"", "near = { disk = [0.2, 0.1], radius = 0.6 }\nshape = \"plate - hole - cut\"");
     let p = problem(&text);
     let net = plane_wave_net(&p, 0.5);
     let q = pinn::solve::quantities(&net, &p);
@@ -492,6 +549,13 @@ fn quantities_of_the_exact_solution_match_closed_forms() {
     assert!((q[1].value - du).abs() < 1e-12, "{} vs {du}", q[1].value);
     assert_eq!(q[1].reference, Some(1.0));
     assert!((q[1].relative_error().unwrap() - (du - 1.0).abs()).abs() < 1e-12);
+    // ∫ u over the annulus 0.3 < ρ < 0.6 about the hole's centre: the plane
+    // wave's mean over a circle of radius ρ is sin(0.4)·J₀(√5 ρ), and
+    // ∫ J₀(kρ) ρ dρ = ρ J₁(kρ)/k; plus 0.5 times the area.
+    let ring = 0.4f64.sin() * 2.0 * PI * (0.6 * bessel_j1(k * 0.6) - 0.3 * bessel_j1(k * 0.3)) / k
+        + 0.5 * PI * (0.36 - 0.09);
+    assert_eq!(q[2].name, "ring");
+    assert!((q[2].value - ring).abs() < 1e-9, "{} vs {ring}", q[2].value);
 }
 
 /// Malformed quantities: an error at the offending text.
@@ -527,10 +591,33 @@ fn malformed_quantities_are_refused_with_their_place() {
             "a = { integral = \"w\", over = \"hole\" }",
             "unknown name 'w'",
         ),
+        (
+            "a = { integral = \"u\", over = \"hole\", within = \"plate\" }",
+            "within narrows over = \"interior\"",
+        ),
+        (
+            "a = { integral = \"u\", over = \"interior\", within = \"rim\" }",
+            "unknown shape 'rim'",
+        ),
+        (
+            "a = { value = \"u\", at = [0.5, -0.5], within = \"plate\" }",
+            "a value is taken at points",
+        ),
     ];
     for (q, expected) in cases {
         refused(&with(q), "q.toml", expected);
     }
+    let far = with("a = { integral = \"u\", over = \"interior\", within = \"far\" }").replace(
+        "shape = \"plate - hole - cut\"",
+        "far = { disk = [5, 5], radius = 1 }\nshape = \"plate - hole - cut\"",
+    );
+    refused(&far, "q.toml", "'far' does not overlap the shape");
+    let square = "name = \"sq\"\ninputs = [\"x\", \"y\"]\noutputs = [\"u\"]\ndomain = { x = [0, 1], y = [0, 1] }\n[residuals]\npde = \"u_xx + u_yy\"\n[quantities]\na = { integral = \"u\", over = \"interior\", within = \"plate\" }\n";
+    refused(
+        square,
+        "q.toml",
+        "within names shapes of [geometry]; this file has none",
+    );
 }
 
 /// The cylinder built-in: its shape, parts and the benchmark's quantities.
