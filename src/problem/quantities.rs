@@ -99,7 +99,7 @@ fn integral_place(
         ));
     };
     let interior = over.get_ref().trim() == "interior";
-    match (&body.within, space.geometry.as_deref()) {
+    match (&body.within, space.geometry) {
         (Some(w), _) if !interior => Err(src.error(
             w.span(),
             "within narrows over = \"interior\"; a boundary integral takes its part in over",
