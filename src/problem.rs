@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 mod build;
 mod builder;
-
+mod builder_shapes;
 mod builtins;
 mod describe;
 mod error;
@@ -35,7 +35,7 @@ mod raw;
 mod settings;
 mod unknowns;
 
-pub use builder::{Condition, Number, ProblemBuilder, UnknownSpec};
+pub use builder::{Condition, Number, ProblemBuilder, QuantitySpec, ShapeSpec, UnknownSpec};
 pub use builtins::{builtin, builtin_data, builtin_table, builtins};
 pub use error::ProblemError;
 pub use load::{check, read_config};

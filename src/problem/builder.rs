@@ -3,6 +3,8 @@
 //! problem built in code gets the same checks and the same errors (they
 //! point into the generated text, shown with the error).
 
+use super::builder_shapes::Shapes;
+pub use super::builder_shapes::{QuantitySpec, ShapeSpec};
 use super::{CodeTerms, EquationFile, ProblemError};
 use crate::config::RunConfig;
 use crate::expr::{Residual, Value, Values};
@@ -29,7 +31,7 @@ impl From<&str> for Number {
 }
 
 impl Number {
-    fn toml(&self) -> String {
+    pub(super) fn toml(&self) -> String {
         match self {
             Number::Value(v) => toml::Value::Float(*v).to_string(),
             Number::Expr(s) => quoted(s),
@@ -159,6 +161,7 @@ pub struct ProblemBuilder {
     hard: Vec<(String, String, String)>,
     config: Option<RunConfig>,
     codes: CodeTerms,
+    shapes: Shapes,
 }
 
 impl ProblemBuilder {
@@ -182,6 +185,7 @@ impl ProblemBuilder {
             hard: Vec::new(),
             config: None,
             codes: CodeTerms::new(),
+            shapes: Shapes::default(),
         }
     }
 
@@ -302,6 +306,35 @@ impl ProblemBuilder {
         self
     }
 
+    /// A primitive shape named `name` (`[geometry]`); with shapes, `domain`
+    /// is needed only for the inputs they do not span (`t`).
+    pub fn shape(mut self, name: &str, spec: ShapeSpec) -> Self {
+        self.shapes.primitives.push((name.to_string(), spec));
+        self
+    }
+
+    /// How the shapes combine, e.g. `"plate - hole"` (+ union, - difference,
+    /// & intersection); not needed for a single shape.
+    pub fn combine(mut self, combination: &str) -> Self {
+        self.shapes.combination = Some(combination.to_string());
+        self
+    }
+
+    /// A name for faces of the shape's box (`side("inlet", "x = 0")`), for
+    /// conditions and quantities.
+    pub fn side(mut self, name: &str, faces: &str) -> Self {
+        self.shapes
+            .sides
+            .push((name.to_string(), faces.to_string()));
+        self
+    }
+
+    /// A derived quantity, reported with the errors (`[quantities]`).
+    pub fn quantity(mut self, name: &str, spec: QuantitySpec) -> Self {
+        self.shapes.quantities.push((name.to_string(), spec));
+        self
+    }
+
     /// Run settings (network, Adam, quasi-Newton, sampling, training).
     pub fn config(mut self, config: RunConfig) -> Self {
         self.config = Some(config);
@@ -329,10 +362,13 @@ impl ProblemBuilder {
             .iter()
             .map(|(k, lo, hi)| format!("{} = [{}, {}]", key(k), lo.toml(), hi.toml()))
             .collect();
-        let _ = writeln!(s, "domain = {{ {} }}", domain.join(", "));
+        if !domain.is_empty() || self.shapes.primitives.is_empty() {
+            let _ = writeln!(s, "domain = {{ {} }}", domain.join(", "));
+        }
         if let Some([x, y]) = &self.velocity {
             let _ = writeln!(s, "velocity = {}", list(&[x.clone(), y.clone()]));
         }
+        self.shapes.write_geometry(&mut s);
         let _ = writeln!(s, "\n[residuals]");
         for (name, req) in &self.residuals {
             let _ = writeln!(s, "{} = {}", key(name), req.toml(&residual_code_name(name)));
@@ -360,6 +396,7 @@ impl ProblemBuilder {
             let _ = writeln!(s, "\n[observations]\ncsv = {}", quoted(csv));
         }
         self.write_reference(&mut s);
+        self.shapes.write_quantities(&mut s);
         if !self.hard.is_empty() {
             let _ = writeln!(s, "\n[hard_constraints]");
             for (out, value, distance) in &self.hard {
@@ -455,13 +492,13 @@ fn condition_code_name(k: usize) -> String {
 }
 
 /// A TOML string literal.
-fn quoted(s: &str) -> String {
+pub(super) fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
 /// A TOML key: bare when it can be, else quoted (the validator then says
 /// what is wrong with the name).
-fn key(s: &str) -> String {
+pub(super) fn key(s: &str) -> String {
     let bare = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');

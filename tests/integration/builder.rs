@@ -188,3 +188,85 @@ fn equation_files_may_name_registered_rust_code() {
     let e = EquationFile::from_toml_with(&no_output, "coded.toml", &codes).expect_err("no output");
     assert!(e.to_string().contains("reads no output"), "{e}");
 }
+
+/// Shapes and quantities through the builder: the plate with a hole built in
+/// Rust is the built-in file's problem (the same geometry, terms and
+/// regions), its quantities equal those of the same text written by hand,
+/// and a bad shape gets the file's error.
+#[test]
+fn shapes_and_quantities_built_in_rust_match_the_equation_file() {
+    use pinn::problem::{QuantitySpec, ShapeSpec};
+    let plate = || {
+        ProblemBuilder::new("plate-hole")
+            .inputs(&["x", "y"])
+            .outputs(&["u"])
+            .constant("r", 0.3)
+            .shape("plate", ShapeSpec::rectangle(&[-1.0, -1.0], &[1.0, 1.0]))
+            .shape("hole", ShapeSpec::disk(&[0.0, 0.0], "r"))
+            .combine("plate - hole")
+            .residual("pde", "u_xx + u_yy + 2 * pi^2 * sin(pi * x) * sin(pi * y)")
+            .condition(Condition::on("plate").named("edges").require("u = 0"))
+            .condition(Condition::on("hole").named("hole").require(
+                "u_n = -(x * pi * cos(pi * x) * sin(pi * y) + y * pi * sin(pi * x) * cos(pi * y)) / r",
+            ))
+            .reference("u", "sin(pi * x) * sin(pi * y)")
+    };
+    let built = plate().build().unwrap_or_else(|e| panic!("{e}"));
+    let file = EquationFile::load("plate-hole").unwrap();
+    assert_eq!(built.problem.pde.geometry, file.problem.pde.geometry);
+    assert_eq!(built.problem.term_names(), file.problem.term_names());
+    let regions = |p: &Problem| -> Vec<_> { p.pde.terms.iter().map(|(_, r)| r.clone()).collect() };
+    assert_eq!(regions(&built.problem), regions(&file.problem));
+    let with_quantities = plate()
+        .shape("near", ShapeSpec::disk(&[0.0, 0.0], 0.6))
+        .side("left", "x = -1")
+        .quantity(
+            "rim",
+            QuantitySpec::integral("1", "hole").reference("2 * pi * r"),
+        )
+        .quantity(
+            "ring",
+            QuantitySpec::integral("u", "interior").within("near"),
+        )
+        .quantity("flux", QuantitySpec::integral("u_n", "left"))
+        .quantity(
+            "du",
+            QuantitySpec::value("u", &[0.5, 0.5])
+                .minus(&[-0.5, 0.5])
+                .reference(2.0),
+        )
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = format!(
+        "{}\n[quantities]\nrim = {{ integral = \"1\", over = \"hole\", reference = \"2 * pi * r\" }}\nring = {{ integral = \"u\", over = \"interior\", within = \"near\" }}\nflux = {{ integral = \"u_n\", over = \"left\" }}\ndu = {{ value = \"u\", at = [0.5, 0.5], minus = [-0.5, 0.5], reference = 2 }}\n",
+        pinn::problem::builtin("plate-hole").unwrap().1
+    )
+    .replace(
+        "shape = \"plate - hole\"",
+        "near = { disk = [0, 0], radius = 0.6 }\nshape = \"plate - hole\"\nleft = \"x = -1\"",
+    );
+    let by_hand = EquationFile::from_toml(&text, "by-hand.toml").unwrap_or_else(|e| panic!("{e}"));
+    let mut config = RunConfig::default();
+    config.network.omega = Omega::Value(2.0);
+    let net = Network::<f64>::new(&config.network, &by_hand.problem.pde.domain, 1);
+    let a = pinn::solve::quantities(&net, &with_quantities.problem);
+    let b = pinn::solve::quantities(&net, &by_hand.problem);
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 4);
+    assert!(
+        (a[0].value - 2.0 * std::f64::consts::PI * 0.3).abs() < 1e-12,
+        "{}",
+        a[0].value
+    );
+    let bad = plate()
+        .shape("dot", ShapeSpec::disk(&[0.5, 0.5], -1.0))
+        .build();
+    let Err(e) = bad else {
+        panic!("a negative radius is refused")
+    };
+    let e = e.to_string();
+    assert!(
+        e.contains("plate-hole (ProblemBuilder)") && e.contains("the radius must be positive"),
+        "{e}"
+    );
+}
