@@ -602,7 +602,8 @@ fn run_evaluate(dir: &std::path::Path, equation: Option<&str>) -> Result<(), Fai
     let problem = match equation {
         Some(e) => load(e)?.problem,
         None => {
-            let text = pinn::solve::run_problem_text(dir).map_err(|e| input(e.to_string()))?;
+            let text = pinn::solve::read_run_file(dir, "problem.toml")
+                .map_err(|e| input(e.to_string()))?;
             let source = dir.join("problem.toml").display().to_string();
             EquationFile::from_toml(&text, &source)
                 .map_err(|e| input(e.to_string()))?

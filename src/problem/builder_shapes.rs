@@ -159,29 +159,35 @@ pub(super) struct Shapes {
 impl Shapes {
     /// The `[geometry]` table, if any shape was given.
     pub fn write_geometry(&self, s: &mut String) {
-        if self.primitives.is_empty() {
-            return;
-        }
-        let _ = writeln!(s, "\n[geometry]");
-        for (name, spec) in &self.primitives {
-            let _ = writeln!(s, "{} = {}", key(name), spec.toml());
-        }
-        if let Some(c) = &self.combination {
-            let _ = writeln!(s, "shape = {}", quoted(c));
-        }
-        for (name, faces) in &self.sides {
-            let _ = writeln!(s, "{} = {}", key(name), quoted(faces));
+        let mut rows: Vec<(&str, String)> = self
+            .primitives
+            .iter()
+            .map(|(n, spec)| (n.as_str(), spec.toml()))
+            .collect();
+        rows.extend(self.combination.iter().map(|c| ("shape", quoted(c))));
+        rows.extend(self.sides.iter().map(|(n, f)| (n.as_str(), quoted(f))));
+        if !self.primitives.is_empty() {
+            write_table(s, "geometry", &rows);
         }
     }
 
     /// The `[quantities]` table, if any.
     pub fn write_quantities(&self, s: &mut String) {
-        if self.quantities.is_empty() {
-            return;
+        let rows: Vec<(&str, String)> = self
+            .quantities
+            .iter()
+            .map(|(n, q)| (n.as_str(), q.toml()))
+            .collect();
+        if !rows.is_empty() {
+            write_table(s, "quantities", &rows);
         }
-        let _ = writeln!(s, "\n[quantities]");
-        for (name, q) in &self.quantities {
-            let _ = writeln!(s, "{} = {}", key(name), q.toml());
-        }
+    }
+}
+
+/// `[name]` and a `key = value` line per row.
+fn write_table(s: &mut String, name: &str, rows: &[(&str, String)]) {
+    let _ = writeln!(s, "\n[{name}]");
+    for (k, v) in rows {
+        let _ = writeln!(s, "{} = {v}", key(k));
     }
 }

@@ -15,14 +15,16 @@ mod run;
 mod unknowns;
 
 pub use observe::{observe, ObservationTable, ObserveOptions};
-pub use resume::{resume, CheckpointFile, Checkpointing, CHECKPOINT, CHECKPOINT_FORMAT};
+pub use resume::{
+    read_run_file, resume, CheckpointFile, Checkpointing, CHECKPOINT, CHECKPOINT_FORMAT,
+};
 pub use run::{
-    judged, prepare, ready, resolve_omega, train_and_evaluate, train_prepared, Prepared,
-    TrainOptions, Trained, TrainedNet, MAX_DENSE_PARAMS,
+    prepare, ready, resolve_omega, train_and_evaluate, train_prepared, Prepared, TrainOptions,
+    Trained, TrainedNet, MAX_DENSE_PARAMS,
 };
 
 pub use quantities::{quantities, QuantityValue};
-pub use reevaluate::{reevaluate, run_problem_text, Judgement};
+pub use reevaluate::{reevaluate, Judgement};
 pub use unknowns::{identified, Identified};
 
 use crate::bandwidth::OmegaChoice;

@@ -9,7 +9,6 @@ use crate::config::Precision;
 use crate::evaluate::Errors;
 use crate::net::{load, SavedNet};
 use crate::problem::Problem;
-use crate::report::ReportError;
 use std::path::Path;
 
 /// What `pinn evaluate` reports.
@@ -62,10 +61,4 @@ pub fn reevaluate(dir: &Path, problem: &Problem) -> Result<Judgement, SolveError
         errors,
         quantities: net.quantities(problem),
     })
-}
-
-/// Reads `dir`'s problem.toml (the problem the run trained on).
-pub fn run_problem_text(dir: &Path) -> Result<String, SolveError> {
-    let path = dir.join("problem.toml");
-    std::fs::read_to_string(&path).map_err(|source| ReportError::Io { path, source }.into())
 }

@@ -102,11 +102,7 @@ pub fn resume(dir: &Path, progress: bool, stop: Arc<AtomicBool>) -> Result<Summa
         )));
     }
     let checkpoint = CheckpointFile::read(&path)?;
-    let read = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read_to_string(&path)
-            .map_err(|source| SolveError::from(ReportError::Io { path, source }))
-    };
+    let read = |name: &str| read_run_file(dir, name);
     let (problem_text, config_text) = (read("problem.toml")?, read("config.toml")?);
     if problem_text != checkpoint.problem || config_text != checkpoint.config {
         return Err(SolveError::Invalid(format!(
@@ -138,6 +134,12 @@ pub fn resume(dir: &Path, progress: bool, stop: Arc<AtomicBool>) -> Result<Summa
     folder.write_results(&file.problem, &trained)?;
     finish_checkpoints(dir, &trained.summary)?;
     Ok(trained.summary)
+}
+
+/// The text of the run folder `dir`'s file `name` (problem.toml, config.toml).
+pub fn read_run_file(dir: &Path, name: &str) -> Result<String, SolveError> {
+    let path = dir.join(name);
+    std::fs::read_to_string(&path).map_err(|source| ReportError::Io { path, source }.into())
 }
 
 /// The checkpointing of a run in `dir` with `config` (none when the

@@ -165,7 +165,7 @@ impl TrainedNet {
 /// A network's prediction at the evaluation points, masked outside the
 /// shape and (outputs known up to a constant) shifted to the reference's
 /// mean as it is compared, and its errors against the reference.
-pub fn judged(
+pub(super) fn judged(
     problem: &Problem,
     eval: &EvaluationPoints,
     mut prediction: Vec<Vec<f64>>,
