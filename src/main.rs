@@ -342,6 +342,8 @@ impl From<QuasiNewtonArg> for QuasiNewtonMethod {
 enum PrecisionArg {
     F32,
     F64,
+    /// f32, then f64 once f32's round-off stops the quasi-Newton phase.
+    Mixed,
 }
 
 fn parse_omega(s: &str) -> Result<Omega, String> {
@@ -369,6 +371,7 @@ impl From<PrecisionArg> for Precision {
         match v {
             PrecisionArg::F32 => Precision::F32,
             PrecisionArg::F64 => Precision::F64,
+            PrecisionArg::Mixed => Precision::Mixed,
         }
     }
 }
@@ -653,6 +656,13 @@ fn fit_config(args: &FitArgs) -> Result<FitConfig, Failure> {
     let net = &mut config.network;
     net.kind = args.net.map_or(net.kind, NetKind::from);
     net.precision = args.precision.map_or(net.precision, Precision::from);
+    if net.precision == Precision::Mixed {
+        return Err(bad(
+            "--precision mixed switches pinn solve's quasi-Newton phase to f64; pinn fit \
+             (Adam only) takes f32 or f64"
+                .into(),
+        ));
+    }
     (net.width, net.depth, net.seed) = (args.width, args.depth, args.seed);
     match (args.omega, net.kind) {
         (Some(Omega::Value(w)), _) => net.omega = Omega::Value(w),

@@ -125,7 +125,8 @@ pub struct Fitted {
 /// Trains a network of `config.network` on the training samples of `split`.
 pub fn fit(signal: &Signal, split: &Split, config: &FitConfig, options: &FitOptions) -> Fitted {
     match config.network.precision {
-        Precision::F32 => fit_with::<f32>(signal, split, config, options),
+        // Mixed switches a quasi-Newton phase, which a fit does not have.
+        Precision::F32 | Precision::Mixed => fit_with::<f32>(signal, split, config, options),
         Precision::F64 => fit_with::<f64>(signal, split, config, options),
     }
 }

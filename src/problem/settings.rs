@@ -5,7 +5,7 @@
 use super::error::{ProblemError, Source};
 use super::raw::Entries;
 use super::{Problem, Reference};
-use crate::config::{BadSetting, Precision, RunConfig};
+use crate::config::{BadSetting, RunConfig};
 use crate::limits::{estimate_bytes, parameter_count, Sizes, MAX_DENSE_PARAMS, MAX_MEMORY_BYTES};
 use serde::Deserialize;
 use std::ops::Range;
@@ -98,6 +98,7 @@ const NETWORK: &[(&str, &str)] = &[
 ];
 const POINTS: &[(&str, &str)] = &[
     ("sampling", "interior_points"),
+    ("quasi_newton", "grow_to"),
     ("sampling", "condition_points"),
     ("sampling", "candidates"),
     ("quasi_newton", "refine_points"),
@@ -145,15 +146,14 @@ impl Problem {
             outputs,
             width: net.width,
             depth: net.depth,
-            precision_bytes: match net.precision {
-                Precision::F32 => 4,
-                Precision::F64 => 8,
-            },
+            precision_bytes: net.precision.bytes(),
             dense: method.is_dense(),
             memory: qn.memory,
             // Training points and as many held out.
             points: 2.0
-                * (s.interior_points as f64 + refined + conditions * s.condition_points as f64)
+                * (qn.max_interior_points(s.interior_points) as f64
+                    + refined
+                    + conditions * s.condition_points as f64)
                 + observed,
             candidates: s.candidates,
             derivatives: self

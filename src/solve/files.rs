@@ -396,6 +396,9 @@ fn metrics(problem: &Problem, net: &SavedNet, trained: &Trained) -> serde_json::
     if let Some(detail) = &outcome.stop.detail {
         m["stop_detail"] = serde_json::json!(detail);
     }
+    if let Some(step) = summary.f64_from_step {
+        m["f64_from_step"] = serde_json::json!(step);
+    }
     if let Some(e) = &summary.errors {
         // An output whose reference is zero has no relative error: its RMS
         // error goes under its own name. NaN (undefined) is written as null.

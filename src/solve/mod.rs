@@ -6,6 +6,7 @@
 //! had already written.
 
 mod files;
+mod mixed;
 mod observe;
 mod planes;
 mod quantities;
@@ -78,6 +79,8 @@ pub struct Summary {
     pub unknowns: Vec<Identified>,
     /// Derived quantities (`[quantities]`), in file order.
     pub quantities: Vec<QuantityValue>,
+    /// A mixed-precision run that went on in f64: from this step.
+    pub f64_from_step: Option<usize>,
     /// The run folder, when the run wrote one.
     pub out_dir: Option<PathBuf>,
 }
@@ -106,8 +109,11 @@ impl Summary {
             .out_dir
             .as_ref()
             .map_or(String::new(), |d| format!(" -> {}", d.display()));
+        let f64_from = self
+            .f64_from_step
+            .map_or(String::new(), |s| format!(", f64 from step {s}"));
         format!(
-            "{}: {found}{err}{derived}, {:.1} s, {steps} steps ({} Adam + {} {}; {}{kept}){folder}",
+            "{}: {found}{err}{derived}, {:.1} s, {steps} steps ({} Adam + {} {}{f64_from}; {}{kept}){folder}",
             self.problem,
             self.wall_seconds,
             self.adam_steps,

@@ -53,7 +53,9 @@ pub fn reevaluate(dir: &Path, problem: &Problem) -> Result<Judgement, SolveError
     let invalid = |e: String| SolveError::Invalid(format!("{}: {e}", path.display()));
     let net = match saved.config.precision {
         Precision::F32 => TrainedNet::F32(load(&saved).map_err(invalid)?),
-        Precision::F64 => TrainedNet::F64(load(&saved).map_err(invalid)?),
+        // A mixed run saves the precision its network ended in; read an
+        // older "mixed" as f64, which holds f32 values exactly.
+        Precision::F64 | Precision::Mixed => TrainedNet::F64(load(&saved).map_err(invalid)?),
     };
     let eval = evaluation(problem)?;
     let (_, errors) = judged(problem, &eval, net.predict(&eval.points));

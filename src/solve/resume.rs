@@ -21,7 +21,7 @@ pub const CHECKPOINT: &str = "checkpoint.bin";
 /// The first bytes of a checkpoint file, then its format version.
 const MAGIC: &[u8; 8] = b"PINNCKPT";
 /// Raised whenever what a checkpoint holds changes: an older one is refused.
-pub const CHECKPOINT_FORMAT: u32 = 4;
+pub const CHECKPOINT_FORMAT: u32 = 5;
 
 /// Everything a checkpoint file holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,6 +31,9 @@ pub struct CheckpointFile {
     pub config: String,
     pub driver: Checkpoint<Snapshot>,
     pub points: PointsState,
+    /// In the f64 stage of a mixed-precision run: the step it took over at
+    /// (None: the run's only precision, or the f32 stage).
+    pub f64_from_step: Option<usize>,
 }
 
 impl CheckpointFile {
@@ -74,6 +77,7 @@ impl CheckpointFile {
 }
 
 /// How often and where a run writes checkpoints.
+#[derive(Clone, Debug)]
 pub struct Checkpointing {
     pub path: PathBuf,
     /// Seconds between checkpoints (0: after every step).
@@ -81,6 +85,8 @@ pub struct Checkpointing {
     /// The texts the checkpoint belongs to.
     pub problem: String,
     pub config: String,
+    /// Written into each checkpoint (see [`CheckpointFile::f64_from_step`]).
+    pub f64_from_step: Option<usize>,
 }
 
 /// Continues the run whose checkpoint is in `dir` to the end it would have
@@ -159,6 +165,7 @@ pub fn checkpointing(
             every,
             problem,
             config: config_text,
+            f64_from_step: None,
         })
 }
 

@@ -16,6 +16,8 @@ use crate::train::{
     Checkpoint, Observer, Outcome, Phase, ProgressObserver, ResidualLoss, Snapshot, Trainer,
 };
 use dfdx::prelude::{Cpu, Device};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
@@ -220,11 +222,24 @@ pub fn train_prepared(
             eprintln!("{line}");
         }
     }
-    match prepared.config.network.precision {
-        Precision::F32 => train_with::<f32>(problem, prepared, options, TrainedNet::F32),
-        Precision::F64 => train_with::<f64>(problem, prepared, options, TrainedNet::F64),
+    let stage = options.resume.as_ref().and_then(|f| f.f64_from_step);
+    match (prepared.config.network.precision, stage) {
+        (Precision::F32, None) => {
+            train_with::<f32>(problem, prepared, options, TrainedNet::F32, None)
+        }
+        (Precision::F64, None) => {
+            train_with::<f64>(problem, prepared, options, TrainedNet::F64, None)
+        }
+        (Precision::Mixed, _) => super::mixed::train_mixed(problem, prepared, options),
+        (p, Some(_)) => Err(SolveError::Invalid(format!(
+            "the checkpoint is of a mixed-precision run; this configuration trains in {}",
+            p.name()
+        ))),
     }
 }
+
+/// Where the f32 stage of a mixed run leaves the run's state for the f64 stage.
+pub(super) type Handover = Rc<RefCell<Option<CheckpointFile>>>;
 
 /// What training starts from: the evaluation points with the reference
 /// read, the network, and the trainer with its points drawn.
@@ -237,13 +252,15 @@ where
 {
     let config = &prepared.config;
     let eval = evaluation(problem)?;
-    let net = Network::<E>::new(
-        &config.network,
-        &problem.pde.domain,
-        problem.pde.outputs.len(),
-    )
-    .with_unknowns(&initial_raw(problem, config))
-    .with_hard_constraints(problem.pde.hard.clone());
+    // The precision this network runs in (a mixed run's stages differ),
+    // as model.json and metrics.json record it.
+    let network = crate::config::NetConfig {
+        precision: precision_of::<E>(),
+        ..config.network.clone()
+    };
+    let net = Network::<E>::new(&network, &problem.pde.domain, problem.pde.outputs.len())
+        .with_unknowns(&initial_raw(problem, config))
+        .with_hard_constraints(problem.pde.hard.clone());
     let trainer = Trainer::new(problem, config, &net);
     Ok((eval, net, trainer))
 }
@@ -254,17 +271,29 @@ where
 pub fn ready(problem: &Problem, config: &RunConfig) -> Result<Prepared, SolveError> {
     let prepared = prepare(problem, config)?;
     match prepared.config.network.precision {
-        Precision::F32 => set_up::<f32>(problem, &prepared).map(drop),
+        Precision::F32 | Precision::Mixed => set_up::<f32>(problem, &prepared).map(drop),
         Precision::F64 => set_up::<f64>(problem, &prepared).map(drop),
     }?;
     Ok(prepared)
 }
 
-fn train_with<E: Real>(
+/// f32 or f64, by the size of `E`.
+fn precision_of<E: Real>() -> Precision {
+    if std::mem::size_of::<E>() == std::mem::size_of::<f32>() {
+        Precision::F32
+    } else {
+        Precision::F64
+    }
+}
+
+/// Trains in `E`; with `handover`, as the f32 stage of a mixed run that
+/// leaves its state there where f32's round-off stops it.
+pub(super) fn train_with<E: Real>(
     problem: &Problem,
     prepared: &Prepared,
     options: TrainOptions,
     wrap: fn(Network<E>) -> TrainedNet,
+    handover: Option<Handover>,
 ) -> Result<Trained, SolveError>
 where
     Cpu: Device<E>,
@@ -286,6 +315,20 @@ where
     for o in options.observers {
         trainer = trainer.observer(o);
     }
+    if let Some(slot) = handover {
+        let save = move |loss: &ResidualLoss<E>, driver: &Checkpoint<Snapshot>| {
+            *slot.borrow_mut() = Some(CheckpointFile {
+                // Compared only when read from a run folder.
+                problem: String::new(),
+                config: String::new(),
+                driver: driver.clone(),
+                points: loss.points_state(),
+                f64_from_step: None,
+            });
+            Ok(())
+        };
+        trainer = trainer.handover(Box::new(save));
+    }
     if let Some(c) = options.checkpoints {
         let save = move |loss: &ResidualLoss<E>, driver: &Checkpoint<Snapshot>| {
             let file = CheckpointFile {
@@ -293,6 +336,7 @@ where
                 config: c.config.clone(),
                 driver: driver.clone(),
                 points: loss.points_state(),
+                f64_from_step: c.f64_from_step,
             };
             file.write(&c.path)
         };
@@ -329,6 +373,7 @@ where
         choices: prepared.choices.clone(),
         unknowns: identified(problem, &values),
         quantities: super::quantities(&net, problem),
+        f64_from_step: None,
         out_dir: None,
     };
     Ok(Trained {

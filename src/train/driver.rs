@@ -208,6 +208,8 @@ pub struct RunLog<E: Real, O, M> {
     /// written twice for the same point.
     last_recorded: Option<(usize, Vec<f64>)>,
     checkpoints: Option<Checkpoints<O, M>>,
+    /// Receives the run's state when an f32 stage hands over to f64.
+    handover: Option<Saver<O, M>>,
     /// The running phase's index, and the reports of those before it.
     phase: usize,
     finished: Vec<PhaseReport>,
@@ -238,6 +240,7 @@ where
             history: Vec::new(),
             last_recorded: None,
             checkpoints: None,
+            handover: None,
             phase: 0,
             finished: Vec::new(),
             resume: None,
@@ -253,6 +256,15 @@ where
             last: Instant::now(),
             save,
         });
+        self
+    }
+
+    /// Makes this an f32 stage of a mixed-precision run: where f32's
+    /// round-off fails a line search, the quasi-Newton phase gives its state
+    /// (as a checkpoint) to `save` and the run stops with
+    /// [`StopReason::SwitchToF64`], to be resumed in f64.
+    pub fn handover(mut self, save: Saver<O, M>) -> Self {
+        self.log.handover = Some(save);
         self
     }
 
@@ -339,7 +351,10 @@ where
             .find(|r| r.steps > 0)
             .or(reports.first())
             .map_or(Phase::Adam, |r| r.phase);
-        self.finish(net, last_phase);
+        // A handover is no end: the f64 stage records and finishes the run.
+        if stop.reason != StopReason::SwitchToF64 {
+            self.finish(net, last_phase);
+        }
         let log = self.log;
         let kept_step = match (log.settings.keep_best, log.best) {
             (true, Some(best)) => {
@@ -411,10 +426,41 @@ where
     /// the network at `params`. A failed write is reported and training
     /// goes on: a checkpoint is insurance, not a result.
     pub fn checkpoint(&mut self, objective: &O, params: Vec<f64>, state: PhaseState) {
-        let Some(c) = &mut self.checkpoints else {
+        if self.checkpoints.is_none() {
             return;
-        };
-        let checkpoint = Checkpoint {
+        }
+        let checkpoint = self.state(params, state);
+        if let Some(c) = &mut self.checkpoints {
+            if let Err(e) = (c.save)(objective, &checkpoint) {
+                eprintln!("warning: cannot write a checkpoint: {e}");
+            }
+            c.last = Instant::now();
+        }
+    }
+
+    /// Whether the phase should hand its state over to another precision
+    /// where its own round-off stops it (an f32 stage of a mixed run).
+    pub fn hands_over(&self) -> bool {
+        self.handover.is_some()
+    }
+
+    /// Hands the run's state over to the stage that continues it in f64
+    /// (see [`Driver::handover`]); the phase then stops with
+    /// [`StopReason::SwitchToF64`].
+    pub fn hand_over(&mut self, objective: &O, params: Vec<f64>, state: PhaseState) {
+        let mut checkpoint = self.state(params, state);
+        // The stall window starts afresh in the new precision.
+        checkpoint.progress = None;
+        if let Some(save) = &mut self.handover {
+            if let Err(e) = save(objective, &checkpoint) {
+                eprintln!("warning: cannot hand the run over to f64: {e}");
+            }
+        }
+    }
+
+    /// The run's state with the running phase in `state` and the network at `params`.
+    fn state(&self, params: Vec<f64>, state: PhaseState) -> Checkpoint<M> {
+        Checkpoint {
             elapsed: self.budget.elapsed(),
             params,
             steps_done: self.steps_done,
@@ -428,11 +474,7 @@ where
             finished: self.finished.clone(),
             phase: self.phase,
             state,
-        };
-        if let Err(e) = (c.save)(objective, &checkpoint) {
-            eprintln!("warning: cannot write a checkpoint: {e}");
         }
-        c.last = Instant::now();
     }
 
     /// Lets the objective update its weights and, when it did, gives the

@@ -94,6 +94,7 @@ pub struct Trainer<E: Real> {
     observers: Vec<Box<dyn Observer<Snapshot>>>,
     stop: Arc<AtomicBool>,
     checkpoints: Option<(f64, Saver<ResidualLoss<E>, Snapshot>)>,
+    handover: Option<Saver<ResidualLoss<E>, Snapshot>>,
     resume: Option<(Checkpoint<Snapshot>, PointsState)>,
 }
 
@@ -125,8 +126,17 @@ where
             observers: Vec::new(),
             stop: Arc::new(AtomicBool::new(false)),
             checkpoints: None,
+            handover: None,
             resume: None,
         }
+    }
+
+    /// Makes this the f32 stage of a mixed-precision run: where f32's
+    /// round-off fails a line search, the run's state goes to `save` and
+    /// training stops with `SwitchToF64` (see [`Driver::handover`]).
+    pub fn handover(mut self, save: Saver<ResidualLoss<E>, Snapshot>) -> Self {
+        self.handover = Some(save);
+        self
     }
 
     /// Writes checkpoints through `save` every `every` seconds (0: every
@@ -208,6 +218,9 @@ where
         if let Some((every, save)) = self.checkpoints {
             driver = driver.checkpoints(every, save);
         }
+        if let Some(save) = self.handover {
+            driver = driver.handover(save);
+        }
         if let Some(checkpoint) = resume {
             driver = driver.resume(checkpoint, net);
         }
@@ -229,7 +242,9 @@ where
         }
         let (resample_every, refine_every) = (qn.resample_every, qn.refine_every);
         let keep = qn.refine_points;
+        let (start_points, growth) = (config.sampling.interior_points, qn.clone());
         let refresh = move |loss: &mut ResidualLoss<E>, net: &Network<E>, iters: usize| {
+            loss.set_interior_count(growth.interior_points_at(start_points, iters));
             if resample_every > 0 && iters.is_multiple_of(resample_every) {
                 loss.resample(net);
             }

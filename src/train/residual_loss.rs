@@ -306,6 +306,15 @@ where
         Ok(())
     }
 
+    /// Sets how many interior points the next draw takes.
+    pub fn set_interior_count(&mut self, n: usize) {
+        for g in &mut self.groups {
+            if g.region == Region::Interior {
+                g.n_points = n;
+            }
+        }
+    }
+
     /// The current interior collocation points (None without an interior term).
     pub fn interior_points(&self) -> Option<&[Vec<f64>]> {
         self.groups

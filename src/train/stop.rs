@@ -23,6 +23,9 @@ pub enum StopReason {
     /// The held-out loss stopped improving for the stall window
     /// (`[train] stall_share` of the budget).
     Stalled,
+    /// The f32 stage of a mixed-precision run hands over to f64 (never the
+    /// end of a run: the f64 stage goes on from the same state).
+    SwitchToF64,
 }
 
 impl StopReason {
@@ -36,6 +39,7 @@ impl StopReason {
             Self::Converged => "converged",
             Self::NonFiniteLoss => "non-finite loss",
             Self::Stalled => "held-out loss stalled",
+            Self::SwitchToF64 => "f32 round-off: continuing in f64",
         }
     }
 }

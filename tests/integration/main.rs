@@ -16,6 +16,7 @@ mod init;
 mod inverse;
 mod jets;
 mod layout;
+mod mixed;
 mod navier_stokes;
 mod omega_rule;
 mod parser;

@@ -120,6 +120,14 @@ fn killed_and_resumed_equals_uninterrupted(method: &str) {
 /// during the quasi-Newton phase), resumes it each time, and compares the
 /// end with an uninterrupted run's.
 pub fn resumes_to_the_uninterrupted_model(text: &str, label: &str) {
+    // Killed during Adam (rows 0–30), then twice during the quasi-Newton phase.
+    resumes_when_killed_at(text, label, |_| vec![8, 42, 61]);
+}
+
+/// Kills a run of `text` once history.csv has each of the row counts
+/// `rows` gives (from the uninterrupted run's folder), resuming it after
+/// each kill, and compares the end with the uninterrupted run's.
+pub fn resumes_when_killed_at(text: &str, label: &str, rows: impl Fn(&Path) -> Vec<usize>) {
     let root = tempfile::tempdir().expect("temp dir");
     let file = root.path().join("heat.toml");
     std::fs::write(&file, text).expect("write");
@@ -133,12 +141,13 @@ pub fn resumes_to_the_uninterrupted_model(text: &str, label: &str) {
         "a finished run removes its checkpoint"
     );
 
-    // Killed during Adam (rows 0–30), then twice during the quasi-Newton
-    // phase, each time resumed from the checkpoint the kill left.
+    // Each time resumed from the checkpoint the kill left.
     let cut = root.path().join("cut");
     let cut_s = cut.to_str().unwrap();
-    kill_at(&["solve", file, "-q", "--out", cut_s], &cut, 8);
-    for rows in [42, 61] {
+    let rows = rows(&whole);
+    let (first, later) = rows.split_first().expect("a row to kill at");
+    kill_at(&["solve", file, "-q", "--out", cut_s], &cut, *first);
+    for &rows in later {
         kill_at(&["resume", cut_s, "-q"], &cut, rows);
     }
     let (code, out, err) = pinn(&["resume", cut_s, "-q"]);

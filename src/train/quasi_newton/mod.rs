@@ -20,6 +20,11 @@
 //! a fresh curvature model, as after any failed line search. A phase that
 //! cannot get past it stops with "non-finite loss", at its best finite point.
 //!
+//! In the f32 stage of a mixed-precision run ([`RunLog::hands_over`]) a
+//! failed line search without a NaN, or a stall, is taken for f32's
+//! round-off: instead of a restart the phase hands its state (the best
+//! point and the model before the failure) to the f64 stage and stops.
+//!
 //! The point set may change during the phase (fresh points, residual-based
 //! refinement) every `refresh_every` iterations. The solver then keeps its
 //! curvature model (L-BFGS its pairs, BFGS its matrix): the curvature of the
@@ -131,10 +136,13 @@ enum RunEnd {
     Stalled,
     /// The stop flag was set; a checkpoint of the last iteration is written.
     Interrupted,
+    /// The state went to the f64 stage (a mixed run's f32 stage); why.
+    HandedOver(String),
     /// The gradient norm fell below the tolerance.
     Converged,
-    /// A line search or an evaluation failed; the message says how.
-    Failed(String),
+    /// A line search or an evaluation failed; the message says how. The
+    /// solver's model is the one before the failed iteration.
+    Failed(String, Box<QuasiNewton<Model>>),
 }
 
 impl<O: Objective<E>, E: Real> QuasiNewtonPhase<'_, O, E>
@@ -200,32 +208,33 @@ where
         deadline,
     });
     *taken = spec.taken;
-    let mut state = match start {
-        Start::Fresh(param) => {
-            let state = QuasiNewtonState::new()
-                .param(param)
-                .max_iters(spec.iters as u64);
-            match solver.init(&mut problem, state) {
-                Ok((state, _)) => state,
-                Err(e) => return RunEnd::Failed(e.to_string()),
-            }
-        }
+    let (mut state, evaluate) = match start {
+        Start::Fresh(param) => (QuasiNewtonState::new().param(param), true),
         Start::Resumed {
             param,
             cost,
             gradient,
         } => {
-            let mut state = QuasiNewtonState::new()
-                .param(param)
-                .cost(cost)
-                .gradient(gradient)
-                .max_iters(spec.iters as u64);
+            // Handed over from another precision without them (see
+            // `SegmentState::evaluate_afresh`): evaluated again in this one.
+            let evaluate = gradient.is_empty();
+            let mut state = QuasiNewtonState::new().param(param);
+            if !evaluate {
+                state = state.cost(cost).gradient(gradient);
+            }
             for _ in 0..spec.taken {
                 state.increment_iter();
             }
-            state
+            (state, evaluate)
         }
     };
+    state = state.max_iters(spec.iters as u64);
+    if evaluate {
+        state = match solver.init(&mut problem, state) {
+            Ok((state, _)) => state,
+            Err(e) => return RunEnd::Failed(e.to_string(), solver),
+        };
+    }
     loop {
         if let TerminationStatus::Terminated(_) =
             Solver::<LossProblem<'_, O, E>, QuasiNewtonState>::terminate(&mut *solver, &state)
@@ -238,7 +247,7 @@ where
         }
         state = match solver.next_iter(&mut problem, state) {
             Ok((state, _)) => state,
-            Err(e) => return RunEnd::Failed(e.to_string()),
+            Err(e) => return RunEnd::Failed(e.to_string(), solver),
         };
         *taken += 1;
         let iter = spec.done + *taken;
@@ -264,10 +273,17 @@ where
             return RunEnd::TimeBudget;
         }
         if log.stalled() {
-            return RunEnd::Stalled;
+            if !log.hands_over() {
+                return RunEnd::Stalled;
+            }
+            // In f32 a stall is most often its round-off: f64 goes on.
+            let (mut snapshot, params) = checkpoint_state(&solver, &state, evals, spec, *taken);
+            snapshot.segment.evaluate_afresh();
+            log.hand_over(objective, params, PhaseState::QuasiNewton(snapshot));
+            return RunEnd::HandedOver("the held-out loss stalled in f32".into());
         }
         if let Some(TerminationReason::SolverExit(why)) = state.get_termination_reason() {
-            return RunEnd::Failed(why.clone());
+            return RunEnd::Failed(why.clone(), solver);
         }
         if log.checkpoint_due() {
             let (snapshot, params) = checkpoint_state(&solver, &state, evals, spec, *taken);
@@ -422,11 +438,44 @@ where
                     stop = log.stall_stop();
                     break;
                 }
+                RunEnd::HandedOver(why) => {
+                    stop = Stop::with_detail(StopReason::SwitchToF64, why);
+                    break;
+                }
                 RunEnd::Converged => Some(Stop::with_detail(
                     StopReason::Converged,
                     format!("gradient norm below {TOLERANCE_GRAD:e}"),
                 )),
-                RunEnd::Failed(why) => {
+                RunEnd::Failed(why, solver) if log.hands_over() && !solver::is_non_finite(&why) => {
+                    // f32's round-off, not the problem: f64 goes on from the
+                    // best point with the model as it was before the failure.
+                    let ev = evals.borrow();
+                    let param = ev
+                        .best
+                        .as_ref()
+                        .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
+                    let snapshot = CheckpointedPhase {
+                        done: done - taken,
+                        restarts,
+                        best: ev.best.clone(),
+                        evaluations: ev.count,
+                        segment: SegmentState {
+                            model: solver.curvature().clone(),
+                            param: param.clone(),
+                            // Evaluated afresh in f64 (`SegmentState::evaluate_afresh`).
+                            cost: f64::NAN,
+                            gradient: Vec::new(),
+                            taken,
+                            iters,
+                            best_before,
+                        },
+                    };
+                    drop(ev);
+                    log.hand_over(objective, param, PhaseState::QuasiNewton(snapshot));
+                    stop = Stop::with_detail(StopReason::SwitchToF64, why);
+                    break;
+                }
+                RunEnd::Failed(why, _) => {
                     let reason = if solver::is_non_finite(&why) {
                         StopReason::NonFiniteLoss
                     } else {
