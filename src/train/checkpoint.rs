@@ -63,16 +63,6 @@ pub struct SegmentState {
     pub best_before: Option<f64>,
 }
 
-impl SegmentState {
-    /// Forgets the loss and gradient at the point, so the solver evaluates
-    /// them again when it resumes: handed from f32 to f64, the first line
-    /// search must compare numbers of one precision.
-    pub fn evaluate_afresh(&mut self) {
-        self.cost = f64::NAN;
-        self.gradient.clear();
-    }
-}
-
 /// The driver's part of a checkpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint<M> {

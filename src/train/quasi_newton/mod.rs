@@ -140,9 +140,8 @@ enum RunEnd {
     HandedOver(String),
     /// The gradient norm fell below the tolerance.
     Converged,
-    /// A line search or an evaluation failed; the message says how. The
-    /// solver's model is the one before the failed iteration.
-    Failed(String, Box<QuasiNewton<Model>>),
+    /// A line search or an evaluation failed; the message says how.
+    Failed(String),
 }
 
 impl<O: Objective<E>, E: Real> QuasiNewtonPhase<'_, O, E>
@@ -216,7 +215,7 @@ where
             gradient,
         } => {
             // Handed over from another precision without them (see
-            // `SegmentState::evaluate_afresh`): evaluated again in this one.
+            // `hand_over`): evaluated again in this one.
             let evaluate = gradient.is_empty();
             let mut state = QuasiNewtonState::new().param(param);
             if !evaluate {
@@ -232,7 +231,7 @@ where
     if evaluate {
         state = match solver.init(&mut problem, state) {
             Ok((state, _)) => state,
-            Err(e) => return RunEnd::Failed(e.to_string(), solver),
+            Err(e) => return failed(e.to_string(), objective, log, evals, &solver, spec, *taken),
         };
     }
     loop {
@@ -247,7 +246,7 @@ where
         }
         state = match solver.next_iter(&mut problem, state) {
             Ok((state, _)) => state,
-            Err(e) => return RunEnd::Failed(e.to_string(), solver),
+            Err(e) => return failed(e.to_string(), objective, log, evals, &solver, spec, *taken),
         };
         *taken += 1;
         let iter = spec.done + *taken;
@@ -277,13 +276,12 @@ where
                 return RunEnd::Stalled;
             }
             // In f32 a stall is most often its round-off: f64 goes on.
-            let (mut snapshot, params) = checkpoint_state(&solver, &state, evals, spec, *taken);
-            snapshot.segment.evaluate_afresh();
-            log.hand_over(objective, params, PhaseState::QuasiNewton(snapshot));
+            let param = state.get_param().cloned().unwrap_or_default();
+            hand_over(objective, log, evals, &solver, spec, *taken, param);
             return RunEnd::HandedOver("the held-out loss stalled in f32".into());
         }
         if let Some(TerminationReason::SolverExit(why)) = state.get_termination_reason() {
-            return RunEnd::Failed(why.clone(), solver);
+            return failed(why.clone(), objective, log, evals, &solver, spec, *taken);
         }
         if log.checkpoint_due() {
             let (snapshot, params) = checkpoint_state(&solver, &state, evals, spec, *taken);
@@ -307,24 +305,87 @@ fn checkpoint_state<E: Real>(
 where
     Cpu: Device<E>,
 {
+    let point = (
+        state.get_param().cloned().unwrap_or_default(),
+        state.get_cost(),
+        state.get_gradient().cloned().unwrap_or_default(),
+    );
+    let snapshot = phase_state(solver, evals, spec, taken, point);
+    (snapshot, spec.net_params.clone())
+}
+
+/// The phase's state with the running segment at `(param, cost, gradient)`.
+fn phase_state<E: Real>(
+    solver: &QuasiNewton<Model>,
+    evals: &RefCell<Evaluations<E>>,
+    spec: &RunSpec,
+    taken: usize,
+    (param, cost, gradient): (Vec<f64>, f64, Vec<f64>),
+) -> CheckpointedPhase
+where
+    Cpu: Device<E>,
+{
     let ev = evals.borrow();
-    let param = state.get_param().cloned().unwrap_or_default();
-    let snapshot = CheckpointedPhase {
+    CheckpointedPhase {
         done: spec.done,
         restarts: spec.restarts,
         best: ev.best.clone(),
         evaluations: ev.count,
         segment: SegmentState {
             model: solver.curvature().clone(),
-            param: param.clone(),
-            cost: state.get_cost(),
-            gradient: state.get_gradient().cloned().unwrap_or_default(),
+            param,
+            cost,
+            gradient,
             taken,
             iters: spec.iters,
             best_before: spec.best_before,
         },
-    };
-    (snapshot, spec.net_params.clone())
+    }
+}
+
+/// How a failed line search or evaluation ends the run of the solver: in
+/// the f32 stage of a mixed run, unless a NaN caused it, it is f32's
+/// round-off, and f64 goes on from the best point with the model as it was
+/// before the failure; otherwise the phase restarts or stops.
+fn failed<E: Real, O: Objective<E>, M: Clone>(
+    why: String,
+    objective: &O,
+    log: &mut RunLog<E, O, M>,
+    evals: &RefCell<Evaluations<E>>,
+    solver: &QuasiNewton<Model>,
+    spec: &RunSpec,
+    taken: usize,
+) -> RunEnd
+where
+    Cpu: Device<E>,
+{
+    if !log.hands_over() || solver::is_non_finite(&why) {
+        return RunEnd::Failed(why);
+    }
+    let best = evals.borrow().best.as_ref().map(|(_, p)| p.clone());
+    let param = best.unwrap_or_else(|| spec.net_params.clone());
+    hand_over(objective, log, evals, solver, spec, taken, param);
+    RunEnd::HandedOver(why)
+}
+
+/// Gives the phase's state, the network and the segment at `param`, to the
+/// f64 stage ([`RunLog::hand_over`]). The loss and gradient are left out:
+/// the f64 stage evaluates them again, so that its first line search
+/// compares numbers of one precision.
+fn hand_over<E: Real, O: Objective<E>, M: Clone>(
+    objective: &O,
+    log: &mut RunLog<E, O, M>,
+    evals: &RefCell<Evaluations<E>>,
+    solver: &QuasiNewton<Model>,
+    spec: &RunSpec,
+    taken: usize,
+    param: Vec<f64>,
+) where
+    Cpu: Device<E>,
+{
+    let point = (param.clone(), f64::NAN, Vec::new());
+    let snapshot = phase_state(solver, evals, spec, taken, point);
+    log.hand_over(objective, param, PhaseState::QuasiNewton(snapshot));
 }
 
 impl<O: Objective<E>, E: Real, M: Clone> TrainingPhase<E, O, M> for QuasiNewtonPhase<'_, O, E>
@@ -446,36 +507,7 @@ where
                     StopReason::Converged,
                     format!("gradient norm below {TOLERANCE_GRAD:e}"),
                 )),
-                RunEnd::Failed(why, solver) if log.hands_over() && !solver::is_non_finite(&why) => {
-                    // f32's round-off, not the problem: f64 goes on from the
-                    // best point with the model as it was before the failure.
-                    let ev = evals.borrow();
-                    let param = ev
-                        .best
-                        .as_ref()
-                        .map_or_else(|| net.flat_params(), |(_, p)| p.clone());
-                    let snapshot = CheckpointedPhase {
-                        done: done - taken,
-                        restarts,
-                        best: ev.best.clone(),
-                        evaluations: ev.count,
-                        segment: SegmentState {
-                            model: solver.curvature().clone(),
-                            param: param.clone(),
-                            // Evaluated afresh in f64 (`SegmentState::evaluate_afresh`).
-                            cost: f64::NAN,
-                            gradient: Vec::new(),
-                            taken,
-                            iters,
-                            best_before,
-                        },
-                    };
-                    drop(ev);
-                    log.hand_over(objective, param, PhaseState::QuasiNewton(snapshot));
-                    stop = Stop::with_detail(StopReason::SwitchToF64, why);
-                    break;
-                }
-                RunEnd::Failed(why, _) => {
+                RunEnd::Failed(why) => {
                     let reason = if solver::is_non_finite(&why) {
                         StopReason::NonFiniteLoss
                     } else {
