@@ -159,6 +159,35 @@ where
     }
 }
 
+/// A redraw of the points is skipped when the time budget would end within
+/// this share of the segment after it (see [`redraw_pays`]).
+const LATE_REDRAW_SHARE: f64 = 0.25;
+
+/// Whether new points at the end of a segment leave the run time to use
+/// them, from the time budget (seconds, if any), the seconds elapsed, the
+/// segment just ended (its seconds and iterations) and the segment length.
+/// The first iterations on a new point set move the solution most
+/// (measured, Burgers with SS-Broyden, seed 1: relative error 8.6e-6 four
+/// iterations before the time budget ended, 1.35e-5 at its end, four
+/// iterations after a redraw), so a redraw the budget would cut off within
+/// [`LATE_REDRAW_SHARE`] of a segment is skipped and the run ends on the
+/// points it has. Without a time budget every segment redraws.
+fn redraw_pays(
+    budget: Option<f64>,
+    elapsed: f64,
+    (seconds, taken): (f64, usize),
+    refresh_every: usize,
+) -> bool {
+    let Some(total) = budget else {
+        return true;
+    };
+    if taken == 0 {
+        return true;
+    }
+    let next_segment = seconds / taken as f64 * refresh_every as f64;
+    total - elapsed > LATE_REDRAW_SHARE * next_segment
+}
+
 /// Where a run of the solver starts: a point to evaluate, or (resumed) a
 /// point already evaluated in the middle of a segment.
 enum Start {
@@ -471,6 +500,7 @@ where
                 net_params: net.flat_params(),
             };
             let mut taken = 0;
+            let started = log.budget().elapsed();
             let end = run_solver(objective, log, &evals, solver, start, &spec, &mut taken);
             done += taken;
             let best_after = evals.borrow().best.as_ref().map(|(b, _)| *b);
@@ -481,9 +511,18 @@ where
                     if let Some(p) = param {
                         net.set_flat_params(&p);
                     }
-                    (self.refresh)(objective, net, done);
-                    log.rebalance(objective, net);
-                    evals.borrow_mut().forget();
+                    let budget = log.budget();
+                    let segment = (budget.elapsed() - started, taken);
+                    if redraw_pays(
+                        budget.seconds(),
+                        budget.elapsed(),
+                        segment,
+                        self.refresh_every,
+                    ) {
+                        (self.refresh)(objective, net, done);
+                        log.rebalance(objective, net);
+                        evals.borrow_mut().forget();
+                    }
                     None
                 }
                 RunEnd::Segment { .. } => break,
@@ -572,5 +611,27 @@ where
             evaluations: evals.count,
             end,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redraw_pays;
+
+    #[test]
+    fn a_redraw_the_budget_would_cut_short_is_skipped() {
+        // Segments of 500 iterations, the last one 40 s: a quarter is 10 s.
+        let last = (40.0, 500);
+        assert!(redraw_pays(None, 1e9, last, 500), "no time budget");
+        assert!(redraw_pays(Some(290.0), 250.0, last, 500));
+        assert!(redraw_pays(Some(290.0), 279.0, last, 500));
+        assert!(!redraw_pays(Some(290.0), 281.0, last, 500));
+        assert!(!redraw_pays(Some(290.0), 289.9, last, 500));
+        // A resumed segment of 100 iterations in 8 s: the same rate.
+        assert!(!redraw_pays(Some(290.0), 281.0, (8.0, 100), 500));
+        assert!(
+            redraw_pays(Some(290.0), 289.9, (0.0, 0), 500),
+            "nothing measured"
+        );
     }
 }
