@@ -306,8 +306,8 @@ where
             }
             // In f32 a stall is most often its round-off: f64 goes on.
             let param = state.get_param().cloned().unwrap_or_default();
-            hand_over(objective, log, evals, &solver, spec, *taken, param);
-            return RunEnd::HandedOver("the held-out loss stalled in f32".into());
+            let why = "the held-out loss stalled in f32".to_string();
+            return hand_over(objective, log, evals, &solver, (spec, *taken), param, why);
         }
         if let Some(TerminationReason::SolverExit(why)) = state.get_termination_reason() {
             return failed(why.clone(), objective, log, evals, &solver, spec, *taken);
@@ -393,28 +393,30 @@ where
     }
     let best = evals.borrow().best.as_ref().map(|(_, p)| p.clone());
     let param = best.unwrap_or_else(|| spec.net_params.clone());
-    hand_over(objective, log, evals, solver, spec, taken, param);
-    RunEnd::HandedOver(why)
+    hand_over(objective, log, evals, solver, (spec, taken), param, why)
 }
 
 /// Gives the phase's state, the network and the segment at `param`, to the
-/// f64 stage ([`RunLog::hand_over`]). The loss and gradient are left out:
-/// the f64 stage evaluates them again, so that its first line search
-/// compares numbers of one precision.
+/// f64 stage ([`RunLog::hand_over`]), and ends the run of the solver for
+/// the reason `why`. The loss and gradient are left out: the f64 stage
+/// evaluates them again, so that its first line search compares numbers of
+/// one precision.
 fn hand_over<E: Real, O: Objective<E>, M: Clone>(
     objective: &O,
     log: &mut RunLog<E, O, M>,
     evals: &RefCell<Evaluations<E>>,
     solver: &QuasiNewton<Model>,
-    spec: &RunSpec,
-    taken: usize,
+    (spec, taken): (&RunSpec, usize),
     param: Vec<f64>,
-) where
+    why: String,
+) -> RunEnd
+where
     Cpu: Device<E>,
 {
     let point = (param.clone(), f64::NAN, Vec::new());
     let snapshot = phase_state(solver, evals, spec, taken, point);
     log.hand_over(objective, param, PhaseState::QuasiNewton(snapshot));
+    RunEnd::HandedOver(why)
 }
 
 impl<O: Objective<E>, E: Real, M: Clone> TrainingPhase<E, O, M> for QuasiNewtonPhase<'_, O, E>
@@ -511,14 +513,9 @@ where
                     if let Some(p) = param {
                         net.set_flat_params(&p);
                     }
-                    let budget = log.budget();
-                    let segment = (budget.elapsed() - started, taken);
-                    if redraw_pays(
-                        budget.seconds(),
-                        budget.elapsed(),
-                        segment,
-                        self.refresh_every,
-                    ) {
+                    let (budget, now) = (log.budget().seconds(), log.budget().elapsed());
+                    let segment = (now - started, taken);
+                    if redraw_pays(budget, now, segment, self.refresh_every) {
                         (self.refresh)(objective, net, done);
                         log.rebalance(objective, net);
                         evals.borrow_mut().forget();
